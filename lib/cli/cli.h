@@ -1,0 +1,14 @@
+/* The subcommands of the socklab CLI.  Each returns the exit status:
+ * 0 success, 1 the job failed, 2 bad usage. */
+#ifndef SOCKLAB_CLI_H
+#define SOCKLAB_CLI_H
+
+struct cli_command {
+  const char *name;
+  const char *summary;
+  int (*run)(int argc, char **argv); /* argv[0] is the command's name */
+};
+
+int cli_version(int argc, char **argv);
+
+#endif

@@ -1,0 +1,57 @@
+/* socklab: the command-line tool.  One binary, one subcommand per job;
+ * each subcommand lives in its own file and registers in `commands`. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "socklab.h"
+
+static const struct cli_command commands[] = {
+    {"version", "print the version", cli_version},
+};
+
+static void
+usage(FILE *out)
+{
+  fprintf(out,
+          "usage: socklab [--help] [--version] COMMAND [ARGS...]\n"
+          "\n"
+          "socklab: sockets you can see into (version %s).\n"
+          "\n"
+          "commands:\n",
+          sl_version());
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "\n'socklab COMMAND --help' describes a command.\n");
+}
+
+int
+cli_version(int argc, char **argv)
+{
+  (void)argc;
+  (void)argv;
+  printf("socklab %s\n", sl_version());
+  return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  if (strcmp(argv[1], "--version") == 0)
+    return cli_version(argc - 1, argv + 1);
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp(argv[1], commands[i].name) == 0)
+      return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "socklab: '%s' is not a command; see 'socklab --help'\n",
+          argv[1]);
+  return 2;
+}
