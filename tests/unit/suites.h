@@ -1,0 +1,11 @@
+/* Every Check suite of tests/unit, one per module (check_<module>.c). */
+#ifndef SOCKLAB_TEST_SUITES_H
+#define SOCKLAB_TEST_SUITES_H
+
+#include <check.h>
+
+Suite *api_suite(void);
+Suite *net_suite(void);
+Suite *reader_suite(void);
+
+#endif
