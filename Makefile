@@ -50,7 +50,7 @@ CLI       := $(BUILD)/bin/socklab
 TEST_BIN  := $(BUILD)/tests/check_socklab
 
 PUBLIC_HEADERS := lib/include/socklab.h $(wildcard lib/include/socklab/*.h)
-FORMAT_FILES    = $(shell git ls-files '*.c' '*.h' 2>/dev/null || \
+FORMAT_FILES    = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || \
                     find lib tests labs solutions -name '*.[ch]')
 
 .PHONY: all help test check-deps lint format install uninstall clean demo

@@ -127,14 +127,14 @@ sl_socket(int domain, int type, int protocol)
  * socket, evaluate expr with `sock` bound to it, store the result, release
  * the socket and jump to the function's user_done label; otherwise fall
  * through to the kernel path. */
-#define WITH_USER_SOCK(fd, result, expr)                                    \
-  do {                                                                     \
-    struct sl__sock *sock = sl__fd_get(fd);                                \
-    if (sock != NULL) {                                                    \
-      result = (expr);                                                     \
-      sl__sock_put(sock);                                                  \
-      goto user_done;                                                      \
-    }                                                                      \
+#define WITH_USER_SOCK(fd, result, expr)                                       \
+  do {                                                                         \
+    struct sl__sock *sock = sl__fd_get(fd);                                    \
+    if (sock != NULL) {                                                        \
+      result = (expr);                                                         \
+      sl__sock_put(sock);                                                      \
+      goto user_done;                                                          \
+    }                                                                          \
   } while (0)
 
 int

@@ -12,11 +12,11 @@
 
 /* What the last failure recorded; formatted into err.msg on demand. */
 struct err_state {
-  struct sl_error err;   /* what sl_last_error() hands out */
-  int formatted;         /* err.msg is up to date */
-  int errno_value;       /* errno as this failure set it */
-  const char *call;      /* lazy form: "connect" */
-  int fd;                /* lazy form: the descriptor, or -1 */
+  struct sl_error err;          /* what sl_last_error() hands out */
+  int formatted;                /* err.msg is up to date */
+  int errno_value;              /* errno as this failure set it */
+  const char *call;             /* lazy form: "connect" */
+  int fd;                       /* lazy form: the descriptor, or -1 */
   struct sockaddr_storage addr; /* lazy form: the address, if addr_set */
   int addr_set;
 };
@@ -158,8 +158,8 @@ format_lazy(struct err_state *st)
              sl_addr_format((struct sockaddr *)&st->addr, addr, sizeof addr),
              why);
   else if (st->fd >= 0)
-    snprintf(st->err.msg, sizeof st->err.msg, "%s fd %d: %s", st->call,
-             st->fd, why);
+    snprintf(st->err.msg, sizeof st->err.msg, "%s fd %d: %s", st->call, st->fd,
+             why);
   else
     snprintf(st->err.msg, sizeof st->err.msg, "%s: %s", st->call, why);
   st->formatted = 1;

@@ -104,8 +104,6 @@ void sl__fd_notify(void);
 /* sl_poll over any mix of descriptors (fdtab.c). */
 int sl__poll_mixed(struct pollfd *fds, nfds_t nfds, int timeout_ms);
 
-
-
 /* ---- the socklab stack's entry point ----------------------------------- */
 
 /* Creates a socklab-stack socket (socket(2)'s arguments, SOCK_NONBLOCK

@@ -193,8 +193,7 @@ sl_udp_bind(const char *host, const char *port)
 }
 
 static int
-connect_any(const char *host, const char *port, int socktype,
-            int timeout_ms)
+connect_any(const char *host, const char *port, int socktype, int timeout_ms)
 {
   struct addrinfo *res, *ai;
   struct attempts tries = {.count = 0};
@@ -204,8 +203,8 @@ connect_any(const char *host, const char *port, int socktype,
     return -1;
   for (ai = res; ai != NULL; ai = ai->ai_next) {
     fd = sl_socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-    if (fd >= 0 && sl_connect_timeout(fd, ai->ai_addr, ai->ai_addrlen,
-                                      timeout_ms) == 0)
+    if (fd >= 0 &&
+        sl_connect_timeout(fd, ai->ai_addr, ai->ai_addrlen, timeout_ms) == 0)
       break;
     attempt_failed(&tries);
     if (fd >= 0)

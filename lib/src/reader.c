@@ -72,8 +72,7 @@ sl_readline(struct sl_reader *r, char *buf, size_t max)
 
   if (buf == NULL || max == 0)
     return sl__err_msg(SL_ERR_USAGE, EINVAL,
-                       "readline fd %d: no room for even the NUL byte",
-                       r->fd);
+                       "readline fd %d: no room for even the NUL byte", r->fd);
   for (;;) {
     size_t pending = r->end - r->start;
     char *nl = memchr(r->buf + r->start + scanned, '\n', pending - scanned);

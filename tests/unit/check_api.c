@@ -48,8 +48,8 @@ fake_sendto(struct sl__sock *s, const void *b, size_t n, int f,
 }
 
 static ssize_t
-fake_recvfrom(struct sl__sock *s, void *b, size_t n, int f,
-              struct sockaddr *a, socklen_t *l)
+fake_recvfrom(struct sl__sock *s, void *b, size_t n, int f, struct sockaddr *a,
+              socklen_t *l)
 {
   (void)b;
   (void)n;
@@ -230,8 +230,7 @@ START_TEST(test_bsd_connect_refused_message)
 
   ck_assert_int_eq(sl_connect(fd, (struct sockaddr *)&sin, sizeof sin), -1);
   ck_assert_int_eq(errno, ECONNREFUSED);
-  snprintf(want, sizeof want, "connect 127.0.0.1:%d: Connection refused",
-           port);
+  snprintf(want, sizeof want, "connect 127.0.0.1:%d: Connection refused", port);
   ck_assert_str_eq(sl_strerror(), want);
   ck_assert_int_eq(sl_last_error()->kind, SL_ERR_SYSTEM);
   ck_assert_int_eq(sl_last_error()->code, ECONNREFUSED);

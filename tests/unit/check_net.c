@@ -85,8 +85,8 @@ START_TEST(test_tcp_listen_wildcard_is_ipv4_any)
   ck_assert_int_ge(lfd, 0);
   snprintf(want, sizeof want, "0.0.0.0:%d", sl_local_port(lfd));
   ck_assert_str_eq(sl_local_addr(lfd, addr, sizeof addr), want);
-  ck_assert_int_eq(
-      sl_getsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &reuse, &len), 0);
+  ck_assert_int_eq(sl_getsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &reuse, &len),
+                   0);
   ck_assert_int_ne(reuse, 0);
   /* And "localhost" reaches it, whatever order the resolver gives. */
   sl_close(lfd);
@@ -127,8 +127,7 @@ START_TEST(test_error_connect_refused_names_address)
   snprintf(port, sizeof port, "%d", tu_unused_port());
   ck_assert_int_eq(sl_tcp_connect("127.0.0.1", port), -1);
   ck_assert_int_eq(errno, ECONNREFUSED);
-  snprintf(want, sizeof want, "connect 127.0.0.1:%s: Connection refused",
-           port);
+  snprintf(want, sizeof want, "connect 127.0.0.1:%s: Connection refused", port);
   ck_assert_str_eq(sl_strerror(), want);
   ck_assert_int_eq(sl_last_error()->kind, SL_ERR_SYSTEM);
 }
@@ -328,9 +327,8 @@ START_TEST(test_addr_format_both_families)
   inet_pton(AF_INET6, "::1", &sin6.sin6_addr);
   ck_assert_str_eq(sl_addr_format((struct sockaddr *)&sin, buf, sizeof buf),
                    "10.0.0.1:80");
-  ck_assert_str_eq(
-      sl_addr_format((struct sockaddr *)&sin6, buf, sizeof buf),
-      "[::1]:8080");
+  ck_assert_str_eq(sl_addr_format((struct sockaddr *)&sin6, buf, sizeof buf),
+                   "[::1]:8080");
   ck_assert_str_eq(sl_addr_format(&sa, buf, sizeof buf), "<family 1>");
   /* A short buffer truncates, never overflows. */
   ck_assert_str_eq(sl_addr_format((struct sockaddr *)&sin, tiny, sizeof tiny),

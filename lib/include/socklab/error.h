@@ -48,12 +48,12 @@ void sl__die(const char *file, int line, const char *expr)
  *
  *     int fd = SL_TRY(sl_tcp_connect("localhost", "7"));
  */
-#define SL_TRY(expr)                                                        \
-  __extension__({                                                          \
-    __typeof__(expr) sl_try_v_ = (expr);                                   \
-    if (sl_try_v_ < 0)                                                     \
-      sl__die(__FILE__, __LINE__, #expr);                                  \
-    sl_try_v_;                                                             \
+#define SL_TRY(expr)                                                           \
+  __extension__({                                                              \
+    __typeof__(expr) sl_try_v_ = (expr);                                       \
+    if (sl_try_v_ < 0)                                                         \
+      sl__die(__FILE__, __LINE__, #expr);                                      \
+    sl_try_v_;                                                                 \
   })
 
 #endif

@@ -30,8 +30,7 @@ int sl_tcp_connect(const char *host, const char *port);
 
 /* Like sl_tcp_connect, but each attempt gives up after timeout_ms
  * milliseconds with ETIMEDOUT.  timeout_ms < 0 waits forever. */
-int sl_tcp_connect_timeout(const char *host, const char *port,
-                           int timeout_ms);
+int sl_tcp_connect_timeout(const char *host, const char *port, int timeout_ms);
 
 /* connect(2) with a time limit, on a blocking or non-blocking socket; the
  * socket's O_NONBLOCK flag is unchanged afterwards.  -1/ETIMEDOUT when

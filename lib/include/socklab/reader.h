@@ -20,11 +20,11 @@
 #define SL_READER_BUFSIZE 8192
 
 struct sl_reader {
-  int fd;                       /* where bytes come from */
-  size_t start;                 /* first unread byte in buf */
-  size_t end;                   /* one past the last byte read into buf */
-  int eof;                      /* the descriptor reported end of file */
-  char buf[SL_READER_BUFSIZE];  /* bytes read but not yet returned */
+  int fd;                      /* where bytes come from */
+  size_t start;                /* first unread byte in buf */
+  size_t end;                  /* one past the last byte read into buf */
+  int eof;                     /* the descriptor reported end of file */
+  char buf[SL_READER_BUFSIZE]; /* bytes read but not yet returned */
 };
 
 void sl_reader_init(struct sl_reader *r, int fd);

@@ -43,8 +43,7 @@ ssize_t sl_read(int fd, void *buf, size_t n);
 ssize_t sl_write(int fd, const void *buf, size_t n);
 int sl_close(int fd);
 int sl_shutdown(int fd, int how);
-int sl_setsockopt(int fd, int level, int name, const void *val,
-                  socklen_t len);
+int sl_setsockopt(int fd, int level, int name, const void *val, socklen_t len);
 int sl_getsockopt(int fd, int level, int name, void *val, socklen_t *len);
 int sl_getsockname(int fd, struct sockaddr *addr, socklen_t *len);
 int sl_getpeername(int fd, struct sockaddr *addr, socklen_t *len);
