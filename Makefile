@@ -113,9 +113,12 @@ check-deps:
 	  fi; \
 	fi
 
+TEST_SCRIPTS := tests/scripts/readme_example.sh tests/scripts/install.sh
+
 test: check-deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
 	$(TEST_BIN) --tap $(BUILD)/tests.tap --xml $(BUILD)/tests.xml
+	@for t in $(TEST_SCRIPTS); do $$t || exit 1; done
 
 # ---- lint and format --------------------------------------------------------
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -289,6 +290,43 @@ START_TEST(test_sigpipe_send_to_closed_peer_gives_epipe)
 }
 END_TEST
 
+/* ---- SL_TRY ------------------------------------------------------------- */
+
+/* Runs SL_TRY on a refused connection in a child whose stderr goes to a
+ * pipe; checks the exit status (1, never 0) and the message. */
+START_TEST(test_sl_try_prints_location_and_exits_1)
+{
+  char port[16], out[512] = {0}, want[160], *colon;
+  int pipefd[2], status;
+  pid_t pid;
+
+  snprintf(port, sizeof port, "%d", tu_unused_port());
+  ck_assert_int_eq(pipe(pipefd), 0);
+  pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    dup2(pipefd[1], 2);
+    SL_TRY(sl_tcp_connect("127.0.0.1", port));
+    _exit(0);
+  }
+  close(pipefd[1]);
+  ck_assert_int_gt(read(pipefd[0], out, sizeof out - 1), 0);
+  close(pipefd[0]);
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert(WIFEXITED(status));
+  ck_assert_int_eq(WEXITSTATUS(status), 1);
+  /* "FILE:LINE: expr: message\n" */
+  ck_assert_int_eq(strncmp(out, __FILE__ ":", strlen(__FILE__) + 1), 0);
+  colon = strchr(out + strlen(__FILE__) + 1, ':');
+  ck_assert_ptr_nonnull(colon);
+  snprintf(want, sizeof want,
+           ": sl_tcp_connect(\"127.0.0.1\", port): "
+           "connect 127.0.0.1:%s: Connection refused\n",
+           port);
+  ck_assert_str_eq(colon, want);
+}
+END_TEST
+
 /* ---- a signal interrupting a blocking call ----------------------------- */
 
 static void
@@ -468,6 +506,7 @@ api_suite(void)
   tcase_add_test(tc, test_bsd_connect_refused_message);
   tcase_add_test(tc, test_bsd_nonblocking_recv_says_eagain);
   tcase_add_test(tc, test_sigpipe_send_to_closed_peer_gives_epipe);
+  tcase_add_test(tc, test_sl_try_prints_location_and_exits_1);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("signals");

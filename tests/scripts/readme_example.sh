@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Compiles and runs the first example of README.md exactly as printed, so
+# the README never shows a program that does not work.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+sed -n '/<!-- example:hello.c -->/,/<!-- end example -->/p' \
+  "$top/README.md" | sed '1,2d;$d' | sed '$d' >"$work/hello.c"
+[ -s "$work/hello.c" ] || { echo "readme_example: no example found"; exit 1; }
+cc -std=c11 -Wall -Wextra -Werror "$work/hello.c" -I"$top/lib/include" \
+  "$top/build/libsocklab.a" -lpthread -o "$work/hello"
+out=$("$work/hello")
+echo "$out" | grep -Eq '^server 127\.0\.0\.1:[0-9]+ got hello, server$' ||
+  { echo "readme_example: unexpected output:"; echo "$out"; exit 1; }
+echo "$out" | grep -Eq '^from client 127\.0\.0\.1:[0-9]+$' ||
+  { echo "readme_example: unexpected output:"; echo "$out"; exit 1; }
+echo "ok - README example compiles and runs as printed"
