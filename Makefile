@@ -3,7 +3,11 @@
 
 CC      ?= cc
 PREFIX  ?= /usr/local
-BUILD   ?= build
+ifeq ($(SANITIZE),1)
+  BUILD ?= build/sanitize
+else
+  BUILD ?= build
+endif
 VERSION := $(shell sed -n 's/^\#define SL_VERSION_STRING "\(.*\)"/\1/p' \
                      lib/include/socklab/version.h)
 
@@ -118,7 +122,9 @@ TEST_SCRIPTS := tests/scripts/readme_example.sh tests/scripts/install.sh
 test: check-deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
 	$(TEST_BIN) --tap $(BUILD)/tests.tap --xml $(BUILD)/tests.xml
-	@for t in $(TEST_SCRIPTS); do $$t || exit 1; done
+	@for t in $(TEST_SCRIPTS); do \
+	  SOCKLAB_LIB=$(abspath $(LIB)) SOCKLAB_LDFLAGS="$(LDFLAGS)" $$t || exit 1; \
+	done
 
 # ---- lint and format --------------------------------------------------------
 

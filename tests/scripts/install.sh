@@ -6,7 +6,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-make -s -C "$top" install PREFIX="$work/prefix" >/dev/null
+# A plain build, whatever options the calling make had (SANITIZE=1 ...).
+env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -C "$top" SANITIZE=0 \
+  BUILD="$top/build" install PREFIX="$work/prefix" >/dev/null
 export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
 cat >"$work/outside.c" <<'C'
 #include <socklab.h>

@@ -9,8 +9,10 @@ trap 'rm -rf "$work"' EXIT
 sed -n '/<!-- example:hello.c -->/,/<!-- end example -->/p' \
   "$top/README.md" | sed '1,2d;$d' | sed '$d' >"$work/hello.c"
 [ -s "$work/hello.c" ] || { echo "readme_example: no example found"; exit 1; }
+# make test passes the library it built (a sanitizer build has its own).
+lib=${SOCKLAB_LIB:-$top/build/libsocklab.a}
 cc -std=c11 -Wall -Wextra -Werror "$work/hello.c" -I"$top/lib/include" \
-  "$top/build/libsocklab.a" -lpthread -o "$work/hello"
+  "$lib" ${SOCKLAB_LDFLAGS:-} -lpthread -o "$work/hello"
 out=$("$work/hello")
 echo "$out" | grep -Eq '^server 127\.0\.0\.1:[0-9]+ got hello, server$' ||
   { echo "readme_example: unexpected output:"; echo "$out"; exit 1; }
