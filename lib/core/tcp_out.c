@@ -1,0 +1,430 @@
+/* TCP output and timers: what to send and when (RFC 9293 3.8.6 window
+ * management, Nagle's algorithm from RFC 896 / RFC 1122 4.2.3.4, sender
+ * silly window avoidance), retransmission (RFC 6298), congestion control
+ * (RFC 5681), zero-window probes (RFC 9293 3.8.6.1), delayed ACKs (RFC
+ * 1122 4.2.3.2), and the RFC 5961 challenge ACK. */
+#include <string.h>
+
+#include "priv.h"
+
+static const char *const timer_names[SL__TIMER_COUNT] = {
+    [SL__TIMER_REXMT] = "rexmt",     [SL__TIMER_PERSIST] = "persist",
+    [SL__TIMER_DELACK] = "delack",   [SL__TIMER_2MSL] = "2msl",
+    [SL__TIMER_FIN_WAIT_2] = "fin_wait_2",
+};
+
+const char *
+sl__timer_name(enum sl__timer t)
+{
+  return (unsigned)t < SL__TIMER_COUNT ? timer_names[t] : "unknown";
+}
+
+/* ---- timers ---------------------------------------------------------- */
+
+void
+sl__tcp_set_timer(struct sl__tcb *t, enum sl__timer which, uint64_t after)
+{
+  t->timer[which] = t->host->now + after;
+  sl__deadline_hint(t->host, t->timer[which]);
+}
+
+void
+sl__tcp_stop_timer(struct sl__tcb *t, enum sl__timer which)
+{
+  t->timer[which] = SL__TIME_NEVER;
+}
+
+uint64_t
+sl__tcp_rto(const struct sl__tcb *t)
+{
+  const struct sl__host_config *cfg = &t->host->cfg;
+  uint64_t rto = t->rto_us;
+
+  /* RFC 6298 5.5: back off by doubling, up to the maximum. */
+  for (unsigned i = 0; i < t->backoff && rto < cfg->rto_max_us; i++)
+    rto *= 2;
+  return rto < cfg->rto_max_us ? rto : cfg->rto_max_us;
+}
+
+void
+sl__tcp_rtt_sample(struct sl__tcb *t, uint64_t r)
+{
+  const struct sl__host_config *cfg = &t->host->cfg;
+  const uint64_t granularity = 1000; /* G: 1 ms */
+  uint64_t k_var;
+
+  if (!t->have_rtt) {
+    /* RFC 6298 2.2: the first measurement. */
+    t->srtt_us = r;
+    t->rttvar_us = r / 2;
+    t->have_rtt = 1;
+  } else {
+    /* RFC 6298 2.3, alpha = 1/8, beta = 1/4. */
+    uint64_t diff = t->srtt_us > r ? t->srtt_us - r : r - t->srtt_us;
+    t->rttvar_us = (3 * t->rttvar_us + diff) / 4;
+    t->srtt_us = (7 * t->srtt_us + r) / 8;
+  }
+  k_var = 4 * t->rttvar_us;
+  t->rto_us = t->srtt_us + (k_var > granularity ? k_var : granularity);
+  if (t->rto_us < cfg->rto_min_us)
+    t->rto_us = cfg->rto_min_us;
+  if (t->rto_us > cfg->rto_max_us)
+    t->rto_us = cfg->rto_max_us;
+}
+
+/* ---- windows ---------------------------------------------------------- */
+
+uint32_t
+sl__tcp_rcv_window(struct sl__tcb *t)
+{
+  uint32_t cur = SL_SEQ_GT(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt
+                                                   : 0;
+  uint32_t room = t->rcvbuf > t->rcvq.len ? t->rcvbuf - (uint32_t)t->rcvq.len
+                                          : 0;
+  uint32_t step = t->rcvbuf / 2 < t->mss_local ? t->rcvbuf / 2 : t->mss_local;
+
+  if (room > SL__TCP_MAX_WND)
+    room = SL__TCP_MAX_WND;
+  /* RFC 9293 3.8.6.2.2: never move the right edge back... */
+  if (room <= cur)
+    return cur;
+  /* ...and only move it forward by a useful amount (receiver SWS). */
+  if (room - cur < step && room < t->rcvbuf)
+    return cur;
+  return room;
+}
+
+/* ---- sending one segment --------------------------------------------- */
+
+static int
+syn_acked(const struct sl__tcb *t)
+{
+  return t->snd_una != t->iss || t->state >= SL_TCP_ESTABLISHED;
+}
+
+/* Sequence number of the first data byte in the send queue. */
+static uint32_t
+data_start(const struct sl__tcb *t)
+{
+  return syn_acked(t) ? t->snd_una : t->snd_una + 1;
+}
+
+void
+sl__tcp_send_segment(struct sl__tcb *t, uint32_t seq, uint8_t flags,
+                     uint32_t len, const char *note)
+{
+  struct sl__host *h = t->host;
+  struct sl__tcp_seg seg = {.sport = t->lport,
+                            .dport = t->rport,
+                            .seq = seq,
+                            .flags = flags};
+  struct sl__event ev = {.type = SL__EV_SEG_OUT, .tcb = t, .note = note};
+  uint8_t *l4 = h->pkt + SL__IP4_HDR_LEN;
+  size_t n, hdr;
+  uint32_t wnd;
+
+  if (flags & SL__TCP_SYN) {
+    seg.opt.has_mss = 1;
+    seg.opt.mss = t->mss_local;
+  }
+  if (flags & SL__TCP_ACK)
+    seg.ack = t->rcv_nxt;
+  wnd = (flags & SL__TCP_RST) ? 0 : sl__tcp_rcv_window(t);
+  seg.wnd = (uint16_t)wnd;
+  hdr = SL__TCP_HDR_LEN + sl__tcp_opts_len(&seg.opt);
+  if (len > 0) {
+    /* Copy the payload straight into the packet: no staging buffer. */
+    sl__ring_peek(&t->sndq, seq - data_start(t), l4 + hdr, len);
+    seg.data = l4 + hdr;
+    seg.len = len;
+  }
+  n = sl__tcp_write(l4, sizeof h->pkt - SL__IP4_HDR_LEN, t->laddr, t->raddr,
+                    &seg);
+  if (n == 0)
+    return;
+  if (SL_SEQ_LT(seq, t->snd_max) &&
+      (len > 0 || (flags & (SL__TCP_SYN | SL__TCP_FIN)))) {
+    h->stats.tcp.retrans_segs++;
+    t->retransmits++;
+    t->rtt_timing = 0; /* Karn: never time a retransmitted segment */
+    if (note == NULL)
+      ev.note = "retransmit";
+  } else {
+    h->stats.tcp.out_segs++;
+  }
+  if (flags & SL__TCP_RST)
+    h->stats.tcp.out_rsts++;
+  if (flags & SL__TCP_ACK) {
+    t->ack_now = 0;
+    t->last_ack_sent = t->rcv_nxt;
+    sl__tcp_stop_timer(t, SL__TIMER_DELACK);
+  }
+  if (!(flags & SL__TCP_RST) && SL_SEQ_GT(t->rcv_nxt + wnd, t->rcv_adv))
+    t->rcv_adv = t->rcv_nxt + wnd;
+  ev.seg = &seg;
+  sl__trace(h, &ev);
+  sl__ip_output(h, t->raddr, SL__IP_PROTO_TCP, n);
+}
+
+void
+sl__tcp_send_ack(struct sl__tcb *t)
+{
+  sl__tcp_send_segment(t, t->snd_nxt, SL__TCP_ACK, 0, NULL);
+}
+
+void
+sl__tcp_challenge_ack(struct sl__tcb *t)
+{
+  struct sl__host *h = t->host;
+
+  /* RFC 5961 7: a global budget per second keeps challenge ACKs from
+   * becoming a reflection weapon. */
+  if (h->now - h->challenge_window_start >= 1000000) {
+    h->challenge_window_start = h->now;
+    h->challenge_count = 0;
+  }
+  if (h->challenge_count >= h->cfg.challenge_acks_per_s) {
+    h->stats.tcp.challenge_limited++;
+    return;
+  }
+  h->challenge_count++;
+  h->stats.tcp.challenge_acks++;
+  sl__tcp_send_segment(t, t->snd_nxt, SL__TCP_ACK, 0, "challenge ack");
+}
+
+void
+sl__tcp_reset_reply(struct sl__host *h, const struct sl__ip4_hdr *ip,
+                    const struct sl__tcp_seg *in)
+{
+  struct sl__tcp_seg seg = {.sport = in->dport, .dport = in->sport};
+  struct sl__event ev = {.type = SL__EV_SEG_OUT, .note = "reset"};
+  size_t n;
+
+  if (in->flags & SL__TCP_RST)
+    return; /* never answer a reset with a reset */
+  /* RFC 9293 3.10.7.1: take SEQ from the ACK, or ACK what arrived. */
+  if (in->flags & SL__TCP_ACK) {
+    seg.seq = in->ack;
+    seg.flags = SL__TCP_RST;
+  } else {
+    seg.ack = in->seq + (uint32_t)in->len + !!(in->flags & SL__TCP_SYN) +
+              !!(in->flags & SL__TCP_FIN);
+    seg.flags = SL__TCP_RST | SL__TCP_ACK;
+  }
+  n = sl__tcp_write(h->pkt + SL__IP4_HDR_LEN, sizeof h->pkt - SL__IP4_HDR_LEN,
+                    ip->dst, ip->src, &seg);
+  if (n == 0)
+    return;
+  h->stats.tcp.out_segs++;
+  h->stats.tcp.out_rsts++;
+  ev.laddr = ip->dst;
+  ev.raddr = ip->src;
+  ev.lport = in->dport;
+  ev.rport = in->sport;
+  ev.seg = &seg;
+  sl__trace(h, &ev);
+  sl__ip_output(h, ip->src, SL__IP_PROTO_TCP, n);
+}
+
+/* ---- deciding what to send --------------------------------------------- */
+
+/* Should a segment of len bytes go now?  unsent is all data not yet sent,
+ * in_flight the bytes sent and not acknowledged. */
+static int
+worth_sending(const struct sl__tcb *t, uint32_t len, uint32_t unsent,
+              uint32_t in_flight)
+{
+  if (len == 0)
+    return 0;
+  if (len >= t->snd_mss)
+    return 1; /* a full segment */
+  /* Nagle (RFC 1122 4.2.3.4): a small segment only when nothing is in
+   * flight, unless TCP_NODELAY; the last bytes before a FIN go at once. */
+  if (len == unsent && (t->nodelay || in_flight == 0 || t->fin_queued))
+    return 1;
+  /* Sender SWS avoidance (RFC 9293 3.8.6.2.1): half the largest window. */
+  if (t->max_snd_wnd > 0 && len >= t->max_snd_wnd / 2)
+    return 1;
+  return 0;
+}
+
+void
+sl__tcp_output(struct sl__tcb *t)
+{
+  int sent = 0;
+
+  if (t->state < SL_TCP_ESTABLISHED && t->state != SL_TCP_SYN_RECEIVED)
+    return;
+  /* Before our SYN is acknowledged nothing but the SYN may go. */
+  if (!syn_acked(t))
+    goto ack;
+  for (;;) {
+    uint32_t data_end = t->snd_una + (uint32_t)t->sndq.len;
+    uint32_t in_flight = t->snd_nxt - t->snd_una;
+    uint32_t unsent =
+        SL_SEQ_LT(t->snd_nxt, data_end) ? data_end - t->snd_nxt : 0;
+    uint32_t wnd = t->snd_wnd < t->cwnd ? t->snd_wnd : t->cwnd;
+    uint32_t room = wnd > in_flight ? wnd - in_flight : 0;
+    uint32_t len = unsent < t->snd_mss ? unsent : t->snd_mss;
+    int fin, probe = 0;
+    uint8_t flags = SL__TCP_ACK;
+
+    if (len > room) {
+      len = room;
+      if (len == 0 && t->force_probe && unsent > 0) {
+        len = 1; /* a zero-window probe carries one new byte */
+        probe = 1;
+      }
+    }
+    t->force_probe = 0;
+    /* Our FIN goes after the last data byte (RFC 9293 3.10.4), and again
+     * after a timeout pulled snd_nxt back to it. */
+    fin = t->fin_queued && t->snd_nxt + len == data_end &&
+          (!t->fin_sent || t->snd_nxt == t->fin_seq);
+    if (!probe && !worth_sending(t, len, unsent, in_flight) &&
+        !(fin && len == unsent))
+      break;
+    if (fin)
+      flags |= SL__TCP_FIN;
+    if (len > 0 && len == unsent)
+      flags |= SL__TCP_PSH;
+    if (!t->rtt_timing && SL_SEQ_GEQ(t->snd_nxt, t->snd_max)) {
+      t->rtt_timing = 1;
+      t->rtt_seq = t->snd_nxt + len + (uint32_t)fin;
+      t->rtt_start = t->host->now;
+    }
+    sl__tcp_send_segment(t, t->snd_nxt, flags, len,
+                         probe ? "window probe" : NULL);
+    sent = 1;
+    if (fin) {
+      t->fin_sent = 1;
+      t->fin_seq = t->snd_nxt + len;
+    }
+    t->snd_nxt += len + (uint32_t)fin;
+    if (SL_SEQ_GT(t->snd_nxt, t->snd_max))
+      t->snd_max = t->snd_nxt;
+    if (t->timer[SL__TIMER_REXMT] == SL__TIME_NEVER)
+      sl__tcp_set_timer(t, SL__TIMER_REXMT, sl__tcp_rto(t));
+    sl__tcp_stop_timer(t, SL__TIMER_PERSIST);
+    if (fin || probe)
+      break;
+  }
+  /* Data waits behind a zero window with nothing in flight: only a probe
+   * will learn when the window opens (RFC 9293 3.8.6.1). */
+  if (t->snd_wnd == 0 && t->snd_nxt == t->snd_una &&
+      t->sndq.len > 0 && t->timer[SL__TIMER_PERSIST] == SL__TIME_NEVER) {
+    uint64_t p = sl__tcp_rto(t);
+    if (p > t->host->cfg.persist_max_us)
+      p = t->host->cfg.persist_max_us;
+    sl__tcp_stop_timer(t, SL__TIMER_REXMT);
+    sl__tcp_set_timer(t, SL__TIMER_PERSIST, p);
+  }
+ack:
+  if (!sent && t->ack_now)
+    sl__tcp_send_ack(t);
+}
+
+/* ---- timers firing ----------------------------------------------------- */
+
+static void
+trace_timer(struct sl__tcb *t, enum sl__timer which)
+{
+  struct sl__event ev = {.type = SL__EV_TIMER,
+                         .tcb = t,
+                         .timer = which,
+                         .backoff = t->backoff};
+
+  sl__trace(t->host, &ev);
+}
+
+/* RFC 5681 3.1 and RFC 6298 5.5-5.7: after a timeout, one segment in
+ * flight, the rest again from snd_una.  Returns 1 when the connection
+ * gave up (t may be freed). */
+static int
+rexmt_timeout(struct sl__tcb *t)
+{
+  const struct sl__host_config *cfg = &t->host->cfg;
+  uint32_t flight = t->snd_max - t->snd_una;
+  uint32_t half = flight / 2;
+
+  t->host->stats.tcp.timeouts++;
+  t->backoff++;
+  trace_timer(t, SL__TIMER_REXMT);
+  if (t->state == SL_TCP_SYN_SENT || t->state == SL_TCP_SYN_RECEIVED) {
+    unsigned limit =
+        t->state == SL_TCP_SYN_SENT ? cfg->syn_retries : cfg->synack_retries;
+    if (t->backoff > limit) {
+      sl__tcp_drop(t, -ETIMEDOUT, "SYN retransmission limit");
+      return 1;
+    }
+    sl__tcp_send_segment(t, t->iss,
+                         t->state == SL_TCP_SYN_SENT
+                             ? SL__TCP_SYN
+                             : SL__TCP_SYN | SL__TCP_ACK,
+                         0, NULL);
+    sl__tcp_set_timer(t, SL__TIMER_REXMT, sl__tcp_rto(t));
+    return 0;
+  }
+  if (t->backoff > cfg->data_retries) {
+    sl__tcp_drop(t, -ETIMEDOUT, "retransmission limit");
+    return 1;
+  }
+  t->ssthresh = half > 2u * t->snd_mss ? half : 2u * t->snd_mss;
+  t->cwnd = t->snd_mss;
+  t->in_recovery = 0;
+  t->dupacks = 0;
+  t->recover = t->snd_max;
+  t->snd_nxt = t->snd_una; /* go back: resend from the first hole */
+  sl__tcp_output(t);
+  if (t->timer[SL__TIMER_REXMT] == SL__TIME_NEVER &&
+      t->timer[SL__TIMER_PERSIST] == SL__TIME_NEVER &&
+      t->snd_una != t->snd_max)
+    sl__tcp_set_timer(t, SL__TIMER_REXMT, sl__tcp_rto(t));
+  return 0;
+}
+
+static void
+persist_timeout(struct sl__tcb *t)
+{
+  t->host->stats.tcp.persist_probes++;
+  trace_timer(t, SL__TIMER_PERSIST);
+  t->backoff++;
+  t->force_probe = 1;
+  sl__tcp_output(t);
+}
+
+void
+sl__tcp_timers(struct sl__tcb *t, uint64_t now)
+{
+  for (int i = 0; i < SL__TIMER_COUNT; i++) {
+    if (t->timer[i] > now)
+      continue;
+    t->timer[i] = SL__TIME_NEVER;
+    switch ((enum sl__timer)i) {
+    case SL__TIMER_DELACK:
+      t->host->stats.tcp.delayed_acks++;
+      trace_timer(t, SL__TIMER_DELACK);
+      sl__tcp_send_ack(t);
+      break;
+    case SL__TIMER_REXMT:
+      if (rexmt_timeout(t))
+        return; /* t may be gone */
+      break;
+    case SL__TIMER_PERSIST:
+      persist_timeout(t);
+      break;
+    case SL__TIMER_2MSL:
+      trace_timer(t, SL__TIMER_2MSL);
+      sl__tcp_set_state(t, SL_TCP_CLOSED, "2MSL timeout");
+      sl__tcb_closed(t);
+      return; /* t may be gone */
+    case SL__TIMER_FIN_WAIT_2:
+      trace_timer(t, SL__TIMER_FIN_WAIT_2);
+      sl__tcp_set_state(t, SL_TCP_CLOSED, "FIN-WAIT-2 timeout");
+      sl__tcb_closed(t);
+      return;
+    default:
+      break;
+    }
+  }
+}
