@@ -92,7 +92,8 @@ struct sl__sim_counters {
 
 /* Observes the wire: called for every event above.  from/to are host
  * order; to is 0 for a short packet.  pkt is valid only during the call
- * (and may be NULL with len 0 for a short packet). */
+ * (and may be NULL with len 0 for a short packet).  The tap only watches:
+ * it must not call back into the sim. */
 typedef void sl__sim_tap_fn(void *arg, uint64_t now_us, uint32_t from,
                             uint32_t to, const uint8_t *pkt, size_t len,
                             int event);
