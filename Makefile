@@ -14,7 +14,7 @@ VERSION := $(shell sed -n 's/^\#define SL_VERSION_STRING "\(.*\)"/\1/p' \
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers
 CFLAGS  ?= -O2 -g
-CPPFLAGS_ALL := -Ilib/include -Ilib/src -D_GNU_SOURCE
+CPPFLAGS_ALL := -Ilib/include -Ilib/src -Ilib/core -D_GNU_SOURCE
 CFLAGS_ALL   := -std=c11 $(WARN) $(CFLAGS) -MMD -MP
 LDLIBS_ALL   := -lpthread
 
@@ -26,7 +26,20 @@ endif
 
 # ---- sources (explicit lists) ---------------------------------------------
 
-LIB_SRCS := \
+CORE_SRCS := \
+  lib/core/checksum.c \
+  lib/core/host.c \
+  lib/core/ring.c \
+  lib/core/rng.c \
+  lib/core/sim.c \
+  lib/core/tcp_in.c \
+  lib/core/tcp_out.c \
+  lib/core/tcp_state.c \
+  lib/core/tcp_user.c \
+  lib/core/udp.c \
+  lib/core/wire.c
+
+LIB_SRCS := $(CORE_SRCS) \
   lib/src/api.c \
   lib/src/error.c \
   lib/src/fdtab.c \
@@ -43,6 +56,11 @@ TEST_SRCS := \
   tests/unit/check_api.c \
   tests/unit/check_net.c \
   tests/unit/check_reader.c \
+  tests/unit/check_sim.c \
+  tests/unit/check_tcp.c \
+  tests/unit/check_udp.c \
+  tests/unit/check_wire.c \
+  tests/unit/tcp_harness.c \
   tests/unit/testutil.c
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -133,7 +151,7 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 \
 	  --enable=warning,performance,portability \
 	  --suppress=missingIncludeSystem --inline-suppr \
-	  -D__GNUC__ -D_GNU_SOURCE -Ilib/include -Ilib/src lib tests
+	  -D__GNUC__ -D_GNU_SOURCE -Ilib/include -Ilib/src -Ilib/core lib tests
 
 format:
 	clang-format -i $(FORMAT_FILES)

@@ -266,8 +266,7 @@ sl__isn(struct sl__host *h, uint32_t laddr, uint16_t lport, uint32_t raddr,
   uint64_t m0 = (uint64_t)laddr << 32 | raddr;
   uint64_t m1 = (uint64_t)lport << 16 | rport | (uint64_t)12 << 56;
 
-  return (uint32_t)siphash_tuple(h->isn_key, m0, m1) +
-         (uint32_t)(h->now / 4);
+  return (uint32_t)siphash_tuple(h->isn_key, m0, m1) + (uint32_t)(h->now / 4);
 }
 
 /* ---- IPv4 and ICMP ------------------------------------------------- */
@@ -294,8 +293,7 @@ sl__ip_output(struct sl__host *h, uint32_t dst, uint8_t proto, size_t l4_len)
 /* RFC 1122 3.2.2: never an ICMP error about an ICMP error, a broadcast or
  * a fragment other than the first. */
 static int
-may_send_icmp_error(const struct sl__ip4_hdr *ip, const uint8_t *l4,
-                    size_t len)
+may_send_icmp_error(const struct sl__ip4_hdr *ip, const uint8_t *l4, size_t len)
 {
   if (ip->dst == 0xffffffffu || (ip->frag_off & SL__IP4_OFFMASK) != 0)
     return 0;
@@ -308,8 +306,7 @@ may_send_icmp_error(const struct sl__ip4_hdr *ip, const uint8_t *l4,
 /* Sends destination unreachable `code` about the datagram dgram. */
 static void
 icmp_unreach(struct sl__host *h, const struct sl__ip4_hdr *ip,
-             const uint8_t *dgram, const uint8_t *l4, size_t len,
-             uint8_t code)
+             const uint8_t *dgram, const uint8_t *l4, size_t len, uint8_t code)
 {
   size_t n;
 
@@ -333,8 +330,8 @@ sl__udp_send_unreach(struct sl__host *h, const struct sl__ip4_hdr *ip,
 }
 
 static void
-icmp_input(struct sl__host *h, const struct sl__ip4_hdr *ip,
-           const uint8_t *l4, size_t len)
+icmp_input(struct sl__host *h, const struct sl__ip4_hdr *ip, const uint8_t *l4,
+           size_t len)
 {
   struct sl__icmp_msg m;
   struct sl__icmp_quote q;
@@ -377,7 +374,8 @@ icmp_input(struct sl__host *h, const struct sl__ip4_hdr *ip,
      * hard errors; the others are soft and only remembered. */
     r = m.code == SL__ICMP_UNREACH_PORT || m.code == SL__ICMP_UNREACH_PROTO
             ? -ECONNREFUSED
-            : m.code == SL__ICMP_UNREACH_NET ? -ENETUNREACH : -EHOSTUNREACH;
+        : m.code == SL__ICMP_UNREACH_NET ? -ENETUNREACH
+                                         : -EHOSTUNREACH;
     if (q.ip.proto == SL__IP_PROTO_UDP)
       sl__udp_icmp_error(h, &q, r);
     else if (q.ip.proto == SL__IP_PROTO_TCP)
@@ -389,8 +387,7 @@ icmp_input(struct sl__host *h, const struct sl__ip4_hdr *ip,
 }
 
 void
-sl__host_input(struct sl__host *h, const uint8_t *pkt, size_t len,
-               uint64_t now)
+sl__host_input(struct sl__host *h, const uint8_t *pkt, size_t len, uint64_t now)
 {
   struct sl__ip4_hdr ip;
   const uint8_t *l4;

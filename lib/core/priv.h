@@ -11,11 +11,11 @@
 #include "rng.h"
 #include "stack.h"
 
-#define SL__TCB_HASH_SIZE 16384 /* buckets; a power of two */
-#define SL__EPHEMERAL_LO  49152 /* RFC 6335 dynamic ports */
-#define SL__EPHEMERAL_HI  65535
-#define SL__TCP_DEFAULT_MSS 536 /* RFC 9293 3.7.1: when no MSS option */
-#define SL__TCP_MAX_WND   65535 /* no window scaling: 16-bit windows */
+#define SL__TCB_HASH_SIZE   16384 /* buckets; a power of two */
+#define SL__EPHEMERAL_LO    49152 /* RFC 6335 dynamic ports */
+#define SL__EPHEMERAL_HI    65535
+#define SL__TCP_DEFAULT_MSS 536   /* RFC 9293 3.7.1: when no MSS option */
+#define SL__TCP_MAX_WND     65535 /* no window scaling: 16-bit windows */
 
 #define SL__IN_HASH      1
 #define SL__IN_LISTENERS 2
@@ -34,19 +34,19 @@ struct sl__tcb {
   enum sl_tcp_state state;
   uint32_t laddr, raddr; /* host order; laddr 0 = any, until connected */
   uint16_t lport, rport;
-  struct sl__tcb *hnext; /* hash chain (connections) or listener list */
+  struct sl__tcb *hnext;    /* hash chain (connections) or listener list */
   struct sl__tcb *next_all; /* every TCB of the host */
   struct sl__tcb **prev_all;
   int in_hash; /* 0, SL__IN_HASH or SL__IN_LISTENERS: where hnext links */
 
   /* Send sequence variables (RFC 9293 3.3.1). */
-  uint32_t iss;     /* initial send sequence number */
-  uint32_t snd_una; /* oldest unacknowledged */
-  uint32_t snd_nxt; /* next to send */
-  uint32_t snd_max; /* highest sent + 1: below it, a send is a resend */
-  uint32_t snd_wnd; /* peer's window */
-  uint32_t snd_wl1; /* seq of the segment that last updated snd_wnd */
-  uint32_t snd_wl2; /* ack of that segment */
+  uint32_t iss;         /* initial send sequence number */
+  uint32_t snd_una;     /* oldest unacknowledged */
+  uint32_t snd_nxt;     /* next to send */
+  uint32_t snd_max;     /* highest sent + 1: below it, a send is a resend */
+  uint32_t snd_wnd;     /* peer's window */
+  uint32_t snd_wl1;     /* seq of the segment that last updated snd_wnd */
+  uint32_t snd_wl2;     /* ack of that segment */
   uint32_t max_snd_wnd; /* largest window the peer offered (RFC 5961) */
   /* Receive sequence variables. */
   uint32_t irs;     /* initial receive sequence number */
@@ -65,12 +65,12 @@ struct sl__tcb {
   struct sl__ooo *ooo;  /* out-of-order segments, sorted */
   uint32_t ooo_bytes;
   uint32_t sndbuf, rcvbuf; /* SO_SNDBUF, SO_RCVBUF */
-  unsigned fin_queued : 1;  /* the application shut down writing */
-  unsigned fin_sent : 1;    /* our FIN has gone out; fin_seq is valid */
-  unsigned fin_rcvd : 1;    /* the peer's FIN arrived: end of stream */
-  unsigned rd_shut : 1;     /* shutdown(SHUT_RD) */
-  unsigned nodelay : 1;     /* TCP_NODELAY: Nagle off */
-  unsigned linger_on : 1;   /* SO_LINGER enabled */
+  unsigned fin_queued : 1; /* the application shut down writing */
+  unsigned fin_sent : 1;   /* our FIN has gone out; fin_seq is valid */
+  unsigned fin_rcvd : 1;   /* the peer's FIN arrived: end of stream */
+  unsigned rd_shut : 1;    /* shutdown(SHUT_RD) */
+  unsigned nodelay : 1;    /* TCP_NODELAY: Nagle off */
+  unsigned linger_on : 1;  /* SO_LINGER enabled */
   unsigned reuseaddr : 1;
   unsigned orphan : 1;      /* the application has closed the socket */
   unsigned passive : 1;     /* born from a listener (SYN-RECEIVED child) */
@@ -86,18 +86,18 @@ struct sl__tcb {
 
   /* Timers: absolute deadlines, SL__TIME_NEVER when off. */
   uint64_t timer[SL__TIMER_COUNT];
-  unsigned backoff;  /* RTO or persist doublings in a row */
+  unsigned backoff; /* RTO or persist doublings in a row */
 
   /* RTT and RTO (RFC 6298). */
   uint64_t srtt_us, rttvar_us, rto_us;
   int have_rtt;
-  uint32_t rtt_seq;    /* a sample ends when this is acknowledged */
+  uint32_t rtt_seq; /* a sample ends when this is acknowledged */
   uint64_t rtt_start;
 
   /* Congestion control (RFC 5681, RFC 6582). */
   uint32_t cwnd, ssthresh;
   unsigned dupacks;
-  uint32_t recover; /* snd_max when recovery began */
+  uint32_t recover;       /* snd_max when recovery began */
   uint32_t last_ack_sent; /* ACK field of our last segment */
   uint32_t ooo_fin_seq;   /* where the peer's FIN is, if ooo_fin */
   unsigned ooo_fin : 1;   /* a FIN arrived before the data ahead of it */
@@ -106,10 +106,10 @@ struct sl__tcb {
   uint64_t retransmits;
 
   /* Listeners. */
-  struct sl__tcb *listener;    /* a child's listener */
-  struct sl__tcb *child_next;  /* sibling in the listener's lists */
-  struct sl__tcb *syn_q;       /* children in SYN-RECEIVED */
-  struct sl__tcb *accept_q;    /* established children, oldest first */
+  struct sl__tcb *listener;   /* a child's listener */
+  struct sl__tcb *child_next; /* sibling in the listener's lists */
+  struct sl__tcb *syn_q;      /* children in SYN-RECEIVED */
+  struct sl__tcb *accept_q;   /* established children, oldest first */
   unsigned backlog, syn_q_len, accept_q_len;
 };
 
@@ -144,17 +144,17 @@ struct sl__host {
   void *notify_arg;
   struct sl__stats stats;
   struct sl__rng rng;
-  uint64_t isn_key[2];  /* SipHash key for RFC 6528 ISNs */
+  uint64_t isn_key[2]; /* SipHash key for RFC 6528 ISNs */
   uint16_t ip_id;
-  uint16_t next_port;   /* ephemeral port search starts here */
+  uint16_t next_port;            /* ephemeral port search starts here */
   uint16_t tcp_port_refs[65536]; /* TCBs holding each local port */
   uint8_t udp_port_used[65536];  /* a UDP socket is bound to the port */
 
   struct sl__tcb *tcb_hash[SL__TCB_HASH_SIZE]; /* by 4-tuple */
   struct sl__tcb *listeners;
-  struct sl__tcb *all_tcbs;  /* every TCB, for timers and netstat */
+  struct sl__tcb *all_tcbs; /* every TCB, for timers and netstat */
   unsigned n_tcbs;
-  uint64_t next_deadline;    /* cached; may be early, never late */
+  uint64_t next_deadline; /* cached; may be early, never late */
   struct sl__udp_pcb *udps;
 
   /* RFC 5961 challenge ACK budget for the current second. */
@@ -186,8 +186,7 @@ void sl__udp_input(struct sl__host *h, const struct sl__ip4_hdr *ip,
                    const uint8_t *l4, size_t len, const uint8_t *dgram);
 /* ICMP port unreachable about a datagram no socket wanted. */
 void sl__udp_send_unreach(struct sl__host *h, const struct sl__ip4_hdr *ip,
-                          const uint8_t *dgram, const uint8_t *l4,
-                          size_t len);
+                          const uint8_t *dgram, const uint8_t *l4, size_t len);
 
 /* ---- tcp_state.c ----------------------------------------------------- */
 
@@ -236,8 +235,7 @@ uint32_t sl__tcp_rcv_window(struct sl__tcb *t);
 void sl__tcb_hash_insert(struct sl__tcb *t);
 void sl__tcb_hash_remove(struct sl__tcb *t);
 struct sl__tcb *sl__tcb_lookup(struct sl__host *h, uint32_t laddr,
-                               uint16_t lport, uint32_t raddr,
-                               uint16_t rport);
+                               uint16_t lport, uint32_t raddr, uint16_t rport);
 struct sl__tcb *sl__tcb_listener(struct sl__host *h, uint32_t laddr,
                                  uint16_t lport);
 struct sl__tcb *sl__tcb_alloc(struct sl__host *h);

@@ -53,22 +53,22 @@ int sl__tcp_transition_ok(enum sl_tcp_state from, enum sl_tcp_state to);
 /* ---- configuration --------------------------------------------------- */
 
 struct sl__host_config {
-  uint16_t mtu;              /* link MTU; the default MSS is mtu - 40 */
-  uint64_t msl_us;           /* TIME-WAIT lasts 2 * msl_us */
-  uint64_t rto_initial_us;   /* RTO before any RTT sample (RFC 6298: 1 s) */
-  uint64_t rto_min_us;       /* lower bound of the RTO */
-  uint64_t rto_max_us;       /* upper bound of the RTO and its backoff */
-  unsigned syn_retries;      /* SYN retransmissions before ETIMEDOUT */
-  unsigned synack_retries;   /* SYN,ACK retransmissions before giving up */
-  unsigned data_retries;     /* RTO expiries in a row before ETIMEDOUT */
-  uint64_t delack_us;        /* delayed-ACK timeout; 0 = ACK every segment */
-  uint64_t persist_max_us;   /* longest interval between window probes */
-  uint64_t fin_wait2_us;     /* how long a closed socket waits in FIN-WAIT-2 */
+  uint16_t mtu;            /* link MTU; the default MSS is mtu - 40 */
+  uint64_t msl_us;         /* TIME-WAIT lasts 2 * msl_us */
+  uint64_t rto_initial_us; /* RTO before any RTT sample (RFC 6298: 1 s) */
+  uint64_t rto_min_us;     /* lower bound of the RTO */
+  uint64_t rto_max_us;     /* upper bound of the RTO and its backoff */
+  unsigned syn_retries;    /* SYN retransmissions before ETIMEDOUT */
+  unsigned synack_retries; /* SYN,ACK retransmissions before giving up */
+  unsigned data_retries;   /* RTO expiries in a row before ETIMEDOUT */
+  uint64_t delack_us;      /* delayed-ACK timeout; 0 = ACK every segment */
+  uint64_t persist_max_us; /* longest interval between window probes */
+  uint64_t fin_wait2_us;   /* how long a closed socket waits in FIN-WAIT-2 */
   uint32_t challenge_acks_per_s; /* RFC 5961 section 7 rate limit */
-  uint32_t sndbuf;           /* default SO_SNDBUF, bytes */
-  uint32_t rcvbuf;           /* default SO_RCVBUF, bytes (window <= 65535) */
-  unsigned max_backlog;      /* cap on listen()'s backlog */
-  uint64_t seed;             /* ISN secret and ephemeral ports derive from it */
+  uint32_t sndbuf;               /* default SO_SNDBUF, bytes */
+  uint32_t rcvbuf;      /* default SO_RCVBUF, bytes (window <= 65535) */
+  unsigned max_backlog; /* cap on listen()'s backlog */
+  uint64_t seed;        /* ISN secret and ephemeral ports derive from it */
 };
 
 /* Linux-like defaults: MTU 1500, MSL 30 s (TIME-WAIT 60 s), RTO 1 s
@@ -78,14 +78,14 @@ void sl__host_config_default(struct sl__host_config *cfg);
 /* ---- counters, in the spirit of /proc/net/snmp ----------------------- */
 
 struct sl__ip_stats {
-  uint64_t in_receives;     /* InReceives: datagrams from the link */
-  uint64_t in_hdr_errors;   /* InHdrErrors: bad header of any kind */
-  uint64_t in_addr_errors;  /* InAddrErrors: not addressed to this host */
-  uint64_t in_unknown_protos; /* InUnknownProtos */
-  uint64_t in_delivers;     /* InDelivers: handed to ICMP, UDP or TCP */
-  uint64_t out_requests;    /* OutRequests: datagrams sent */
-  uint64_t frag_drops;      /* fragments received and dropped (we do not
-                               reassemble) */
+  uint64_t in_receives;           /* InReceives: datagrams from the link */
+  uint64_t in_hdr_errors;         /* InHdrErrors: bad header of any kind */
+  uint64_t in_addr_errors;        /* InAddrErrors: not addressed to this host */
+  uint64_t in_unknown_protos;     /* InUnknownProtos */
+  uint64_t in_delivers;           /* InDelivers: handed to ICMP, UDP or TCP */
+  uint64_t out_requests;          /* OutRequests: datagrams sent */
+  uint64_t frag_drops;            /* fragments received and dropped (we do not
+                                     reassemble) */
   uint64_t drops[SL__DROP_COUNT]; /* every drop, by reason */
 };
 
@@ -95,11 +95,11 @@ struct sl__icmp_stats {
 };
 
 struct sl__udp_stats {
-  uint64_t in_datagrams;  /* InDatagrams: delivered to a socket */
-  uint64_t no_ports;      /* NoPorts: no socket on the port */
-  uint64_t in_errors;     /* InErrors: malformed or no room */
-  uint64_t out_datagrams; /* OutDatagrams */
-  uint64_t rcvbuf_errors; /* RcvbufErrors: receive queue full, dropped */
+  uint64_t in_datagrams;   /* InDatagrams: delivered to a socket */
+  uint64_t no_ports;       /* NoPorts: no socket on the port */
+  uint64_t in_errors;      /* InErrors: malformed or no room */
+  uint64_t out_datagrams;  /* OutDatagrams */
+  uint64_t rcvbuf_errors;  /* RcvbufErrors: receive queue full, dropped */
   uint64_t in_csum_errors; /* InCsumErrors */
 };
 
@@ -115,15 +115,15 @@ struct sl__tcp_stats {
   uint64_t in_csum_errors; /* InCsumErrors */
   uint64_t out_rsts;       /* OutRsts */
   /* Beyond RFC 1213, named as Linux's TcpExt counters are. */
-  uint64_t listen_overflows; /* SYNs dropped: listener's queue full */
-  uint64_t challenge_acks;   /* RFC 5961 challenge ACKs sent */
+  uint64_t listen_overflows;  /* SYNs dropped: listener's queue full */
+  uint64_t challenge_acks;    /* RFC 5961 challenge ACKs sent */
   uint64_t challenge_limited; /* challenge ACKs suppressed by the limit */
-  uint64_t fast_retrans;     /* fast retransmits (3 duplicate ACKs) */
-  uint64_t timeouts;         /* RTO expiries */
-  uint64_t persist_probes;   /* zero-window probes sent */
-  uint64_t delayed_acks;     /* ACKs sent by the delayed-ACK timer */
-  uint64_t ooo_segs;         /* segments queued out of order */
-  uint64_t bad_transitions;  /* bugs: transitions not in the diagram */
+  uint64_t fast_retrans;      /* fast retransmits (3 duplicate ACKs) */
+  uint64_t timeouts;          /* RTO expiries */
+  uint64_t persist_probes;    /* zero-window probes sent */
+  uint64_t delayed_acks;      /* ACKs sent by the delayed-ACK timer */
+  uint64_t ooo_segs;          /* segments queued out of order */
+  uint64_t bad_transitions;   /* bugs: transitions not in the diagram */
 };
 
 struct sl__stats {
@@ -146,10 +146,10 @@ enum sl__ev_type {
 };
 
 enum sl__timer {
-  SL__TIMER_REXMT,   /* retransmission (RTO), SYN and SYN,ACK included */
-  SL__TIMER_PERSIST, /* zero-window probe */
-  SL__TIMER_DELACK,  /* delayed ACK */
-  SL__TIMER_2MSL,    /* TIME-WAIT expiry */
+  SL__TIMER_REXMT,      /* retransmission (RTO), SYN and SYN,ACK included */
+  SL__TIMER_PERSIST,    /* zero-window probe */
+  SL__TIMER_DELACK,     /* delayed ACK */
+  SL__TIMER_2MSL,       /* TIME-WAIT expiry */
   SL__TIMER_FIN_WAIT_2, /* orphaned FIN-WAIT-2 gives up */
   SL__TIMER_COUNT
 };
@@ -164,7 +164,7 @@ struct sl__event {
   uint32_t laddr, raddr;     /* the 4-tuple (zero when unknown) */
   uint16_t lport, rport;
   const struct sl__tcp_seg *seg; /* SEG_IN, SEG_OUT */
-  const char *note;  /* SEG_OUT: "retransmit", "probe"...; DROP: detail */
+  const char *note; /* SEG_OUT: "retransmit", "probe"...; DROP: detail */
   enum sl_tcp_state from, to; /* STATE */
   const char *cause;          /* STATE: what caused it ("rcv SYN,ACK") */
   enum sl__timer timer;       /* TIMER */
@@ -260,20 +260,20 @@ struct sl__tcp_info {
   enum sl_tcp_state state;
   uint32_t laddr, raddr;
   uint16_t lport, rport;
-  uint32_t iss, irs;            /* initial sequence numbers */
+  uint32_t iss, irs; /* initial sequence numbers */
   uint32_t snd_una, snd_nxt, snd_wnd, rcv_nxt, rcv_wnd;
-  uint16_t snd_mss;             /* largest segment we send */
-  uint16_t rcv_mss;             /* MSS we announced */
-  uint16_t peer_mss;            /* MSS the peer announced */
-  uint32_t cwnd, ssthresh;      /* bytes */
+  uint16_t snd_mss;        /* largest segment we send */
+  uint16_t rcv_mss;        /* MSS we announced */
+  uint16_t peer_mss;       /* MSS the peer announced */
+  uint32_t cwnd, ssthresh; /* bytes */
   uint64_t srtt_us, rttvar_us, rto_us;
-  unsigned backoff;             /* RTO/persist doublings in a row */
-  uint64_t retransmits;         /* segments retransmitted */
-  uint32_t send_q, recv_q;      /* bytes queued (netstat Send-Q/Recv-Q) */
-  uint32_t ooo_bytes;           /* bytes held out of order */
-  uint64_t timer_deadline_us;   /* earliest armed timer, or SL__TIME_NEVER */
-  enum sl__timer timer;         /* which one */
-  int orphan;                   /* the application has closed it */
+  unsigned backoff;           /* RTO/persist doublings in a row */
+  uint64_t retransmits;       /* segments retransmitted */
+  uint32_t send_q, recv_q;    /* bytes queued (netstat Send-Q/Recv-Q) */
+  uint32_t ooo_bytes;         /* bytes held out of order */
+  uint64_t timer_deadline_us; /* earliest armed timer, or SL__TIME_NEVER */
+  enum sl__timer timer;       /* which one */
+  int orphan;                 /* the application has closed it */
   unsigned backlog, syn_queue, accept_queue; /* listeners */
 };
 void sl__tcp_get_info(const struct sl__tcb *t, struct sl__tcp_info *info);

@@ -121,6 +121,7 @@ enter_established(struct sl__tcb *t, const struct sl__tcp_seg *s,
                   const char *cause)
 {
   t->snd_una = t->iss + 1; /* our SYN is acknowledged */
+  t->recover = t->snd_una;
   take_window(t, s);
   t->synced = 1;
   t->backoff = 0;
@@ -190,8 +191,8 @@ syn_sent_input(struct sl__tcb *t, const struct arrival *a)
 static int
 seq_acceptable(const struct sl__tcb *t, uint32_t seq, uint32_t len)
 {
-  uint32_t wnd = SL_SEQ_GT(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt
-                                                   : 0;
+  uint32_t wnd =
+      SL_SEQ_GT(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
   uint32_t end = t->rcv_nxt + wnd;
 
   if (len == 0) {
@@ -212,8 +213,8 @@ seq_acceptable(const struct sl__tcb *t, uint32_t seq, uint32_t len)
 static void
 trim_to_window(const struct sl__tcb *t, struct sl__tcp_seg *s)
 {
-  uint32_t wnd = SL_SEQ_GT(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt
-                                                   : 0;
+  uint32_t wnd =
+      SL_SEQ_GT(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
   uint32_t end = t->rcv_nxt + wnd;
 
   if (SL_SEQ_LT(s->seq, t->rcv_nxt)) {
@@ -396,13 +397,13 @@ ack_advances(struct sl__tcb *t, const struct sl__tcp_seg *s)
     if (SL_SEQ_GEQ(s->ack, t->recover)) {
       /* RFC 6582 3.2 step 3: a full ACK ends recovery. */
       uint32_t flight = t->snd_max - t->snd_una;
-      t->cwnd = flight + t->snd_mss < t->ssthresh ? flight + t->snd_mss
-                                                  : t->ssthresh;
+      t->cwnd =
+          flight + t->snd_mss < t->ssthresh ? flight + t->snd_mss : t->ssthresh;
       t->in_recovery = 0;
     } else {
       /* Partial ACK: resend the next hole, deflate by what was acked. */
-      uint32_t len = t->sndq.len < t->snd_mss ? (uint32_t)t->sndq.len
-                                              : t->snd_mss;
+      uint32_t len =
+          t->sndq.len < t->snd_mss ? (uint32_t)t->sndq.len : t->snd_mss;
       if (len > 0)
         sl__tcp_send_segment(t, t->snd_una, SL__TCP_ACK, len, "retransmit");
       t->cwnd = t->cwnd > acked ? t->cwnd - acked + t->snd_mss : t->snd_mss;
@@ -430,25 +431,26 @@ ack_duplicate(struct sl__tcb *t, const struct sl__tcp_seg *s, int wnd_changed)
 {
   uint32_t flight = t->snd_max - t->snd_una;
 
-  if (s->len != 0 || (s->flags & (SL__TCP_SYN | SL__TCP_FIN)) ||
-      wnd_changed || flight == 0) {
+  if (s->len != 0 || (s->flags & (SL__TCP_SYN | SL__TCP_FIN)) || wnd_changed ||
+      flight == 0) {
     t->dupacks = 0;
     return;
   }
   t->dupacks++;
+  /* RFC 6582 3.2 step 2: only if the ACK covers "recover", so one window
+   * of losses is one recovery (recover is one past the highest sent). */
   if (t->dupacks == 3 && !t->in_recovery &&
-      SL_SEQ_GT(t->snd_una, t->recover - 1)) {
+      SL_SEQ_GEQ(t->snd_una, t->recover)) {
     /* Fast retransmit (RFC 5681 3.2 steps 2-4, RFC 6582 3.2 step 2). */
     uint32_t half = flight / 2;
-    uint32_t len = t->sndq.len < t->snd_mss ? (uint32_t)t->sndq.len
-                                            : t->snd_mss;
+    uint32_t len =
+        t->sndq.len < t->snd_mss ? (uint32_t)t->sndq.len : t->snd_mss;
     t->ssthresh = half > 2u * t->snd_mss ? half : 2u * t->snd_mss;
     t->recover = t->snd_max;
     t->in_recovery = 1;
     t->host->stats.tcp.fast_retrans++;
     if (len > 0)
-      sl__tcp_send_segment(t, t->snd_una, SL__TCP_ACK, len,
-                           "fast retransmit");
+      sl__tcp_send_segment(t, t->snd_una, SL__TCP_ACK, len, "fast retransmit");
     else if (t->fin_sent)
       sl__tcp_send_segment(t, t->snd_una, SL__TCP_ACK | SL__TCP_FIN, 0,
                            "fast retransmit");
@@ -476,7 +478,7 @@ process_ack(struct sl__tcb *t, const struct arrival *a)
 {
   const struct sl__tcp_seg *s = &a->seg;
   uint32_t old_wnd = t->snd_wnd;
-  int fin_acked;
+  int fin_acked, advanced;
 
   /* if the ACK bit is off, drop the segment and return */
   if (!(s->flags & SL__TCP_ACK)) {
@@ -502,7 +504,8 @@ process_ack(struct sl__tcb *t, const struct arrival *a)
     sl__tcp_challenge_ack(t);
     return 0;
   }
-  if (SL_SEQ_GT(s->ack, t->snd_una))
+  advanced = SL_SEQ_GT(s->ack, t->snd_una);
+  if (advanced)
     ack_advances(t, s);
   /* Update the send window if the segment is newer (SND.WL1, SND.WL2). */
   if (SL_SEQ_LT(t->snd_wl1, s->seq) ||
@@ -513,7 +516,7 @@ process_ack(struct sl__tcb *t, const struct arrival *a)
       t->backoff = 0;
     }
   }
-  if (s->ack == t->snd_una)
+  if (!advanced && s->ack == t->snd_una)
     ack_duplicate(t, s, t->snd_wnd != old_wnd);
   zero_window(t);
 
@@ -704,8 +707,7 @@ sl__tcp_input(struct sl__host *h, const struct sl__ip4_hdr *ip,
 }
 
 void
-sl__tcp_icmp_error(struct sl__host *h, const struct sl__icmp_quote *q,
-                   int err)
+sl__tcp_icmp_error(struct sl__host *h, const struct sl__icmp_quote *q, int err)
 {
   struct sl__tcb *t =
       sl__tcb_lookup(h, q->ip.src, q->sport, q->ip.dst, q->dport);

@@ -8,8 +8,8 @@
 #include "priv.h"
 
 static const char *const timer_names[SL__TIMER_COUNT] = {
-    [SL__TIMER_REXMT] = "rexmt",     [SL__TIMER_PERSIST] = "persist",
-    [SL__TIMER_DELACK] = "delack",   [SL__TIMER_2MSL] = "2msl",
+    [SL__TIMER_REXMT] = "rexmt",           [SL__TIMER_PERSIST] = "persist",
+    [SL__TIMER_DELACK] = "delack",         [SL__TIMER_2MSL] = "2msl",
     [SL__TIMER_FIN_WAIT_2] = "fin_wait_2",
 };
 
@@ -77,10 +77,10 @@ sl__tcp_rtt_sample(struct sl__tcb *t, uint64_t r)
 uint32_t
 sl__tcp_rcv_window(struct sl__tcb *t)
 {
-  uint32_t cur = SL_SEQ_GT(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt
-                                                   : 0;
-  uint32_t room = t->rcvbuf > t->rcvq.len ? t->rcvbuf - (uint32_t)t->rcvq.len
-                                          : 0;
+  uint32_t cur =
+      SL_SEQ_GT(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+  uint32_t room =
+      t->rcvbuf > t->rcvq.len ? t->rcvbuf - (uint32_t)t->rcvq.len : 0;
   uint32_t step = t->rcvbuf / 2 < t->mss_local ? t->rcvbuf / 2 : t->mss_local;
 
   if (room > SL__TCP_MAX_WND)
@@ -114,10 +114,8 @@ sl__tcp_send_segment(struct sl__tcb *t, uint32_t seq, uint8_t flags,
                      uint32_t len, const char *note)
 {
   struct sl__host *h = t->host;
-  struct sl__tcp_seg seg = {.sport = t->lport,
-                            .dport = t->rport,
-                            .seq = seq,
-                            .flags = flags};
+  struct sl__tcp_seg seg = {
+      .sport = t->lport, .dport = t->rport, .seq = seq, .flags = flags};
   struct sl__event ev = {.type = SL__EV_SEG_OUT, .tcb = t, .note = note};
   uint8_t *l4 = h->pkt + SL__IP4_HDR_LEN;
   size_t n, hdr;
@@ -311,8 +309,8 @@ sl__tcp_output(struct sl__tcb *t)
   }
   /* Data waits behind a zero window with nothing in flight: only a probe
    * will learn when the window opens (RFC 9293 3.8.6.1). */
-  if (t->snd_wnd == 0 && t->snd_nxt == t->snd_una &&
-      t->sndq.len > 0 && t->timer[SL__TIMER_PERSIST] == SL__TIME_NEVER) {
+  if (t->snd_wnd == 0 && t->snd_nxt == t->snd_una && t->sndq.len > 0 &&
+      t->timer[SL__TIMER_PERSIST] == SL__TIME_NEVER) {
     uint64_t p = sl__tcp_rto(t);
     if (p > t->host->cfg.persist_max_us)
       p = t->host->cfg.persist_max_us;
@@ -329,10 +327,8 @@ ack:
 static void
 trace_timer(struct sl__tcb *t, enum sl__timer which)
 {
-  struct sl__event ev = {.type = SL__EV_TIMER,
-                         .tcb = t,
-                         .timer = which,
-                         .backoff = t->backoff};
+  struct sl__event ev = {
+      .type = SL__EV_TIMER, .tcb = t, .timer = which, .backoff = t->backoff};
 
   sl__trace(t->host, &ev);
 }
@@ -357,11 +353,10 @@ rexmt_timeout(struct sl__tcb *t)
       sl__tcp_drop(t, -ETIMEDOUT, "SYN retransmission limit");
       return 1;
     }
-    sl__tcp_send_segment(t, t->iss,
-                         t->state == SL_TCP_SYN_SENT
-                             ? SL__TCP_SYN
-                             : SL__TCP_SYN | SL__TCP_ACK,
-                         0, NULL);
+    sl__tcp_send_segment(
+        t, t->iss,
+        t->state == SL_TCP_SYN_SENT ? SL__TCP_SYN : SL__TCP_SYN | SL__TCP_ACK,
+        0, NULL);
     sl__tcp_set_timer(t, SL__TIMER_REXMT, sl__tcp_rto(t));
     return 0;
   }
@@ -377,8 +372,7 @@ rexmt_timeout(struct sl__tcb *t)
   t->snd_nxt = t->snd_una; /* go back: resend from the first hole */
   sl__tcp_output(t);
   if (t->timer[SL__TIMER_REXMT] == SL__TIME_NEVER &&
-      t->timer[SL__TIMER_PERSIST] == SL__TIME_NEVER &&
-      t->snd_una != t->snd_max)
+      t->timer[SL__TIMER_PERSIST] == SL__TIME_NEVER && t->snd_una != t->snd_max)
     sl__tcp_set_timer(t, SL__TIMER_REXMT, sl__tcp_rto(t));
   return 0;
 }

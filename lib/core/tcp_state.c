@@ -48,14 +48,14 @@ static const unsigned allowed[SL_TCP_NSTATES] = {
     /* rcv SYN; CLOSE */
     [SL_TCP_LISTEN] = BIT(SL_TCP_SYN_RECEIVED) | BIT(SL_TCP_CLOSED),
     /* rcv SYN (simultaneous open); rcv SYN,ACK; CLOSE or timeout */
-    [SL_TCP_SYN_SENT] = BIT(SL_TCP_SYN_RECEIVED) | BIT(SL_TCP_ESTABLISHED) |
-                        BIT(SL_TCP_CLOSED),
+    [SL_TCP_SYN_SENT] =
+        BIT(SL_TCP_SYN_RECEIVED) | BIT(SL_TCP_ESTABLISHED) | BIT(SL_TCP_CLOSED),
     /* rcv ACK of SYN; CLOSE; RST */
-    [SL_TCP_SYN_RECEIVED] = BIT(SL_TCP_ESTABLISHED) |
-                            BIT(SL_TCP_FIN_WAIT_1) | BIT(SL_TCP_CLOSED),
+    [SL_TCP_SYN_RECEIVED] =
+        BIT(SL_TCP_ESTABLISHED) | BIT(SL_TCP_FIN_WAIT_1) | BIT(SL_TCP_CLOSED),
     /* CLOSE; rcv FIN */
-    [SL_TCP_ESTABLISHED] = BIT(SL_TCP_FIN_WAIT_1) | BIT(SL_TCP_CLOSE_WAIT) |
-                           BIT(SL_TCP_CLOSED),
+    [SL_TCP_ESTABLISHED] =
+        BIT(SL_TCP_FIN_WAIT_1) | BIT(SL_TCP_CLOSE_WAIT) | BIT(SL_TCP_CLOSED),
     /* rcv ACK of FIN; rcv FIN (simultaneous close); rcv FIN,ACK */
     [SL_TCP_FIN_WAIT_1] = BIT(SL_TCP_FIN_WAIT_2) | BIT(SL_TCP_CLOSING) |
                           BIT(SL_TCP_TIME_WAIT) | BIT(SL_TCP_CLOSED),

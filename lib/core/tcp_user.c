@@ -79,8 +79,7 @@ sl__tcb_hash_remove(struct sl__tcb *t)
   if (t->in_hash == SL__IN_LISTENERS)
     list_remove(&h->listeners, t, 0);
   else if (t->in_hash == SL__IN_HASH)
-    list_remove(&h->tcb_hash[tuple_hash(t->lport, t->raddr, t->rport)], t,
-                0);
+    list_remove(&h->tcb_hash[tuple_hash(t->lport, t->raddr, t->rport)], t, 0);
   t->in_hash = 0;
   t->hnext = NULL;
 }
@@ -429,8 +428,8 @@ sl__tcp_send(struct sl__tcb *t, const void *buf, size_t len)
 static void
 window_update(struct sl__tcb *t)
 {
-  uint32_t old = SL_SEQ_GT(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt
-                                                   : 0;
+  uint32_t old =
+      SL_SEQ_GT(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
   uint32_t now = sl__tcp_rcv_window(t);
 
   if (t->state < SL_TCP_ESTABLISHED || t->fin_rcvd)
@@ -611,9 +610,8 @@ sl__tcp_poll(const struct sl__tcb *t)
   if (t->fin_queued) {
     if (t->fin_rcvd)
       ev |= POLLHUP;
-  } else if (t->sndq.len < t->sndbuf &&
-             (t->state == SL_TCP_ESTABLISHED ||
-              t->state == SL_TCP_CLOSE_WAIT)) {
+  } else if (t->sndq.len < t->sndbuf && (t->state == SL_TCP_ESTABLISHED ||
+                                         t->state == SL_TCP_CLOSE_WAIT)) {
     ev |= POLLOUT;
   }
   return ev;
@@ -703,8 +701,7 @@ sl__tcp_get_info(const struct sl__tcb *t, struct sl__tcp_info *in)
   in->snd_nxt = t->snd_nxt;
   in->snd_wnd = t->snd_wnd;
   in->rcv_nxt = t->rcv_nxt;
-  in->rcv_wnd = SL_SEQ_GT(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt
-                                                  : 0;
+  in->rcv_wnd = SL_SEQ_GT(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
   in->snd_mss = t->snd_mss;
   in->rcv_mss = t->mss_local;
   in->peer_mss = t->mss_peer;

@@ -258,14 +258,12 @@ sl__udp_input(struct sl__host *h, const struct sl__ip4_hdr *ip,
 }
 
 void
-sl__udp_icmp_error(struct sl__host *h, const struct sl__icmp_quote *q,
-                   int err)
+sl__udp_icmp_error(struct sl__host *h, const struct sl__icmp_quote *q, int err)
 {
   /* Only a connected socket hears about errors (RFC 1122 4.1.3.3 leaves
    * it to the application; Linux reports them to connected sockets). */
   for (struct sl__udp_pcb *u = h->udps; u != NULL; u = u->next)
-    if (u->lport == q->sport && u->raddr == q->ip.dst &&
-        u->rport == q->dport) {
+    if (u->lport == q->sport && u->raddr == q->ip.dst && u->rport == q->dport) {
       u->error = err;
       notify(u);
       return;

@@ -7,5 +7,9 @@
 Suite *api_suite(void);
 Suite *net_suite(void);
 Suite *reader_suite(void);
+Suite *sim_suite(void);
+Suite *tcp_suite(void);
+Suite *udp_suite(void);
+Suite *wire_suite(void);
 
 #endif

@@ -1,0 +1,1169 @@
+/* The TCP state machine, one RFC 9293 rule at a time.  Test cases are
+ * named after states (CK_RUN_CASE=SYN_SENT) and topics; each test puts a
+ * connection in its state with a builder and checks, segment by segment,
+ * what the host does with one event. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include "suites.h"
+#include "tcp_harness.h"
+#include "testutil.h"
+
+static struct th th_;
+static struct th *th = &th_;
+
+static void
+setup(void)
+{
+  th_init(th, NULL);
+}
+
+static void
+teardown(void)
+{
+  th_free(th);
+}
+
+/* Setup with a changed configuration, for the tests that need one. */
+static void
+reinit(void (*change)(struct sl__host_config *))
+{
+  struct sl__host_config cfg;
+
+  th_free(th);
+  th_config(&cfg);
+  change(&cfg);
+  th_init(th, &cfg);
+}
+
+static const struct sl__tcp_stats *
+tcp_stats(void)
+{
+  return &sl__host_stats(th->h)->tcp;
+}
+
+/* ---- LISTEN --------------------------------------------------------- */
+
+START_TEST(test_listen_syn_sends_synack_with_mss)
+{
+  th_syn_received(th);
+  ck_assert_uint_eq(tcp_stats()->passive_opens, 1);
+  ck_assert_uint_eq(th->out[0].seg.opt.mss, 1460);
+  ck_assert_uint_gt(th->out[0].seg.wnd, 0);
+  ck_assert_int_eq(sl__tcp_state(th->l), SL_TCP_LISTEN);
+}
+END_TEST
+
+START_TEST(test_listen_ack_gets_reset_from_ack_field)
+{
+  th_listen(th);
+  th_send(th, SL__TCP_ACK, 1000, 123456, NULL, 0);
+  /* <SEQ=SEG.ACK><CTL=RST> */
+  th_expect(th, SL__TCP_RST, 123456, 0);
+  ck_assert_uint_eq(tcp_stats()->out_rsts, 1);
+}
+END_TEST
+
+START_TEST(test_listen_rst_is_ignored)
+{
+  th_listen(th);
+  th_send(th, SL__TCP_RST, 1000, 0, NULL, 0);
+  th_expect_nothing(th);
+  ck_assert_int_eq(sl__tcp_state(th->l), SL_TCP_LISTEN);
+}
+END_TEST
+
+START_TEST(test_listen_backlog_full_drops_syn)
+{
+  th->l = sl__tcp_new(th->h);
+  ck_assert_int_eq(sl__tcp_bind(th->l, 0, TH_PORT), 0);
+  ck_assert_int_eq(sl__tcp_listen(th->l, 2), 0);
+  for (int i = 0; i < 3; i++) {
+    th->pport = (uint16_t)(TH_PPORT + i);
+    th_send(th, SL__TCP_SYN, th->pseq, 0, NULL, 0);
+  }
+  ck_assert_int_eq(th_pending(th), 2); /* two SYN,ACKs, the third dropped */
+  ck_assert_uint_eq(tcp_stats()->listen_overflows, 1);
+  ck_assert_uint_eq(th->l->syn_q_len, 2);
+}
+END_TEST
+
+START_TEST(test_closed_port_segment_gets_reset)
+{
+  th_send(th, SL__TCP_SYN, 5000, 0, NULL, 0);
+  /* no ACK in the segment: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> */
+  th_expect(th, SL__TCP_RST | SL__TCP_ACK, 0, 5001);
+  th_send(th, SL__TCP_RST, 5000, 0, NULL, 0);
+  th_expect_nothing(th); /* never a reset for a reset */
+}
+END_TEST
+
+/* ---- SYN-RECEIVED --------------------------------------------------- */
+
+START_TEST(test_syn_received_ack_establishes_and_accepts)
+{
+  th_established_passive(th);
+  ck_assert_uint_eq(th->l->accept_q_len, 0);
+}
+END_TEST
+
+START_TEST(test_syn_received_ack_with_data_is_delivered)
+{
+  char buf[16];
+
+  th_syn_received(th);
+  th_send(th, SL__TCP_ACK | SL__TCP_PSH, th->pseq, th->pack, "hello", 5);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 5);
+  ck_assert_int_eq(memcmp(buf, "hello", 5), 0);
+}
+END_TEST
+
+START_TEST(test_syn_received_rst_removes_child)
+{
+  struct sl__tcb *c;
+
+  th_syn_received(th);
+  th_send(th, SL__TCP_RST, th->pseq, 0, NULL, 0);
+  ck_assert_ptr_null(th_find(th));
+  ck_assert_int_eq(sl__tcp_accept(th->l, &c), -EAGAIN);
+  ck_assert_uint_eq(th->l->syn_q_len, 0);
+  ck_assert_uint_eq(tcp_stats()->attempt_fails, 1);
+}
+END_TEST
+
+START_TEST(test_syn_received_duplicate_syn_resends_synack)
+{
+  th_syn_received(th);
+  th_send(th, SL__TCP_SYN, th->pseq - 1, 0, NULL, 0);
+  th_expect(th, SL__TCP_SYN | SL__TCP_ACK, th->pack - 1, th->pseq);
+}
+END_TEST
+
+START_TEST(test_syn_received_bad_ack_gets_reset)
+{
+  th_syn_received(th);
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack + 100, NULL, 0);
+  th_expect(th, SL__TCP_RST, th->pack + 100, 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_SYN_RECEIVED);
+}
+END_TEST
+
+START_TEST(test_syn_received_timeout_backs_off_then_gives_up)
+{
+  uint64_t wait = 1000000; /* initial RTO: 1 s */
+
+  th_syn_received(th);
+  for (unsigned i = 0; i < th->cfg.synack_retries; i++) {
+    th_advance(th, wait - 1);
+    th_expect_nothing(th);
+    th_advance(th, 1);
+    th_expect(th, SL__TCP_SYN | SL__TCP_ACK, th->pack - 1, th->pseq);
+    wait *= 2;
+  }
+  th_advance(th, wait);
+  ck_assert_ptr_null(th_find(th));
+  ck_assert_uint_eq(th->l->syn_q_len, 0);
+}
+END_TEST
+
+/* ---- SYN-SENT ------------------------------------------------------- */
+
+START_TEST(test_syn_sent_synack_establishes)
+{
+  th_established(th);
+  ck_assert_uint_eq(tcp_stats()->active_opens, 1);
+}
+END_TEST
+
+START_TEST(test_syn_sent_rst_with_ack_is_refused)
+{
+  th_syn_sent(th);
+  th_send(th, SL__TCP_RST | SL__TCP_ACK, 0, th->pack, NULL, 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
+  ck_assert_int_eq(sl__tcp_connect_result(th->t), -ECONNREFUSED);
+  ck_assert_uint_eq(tcp_stats()->attempt_fails, 1);
+  sl__tcp_close(th->t);
+}
+END_TEST
+
+START_TEST(test_syn_sent_rst_without_ack_is_ignored)
+{
+  th_syn_sent(th);
+  th_send(th, SL__TCP_RST, th->pseq, 0, NULL, 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_SYN_SENT);
+}
+END_TEST
+
+START_TEST(test_syn_sent_bad_ack_gets_reset)
+{
+  th_syn_sent(th);
+  th_send(th, SL__TCP_SYN | SL__TCP_ACK, th->pseq, th->pack + 5, NULL, 0);
+  th_expect(th, SL__TCP_RST, th->pack + 5, 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_SYN_SENT);
+}
+END_TEST
+
+START_TEST(test_syn_sent_syn_is_simultaneous_open)
+{
+  th_syn_sent(th);
+  th_send(th, SL__TCP_SYN, th->pseq, 0, NULL, 0);
+  th->pseq++;
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_SYN_RECEIVED);
+  th_expect(th, SL__TCP_SYN | SL__TCP_ACK, th->pack - 1, th->pseq);
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  ck_assert_int_eq(sl__tcp_connect_result(th->t), 0);
+}
+END_TEST
+
+static void
+three_syn_retries(struct sl__host_config *cfg)
+{
+  cfg->syn_retries = 3;
+}
+
+START_TEST(test_syn_sent_timeout_backs_off_then_etimedout)
+{
+  uint64_t wait = 1000000;
+
+  reinit(three_syn_retries);
+  th_syn_sent(th);
+  for (int i = 0; i < 3; i++) {
+    th_advance(th, wait - 1);
+    th_expect_nothing(th);
+    th_advance(th, 1);
+    th_expect(th, SL__TCP_SYN, th->pack - 1, 0);
+    wait *= 2;
+  }
+  th_advance(th, wait);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
+  ck_assert_int_eq(sl__tcp_connect_result(th->t), -ETIMEDOUT);
+  th_expect_nothing(th);
+  sl__tcp_close(th->t);
+}
+END_TEST
+
+/* ---- ESTABLISHED ---------------------------------------------------- */
+
+START_TEST(test_established_data_in_is_delivered_and_ack_delayed)
+{
+  char buf[200], data[100];
+
+  tu_pattern(data, sizeof data, 1);
+  th_established(th);
+  th_send_data(th, data, sizeof data);
+  th_expect_nothing(th); /* one small segment: the ACK waits */
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 100);
+  ck_assert_int_eq(memcmp(buf, data, 100), 0);
+  th_advance(th, th->cfg.delack_us - 1);
+  th_expect_nothing(th);
+  th_advance(th, 1);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  ck_assert_uint_eq(tcp_stats()->delayed_acks, 1);
+}
+END_TEST
+
+START_TEST(test_established_two_full_segments_ack_at_once)
+{
+  static char data[1460];
+
+  th_established(th);
+  th_send_data(th, data, sizeof data);
+  th_expect_nothing(th);
+  th_send_data(th, data, sizeof data);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+}
+END_TEST
+
+static void
+no_delack(struct sl__host_config *cfg)
+{
+  cfg->delack_us = 0;
+}
+
+START_TEST(test_established_delayed_ack_off_acks_every_segment)
+{
+  reinit(no_delack);
+  th_established(th);
+  th_send_data(th, "a", 1);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  th_send_data(th, "b", 1);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+}
+END_TEST
+
+START_TEST(test_established_fin_enters_close_wait_and_eof)
+{
+  char buf[8];
+
+  th_close_wait(th);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 0);
+  ck_assert(sl__tcp_poll(th->t) & POLLRDHUP);
+}
+END_TEST
+
+START_TEST(test_established_rst_at_rcv_nxt_resets)
+{
+  char buf[8];
+
+  th_established(th);
+  th_send(th, SL__TCP_RST, th->pseq, 0, NULL, 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), -ECONNRESET);
+  ck_assert_int_eq(sl__tcp_send(th->t, "x", 1), -EPIPE);
+  ck_assert_uint_eq(tcp_stats()->estab_resets, 1);
+  sl__tcp_close(th->t);
+}
+END_TEST
+
+START_TEST(test_established_rst_in_window_gets_challenge_ack)
+{
+  th_established(th);
+  th_send(th, SL__TCP_RST, th->pseq + 100, 0, NULL, 0);
+  /* RFC 5961 3.2: not exactly RCV.NXT, so <SEQ=SND.NXT><ACK=RCV.NXT> */
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  ck_assert_uint_eq(tcp_stats()->challenge_acks, 1);
+}
+END_TEST
+
+START_TEST(test_established_rst_outside_window_is_ignored)
+{
+  th_established(th);
+  th_send(th, SL__TCP_RST, th->pseq + 100000, 0, NULL, 0);
+  th_expect_nothing(th);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+}
+END_TEST
+
+START_TEST(test_established_syn_gets_challenge_ack)
+{
+  th_established(th);
+  th_send(th, SL__TCP_SYN, th->pseq, 0, NULL, 0);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  ck_assert_uint_eq(tcp_stats()->challenge_acks, 1);
+}
+END_TEST
+
+static void
+two_challenges_per_s(struct sl__host_config *cfg)
+{
+  cfg->challenge_acks_per_s = 2;
+}
+
+START_TEST(test_established_challenge_acks_are_rate_limited)
+{
+  reinit(two_challenges_per_s);
+  th_established(th);
+  for (int i = 0; i < 5; i++)
+    th_send(th, SL__TCP_RST, th->pseq + 10 + (uint32_t)i, 0, NULL, 0);
+  ck_assert_int_eq(th_pending(th), 2);
+  ck_assert_uint_eq(tcp_stats()->challenge_limited, 3);
+  th->next = th->nout;
+  th_advance(th, 1000000);
+  th_send(th, SL__TCP_RST, th->pseq + 10, 0, NULL, 0);
+  ck_assert_int_eq(th_pending(th), 1); /* a new second, a new budget */
+}
+END_TEST
+
+START_TEST(test_established_data_beyond_window_is_acked_and_dropped)
+{
+  char buf[8];
+
+  th_established(th);
+  th_send(th, SL__TCP_ACK, th->pseq + 70000, th->pack, "far", 3);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), -EAGAIN);
+}
+END_TEST
+
+START_TEST(test_established_ack_of_unsent_data_gets_challenge_ack)
+{
+  th_established(th);
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack + 1000, NULL, 0);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+}
+END_TEST
+
+START_TEST(test_established_nagle_holds_small_tail_until_ack)
+{
+  static char data[3000];
+
+  th_established(th);
+  ck_assert_int_eq(sl__tcp_send(th->t, data, sizeof data), 3000);
+  ck_assert_uint_eq(th_pop(th)->seg.len, 1460);
+  ck_assert_uint_eq(th_pop(th)->seg.len, 1460);
+  th_expect_nothing(th); /* 80 bytes wait: data is in flight */
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack + 2920, NULL, 0);
+  ck_assert_uint_eq(th_pop(th)->seg.len, 80);
+}
+END_TEST
+
+START_TEST(test_established_nodelay_sends_small_tail_at_once)
+{
+  static char data[3000];
+
+  th_established(th);
+  sl__tcp_set_nodelay(th->t, 1);
+  ck_assert_int_eq(sl__tcp_send(th->t, data, sizeof data), 3000);
+  ck_assert_uint_eq(th_pop(th)->seg.len, 1460);
+  ck_assert_uint_eq(th_pop(th)->seg.len, 1460);
+  ck_assert_uint_eq(th_pop(th)->seg.len, 80);
+}
+END_TEST
+
+START_TEST(test_established_peer_mss_limits_segments)
+{
+  static char data[2000];
+  const struct th_pkt *p;
+
+  th->pmss = 536;
+  th_established(th);
+  sl__tcp_set_nodelay(th->t, 1);
+  ck_assert_int_eq(sl__tcp_send(th->t, data, sizeof data), 2000);
+  while (th_pending(th) > 0) {
+    p = th_pop(th);
+    ck_assert_uint_le(p->seg.len, 536);
+  }
+}
+END_TEST
+
+START_TEST(test_established_shutdown_wr_is_half_close)
+{
+  char buf[8];
+
+  th_established(th);
+  ck_assert_int_eq(sl__tcp_shutdown(th->t, SHUT_WR), 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_FIN_WAIT_1);
+  th_expect(th, SL__TCP_FIN | SL__TCP_ACK, th->pack, th->pseq);
+  th->pack++;
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_FIN_WAIT_2);
+  /* The other direction still works. */
+  th_send_data(th, "reply", 5);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 5);
+  ck_assert_int_eq(sl__tcp_send(th->t, "x", 1), -EPIPE);
+  th_send(th, SL__TCP_FIN | SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  th->pseq++;
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_TIME_WAIT);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 0);
+  sl__tcp_close(th->t);
+}
+END_TEST
+
+START_TEST(test_established_linger_zero_close_sends_rst)
+{
+  th_established(th);
+  sl__tcp_set_linger(th->t, 1, 0);
+  sl__tcp_close(th->t);
+  th_expect(th, SL__TCP_RST | SL__TCP_ACK, th->pack, th->pseq);
+  ck_assert_ptr_null(th_find(th));
+}
+END_TEST
+
+START_TEST(test_established_close_with_unread_data_sends_rst)
+{
+  th_established(th);
+  th_send_data(th, "unread", 6);
+  sl__tcp_close(th->t);
+  th_expect(th, SL__TCP_RST | SL__TCP_ACK, th->pack, th->pseq);
+  ck_assert_ptr_null(th_find(th));
+}
+END_TEST
+
+/* ---- closing states ------------------------------------------------- */
+
+START_TEST(test_fin_wait_1_ack_of_fin_enters_fin_wait_2)
+{
+  th_fin_wait_2(th);
+}
+END_TEST
+
+START_TEST(test_fin_wait_1_fin_enters_closing)
+{
+  th_closing(th);
+}
+END_TEST
+
+START_TEST(test_fin_wait_1_fin_with_ack_of_fin_enters_time_wait)
+{
+  th_fin_wait_1(th);
+  th_send(th, SL__TCP_FIN | SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  th->pseq++;
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_TIME_WAIT);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+}
+END_TEST
+
+START_TEST(test_fin_wait_1_fin_is_retransmitted)
+{
+  th_fin_wait_1(th);
+  th_advance(th, sl__tcp_rto(th->t));
+  th_expect(th, SL__TCP_FIN | SL__TCP_ACK, th->pack - 1, th->pseq);
+  ck_assert_uint_eq(tcp_stats()->retrans_segs, 1);
+}
+END_TEST
+
+START_TEST(test_fin_wait_1_rst_closes)
+{
+  th_fin_wait_1(th);
+  th_send(th, SL__TCP_RST, th->pseq, 0, NULL, 0);
+  ck_assert_ptr_null(th_find(th));
+}
+END_TEST
+
+START_TEST(test_fin_wait_2_fin_enters_time_wait)
+{
+  th_time_wait(th);
+}
+END_TEST
+
+START_TEST(test_fin_wait_2_orphan_times_out)
+{
+  th_fin_wait_2(th);
+  th_advance(th, th->cfg.fin_wait2_us);
+  ck_assert_ptr_null(th_find(th));
+}
+END_TEST
+
+START_TEST(test_fin_wait_2_data_after_close_gets_reset)
+{
+  th_fin_wait_2(th);
+  th_send_data(th, "late", 4);
+  th_expect(th, SL__TCP_RST | SL__TCP_ACK, th->pack, th->pseq - 4);
+  ck_assert_ptr_null(th_find(th));
+}
+END_TEST
+
+START_TEST(test_close_wait_close_enters_last_ack)
+{
+  th_last_ack(th);
+}
+END_TEST
+
+START_TEST(test_close_wait_data_is_ignored)
+{
+  char buf[8];
+
+  th_close_wait(th);
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack, "more", 4);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 0);
+}
+END_TEST
+
+START_TEST(test_closing_ack_of_fin_enters_time_wait)
+{
+  th_closing(th);
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_TIME_WAIT);
+}
+END_TEST
+
+START_TEST(test_last_ack_ack_of_fin_closes)
+{
+  th_last_ack(th);
+  sl__tcp_close(th->t); /* already closed by the application: no-op */
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  ck_assert_ptr_null(th_find(th));
+}
+END_TEST
+
+START_TEST(test_last_ack_fin_is_retransmitted)
+{
+  th_last_ack(th);
+  th_advance(th, sl__tcp_rto(th->t));
+  th_expect(th, SL__TCP_FIN | SL__TCP_ACK, th->pack - 1, th->pseq);
+}
+END_TEST
+
+START_TEST(test_time_wait_lasts_exactly_2msl)
+{
+  th_time_wait(th);
+  th_advance(th, 2 * th->cfg.msl_us - 1);
+  ck_assert_ptr_nonnull(th_find(th));
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_TIME_WAIT);
+  th_advance(th, 1);
+  ck_assert_ptr_null(th_find(th));
+}
+END_TEST
+
+START_TEST(test_time_wait_retransmitted_fin_reacked_and_restarts)
+{
+  th_time_wait(th);
+  th_advance(th, 1500000);
+  th_send(th, SL__TCP_FIN | SL__TCP_ACK, th->pseq - 1, th->pack, NULL, 0);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  th_advance(th, 2 * th->cfg.msl_us - 1);
+  ck_assert_ptr_nonnull(th_find(th)); /* the timer started over */
+  th_advance(th, 1);
+  ck_assert_ptr_null(th_find(th));
+}
+END_TEST
+
+START_TEST(test_time_wait_rst_closes)
+{
+  th_time_wait(th);
+  th_send(th, SL__TCP_RST, th->pseq, 0, NULL, 0);
+  ck_assert_ptr_null(th_find(th));
+}
+END_TEST
+
+/* ---- retransmission and congestion --------------------------------- */
+
+static void
+three_data_retries(struct sl__host_config *cfg)
+{
+  cfg->data_retries = 3;
+}
+
+START_TEST(test_rto_backs_off_and_gives_up_with_etimedout)
+{
+  uint64_t rto;
+
+  reinit(three_data_retries);
+  th_established(th);
+  rto = sl__tcp_rto(th->t);
+  ck_assert_uint_eq(rto, th->cfg.rto_min_us); /* a 0 us handshake RTT */
+  ck_assert_int_eq(sl__tcp_send(th->t, "data", 4), 4);
+  th_expect(th, SL__TCP_ACK | SL__TCP_PSH, th->pack, th->pseq);
+  for (int i = 0; i < 3; i++) {
+    th_advance(th, rto - 1);
+    th_expect_nothing(th);
+    th_advance(th, 1);
+    th_expect(th, SL__TCP_ACK | SL__TCP_PSH, th->pack, th->pseq);
+    rto *= 2;
+  }
+  th_advance(th, rto);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
+  ck_assert_int_eq(sl__tcp_send(th->t, "x", 1), -ETIMEDOUT);
+  ck_assert_uint_eq(tcp_stats()->timeouts, 4);
+  sl__tcp_close(th->t);
+}
+END_TEST
+
+START_TEST(test_rto_karn_no_sample_from_retransmission)
+{
+  uint64_t srtt;
+
+  th_established(th);
+  srtt = th->t->srtt_us;
+  sl__tcp_send(th->t, "data", 4);
+  th_pop(th);
+  th_advance(th, sl__tcp_rto(th->t));
+  th_pop(th); /* the retransmission */
+  th_advance(th, 50000);
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack + 4, NULL, 0);
+  ck_assert_uint_eq(th->t->srtt_us, srtt); /* ambiguous: not measured */
+  ck_assert_uint_eq(th->t->backoff, 0);
+}
+END_TEST
+
+START_TEST(test_rtt_sample_sets_rto)
+{
+  th_established(th);
+  sl__tcp_send(th->t, "data", 4);
+  th_pop(th);
+  th_advance(th, 100000);
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack + 4, NULL, 0);
+  /* srtt = 7/8 * 0 + 1/8 * 100 ms; rttvar = 3/4 * 0 + 1/4 * 100 ms */
+  ck_assert_uint_eq(th->t->srtt_us, 12500);
+  ck_assert_uint_eq(th->t->rttvar_us, 25000);
+  ck_assert_uint_eq(sl__tcp_rto(th->t), 200000); /* 112.5 ms < minimum */
+}
+END_TEST
+
+START_TEST(test_three_duplicate_acks_trigger_fast_retransmit)
+{
+  static char data[5 * 1460];
+  uint32_t una = 0;
+
+  th_established(th);
+  sl__tcp_set_nodelay(th->t, 1);
+  una = th->pack;
+  ck_assert_int_eq(sl__tcp_send(th->t, data, sizeof data), sizeof data);
+  ck_assert_int_eq(th_pending(th), 3); /* initial window: 3 segments */
+  th->next = th->nout;
+  /* Segment 1 arrives, segment 2 is lost, 3 (and later ones) arrive. */
+  th_send(th, SL__TCP_ACK, th->pseq, una + 1460, NULL, 0);
+  th->next = th->nout; /* cwnd grew: more segments went out */
+  th_send(th, SL__TCP_ACK, th->pseq, una + 1460, NULL, 0);
+  th_send(th, SL__TCP_ACK, th->pseq, una + 1460, NULL, 0);
+  th_expect_nothing(th);
+  th_send(th, SL__TCP_ACK, th->pseq, una + 1460, NULL, 0);
+  ck_assert_uint_eq(th_pop(th)->seg.seq, una + 1460);
+  ck_assert_uint_eq(tcp_stats()->fast_retrans, 1);
+  ck_assert(th->t->in_recovery);
+  /* A full ACK ends recovery. */
+  th_send(th, SL__TCP_ACK, th->pseq, th->t->snd_max, NULL, 0);
+  ck_assert(!th->t->in_recovery);
+}
+END_TEST
+
+/* ---- flow control --------------------------------------------------- */
+
+START_TEST(test_zero_window_persist_probes_back_off_until_open)
+{
+  uint64_t wait;
+  const struct th_pkt *p;
+
+  th_established(th);
+  th->pwnd = 0;
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0); /* window 0 */
+  ck_assert_int_eq(sl__tcp_send(th->t, "0123456789", 10), 10);
+  th_expect_nothing(th); /* the considerate sender waits */
+  wait = sl__tcp_rto(th->t);
+  for (int i = 0; i < 3; i++) {
+    th_advance(th, wait - 1);
+    th_expect_nothing(th);
+    th_advance(th, 1);
+    p = th_pop(th); /* a probe: one byte into the closed window */
+    ck_assert_uint_eq(p->seg.seq, th->pack);
+    ck_assert_uint_eq(p->seg.len, 1);
+    th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0); /* still 0 */
+    wait *= 2;
+  }
+  ck_assert_uint_eq(tcp_stats()->persist_probes, 3);
+  th->pwnd = 65535;
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0); /* it opens */
+  p = th_pop(th);
+  ck_assert_uint_eq(p->seg.seq, th->pack);
+  ck_assert_uint_eq(p->seg.len, 10);
+}
+END_TEST
+
+START_TEST(test_receiver_window_shrinks_to_zero_then_updates)
+{
+  static char data[1460], buf[65536];
+  const struct th_pkt *p = NULL;
+  int segs = 0;
+
+  th_established(th);
+  /* The application does not read: the window falls segment by segment. */
+  while (segs < 100) {
+    th_send_data(th, data, sizeof data);
+    segs++;
+    while (th_pending(th) > 0)
+      p = th_pop(th);
+    if (p != NULL && p->seg.wnd < 1460)
+      break;
+  }
+  ck_assert_ptr_nonnull(p);
+  ck_assert_uint_lt(p->seg.wnd, 1460);
+  /* Reading makes room and a window update goes out by itself. */
+  ck_assert_int_gt(sl__tcp_recv(th->t, buf, sizeof buf, 0), 0);
+  p = th_pop(th);
+  ck_assert_uint_gt(p->seg.wnd, 2 * 1460);
+}
+END_TEST
+
+/* ---- reassembly and sequence wrap ----------------------------------- */
+
+START_TEST(test_reassembly_of_reordered_overlapping_segments)
+{
+  char data[300], buf[400];
+  uint32_t base;
+
+  tu_pattern(data, sizeof data, 9);
+  th_established(th);
+  base = th->pseq;
+  th_send(th, SL__TCP_ACK, base + 200, th->pack, data + 200, 100);
+  th_expect(th, SL__TCP_ACK, th->pack, base); /* duplicate ACK at once */
+  th_send(th, SL__TCP_ACK, base + 50, th->pack, data + 50, 200);
+  th_expect(th, SL__TCP_ACK, th->pack, base);
+  th_send(th, SL__TCP_ACK, base + 250, th->pack, data + 250, 10); /* dup */
+  th_expect(th, SL__TCP_ACK, th->pack, base);
+  th_send(th, SL__TCP_ACK, base, th->pack, data, 100); /* fills the gap */
+  th_expect(th, SL__TCP_ACK, th->pack, base + 300);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 300);
+  ck_assert_int_eq(memcmp(buf, data, 300), 0);
+  ck_assert_uint_eq(th->t->ooo_bytes, 0);
+}
+END_TEST
+
+START_TEST(test_out_of_order_fin_waits_for_the_gap)
+{
+  char buf[16];
+  uint32_t base;
+
+  th_established(th);
+  base = th->pseq;
+  th_send(th, SL__TCP_ACK | SL__TCP_FIN, base + 5, th->pack, "world", 5);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  th_send(th, SL__TCP_ACK, base, th->pack, "hello", 5);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSE_WAIT);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 10);
+  ck_assert_int_eq(memcmp(buf, "helloworld", 10), 0);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 0);
+}
+END_TEST
+
+START_TEST(test_sequence_wrap_on_receive)
+{
+  char data[3000], buf[4000];
+  uint32_t base;
+
+  tu_pattern(data, sizeof data, 5);
+  th->pseq = 0xfffffa00u; /* the peer's numbers wrap after 1536 bytes */
+  th_established(th);
+  base = th->pseq;
+  th_send(th, SL__TCP_ACK, base + 1460, th->pack, data + 1460, 1460);
+  th_send(th, SL__TCP_ACK, base, th->pack, data, 1460);
+  th_send(th, SL__TCP_ACK, base + 2920, th->pack, data + 2920, 80);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 3000);
+  ck_assert_int_eq(memcmp(buf, data, 3000), 0);
+  ck_assert_uint_eq(th->t->rcv_nxt, base + 3000);
+  ck_assert_uint_lt(th->t->rcv_nxt, 0x1000u); /* it did wrap */
+}
+END_TEST
+
+START_TEST(test_sequence_wrap_on_send)
+{
+  static char data[4000];
+  uint32_t iss = 0xfffff800u;
+
+  th_syn_sent(th);
+  /* Move our numbers close to 2^32 before the handshake completes. */
+  th->t->iss = iss;
+  th->t->snd_una = iss;
+  th->t->snd_nxt = th->t->snd_max = iss + 1;
+  th->t->rtt_timing = 0;
+  th->pack = iss + 1;
+  th_send(th, SL__TCP_SYN | SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  th->pseq++;
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  sl__tcp_set_nodelay(th->t, 1);
+  ck_assert_int_eq(sl__tcp_send(th->t, data, sizeof data), 4000);
+  ck_assert_uint_eq(th_pop(th)->seg.seq, iss + 1);
+  ck_assert_uint_eq(th_pop(th)->seg.seq, iss + 1 + 1460);
+  th_send(th, SL__TCP_ACK, th->pseq, iss + 1 + 2920, NULL, 0);
+  th->next = th->nout;
+  th_send(th, SL__TCP_ACK, th->pseq, iss + 1 + 4000, NULL, 0);
+  ck_assert_uint_eq(th->t->snd_una, iss + 1 + 4000);
+  ck_assert_uint_eq(th->t->sndq.len, 0);
+  ck_assert_uint_eq(th->t->timer[SL__TIMER_REXMT], SL__TIME_NEVER);
+}
+END_TEST
+
+/* ---- malformed input ------------------------------------------------ */
+
+START_TEST(test_malformed_packets_are_counted_and_dropped)
+{
+  uint8_t pkt[80];
+  const struct sl__stats *st = sl__host_stats(th->h);
+  struct sl__ip4_hdr ip = {.ttl = 64,
+                           .proto = SL__IP_PROTO_TCP,
+                           .src = TH_PEER,
+                           .dst = TH_HOST,
+                           .total_len = 40};
+  struct sl__tcp_seg seg = {.sport = 1, .dport = TH_PORT, .flags = SL__TCP_SYN};
+
+  th_listen(th);
+  /* short, wrong version, bad header checksum */
+  th_send_raw(th, pkt, 10);
+  memset(pkt, 0, sizeof pkt);
+  sl__ip4_write(pkt, 20, &ip);
+  sl__tcp_write(pkt + 20, 60, TH_PEER, TH_HOST, &seg);
+  pkt[0] = 0x65;
+  th_send_raw(th, pkt, 40);
+  pkt[0] = 0x45;
+  pkt[10] ^= 1;
+  th_send_raw(th, pkt, 40);
+  pkt[10] ^= 1;
+  /* TCP: bad checksum, SYN+FIN, data offset past the segment */
+  pkt[20 + 16] ^= 1;
+  th_send_raw(th, pkt, 40);
+  pkt[20 + 16] ^= 1;
+  seg.flags = SL__TCP_SYN | SL__TCP_FIN;
+  sl__tcp_write(pkt + 20, 60, TH_PEER, TH_HOST, &seg);
+  th_send_raw(th, pkt, 40);
+  seg.flags = SL__TCP_SYN | SL__TCP_RST;
+  sl__tcp_write(pkt + 20, 60, TH_PEER, TH_HOST, &seg);
+  th_send_raw(th, pkt, 40);
+  th_expect_nothing(th);
+  ck_assert_uint_eq(st->ip.drops[SL__DROP_IP_SHORT], 1);
+  ck_assert_uint_eq(st->ip.drops[SL__DROP_IP_VERSION], 1);
+  ck_assert_uint_eq(st->ip.drops[SL__DROP_IP_CSUM], 1);
+  ck_assert_uint_eq(st->ip.in_hdr_errors, 3);
+  ck_assert_uint_eq(st->tcp.in_csum_errors, 1);
+  ck_assert_uint_eq(st->ip.drops[SL__DROP_TCP_FLAGS], 2);
+  ck_assert_uint_eq(st->tcp.in_errs, 3);
+  ck_assert_uint_eq(th->l->syn_q_len, 0);
+}
+END_TEST
+
+/* ---- two hosts over the simulated link ------------------------------ */
+
+static struct pair pair_;
+
+START_TEST(test_sim_mss_1460_vs_1400_client_segments_at_most_1400)
+{
+  struct transfer x = {.bytes = 100000, .mss_a = 1460, .mss_b = 1400};
+
+  pair_init(&pair_, 7, NULL, NULL);
+  ck_assert(pair_transfer(&pair_, &x));
+  ck_assert_uint_eq(x.max_seg_a, 1400);
+  ck_assert(x.client_closed && x.server_closed && x.server_eof);
+  pair_free(&pair_);
+}
+END_TEST
+
+START_TEST(test_sim_clean_transfer_closes_cleanly)
+{
+  struct transfer x = {.bytes = 1 << 20};
+  const struct sl__tcp_stats *a;
+
+  pair_init(&pair_, 3, NULL, NULL);
+  ck_assert(pair_transfer(&pair_, &x));
+  a = &sl__host_stats(pair_.a)->tcp;
+  ck_assert_uint_eq(a->retrans_segs, 0);
+  ck_assert_uint_eq(a->active_opens, 1);
+  ck_assert_uint_eq(sl__host_stats(pair_.b)->tcp.passive_opens, 1);
+  pair_free(&pair_);
+}
+END_TEST
+
+/* The property: whatever the wire does, the bytes arrive identical. */
+START_TEST(test_sim_lossy_transfer_identical_over_50_seeds)
+{
+  struct sl__sim_faults f = {.loss = 0.10,
+                             .reorder = 0.05,
+                             .dup = 0.01,
+                             .corrupt = 0.01,
+                             .delay_us = 1000};
+
+  for (uint64_t seed = 1; seed <= 50; seed++) {
+    struct transfer x = {.bytes = 1 << 20};
+    pair_init(&pair_, seed, NULL, NULL);
+    ck_assert_int_eq(sl__sim_set_faults(pair_.sim, &f), 0);
+    ck_assert_msg(pair_transfer(&pair_, &x),
+                  "seed %llu: %zu of %zu bytes, identical %d",
+                  (unsigned long long)seed, x.received, x.bytes, x.identical);
+    ck_assert_msg(x.client_closed && x.server_closed, "seed %llu",
+                  (unsigned long long)seed);
+    pair_free(&pair_);
+  }
+}
+END_TEST
+
+START_TEST(test_sim_same_seed_same_run)
+{
+  struct sl__sim_faults f = {.loss = 0.05, .reorder = 0.05, .delay_us = 500};
+  uint64_t dur[2], segs[2];
+
+  for (int i = 0; i < 2; i++) {
+    struct transfer x = {.bytes = 200000};
+    pair_init(&pair_, 99, NULL, NULL);
+    sl__sim_set_faults(pair_.sim, &f);
+    ck_assert(pair_transfer(&pair_, &x));
+    dur[i] = x.duration_us;
+    segs[i] = sl__host_stats(pair_.a)->tcp.out_segs;
+    pair_free(&pair_);
+  }
+  ck_assert_uint_eq(dur[0], dur[1]);
+  ck_assert_uint_eq(segs[0], segs[1]);
+}
+END_TEST
+
+static void
+close_both(struct pair *p, struct sl__tcb *a, struct sl__tcb *b)
+{
+  pair_sync(p);
+  sl__tcp_close(a);
+  sl__tcp_close(b);
+  sl__sim_run(p->sim, NULL, NULL, 100000);
+}
+
+START_TEST(test_sim_simultaneous_close_goes_through_closing)
+{
+  struct sl__tcb *l, *c, *s = NULL;
+
+  pair_init(&pair_, 11, NULL, NULL);
+  sl__sim_set_faults(pair_.sim, &(struct sl__sim_faults){.delay_us = 1000});
+  l = sl__tcp_new(pair_.b);
+  sl__tcp_bind(l, 0, 80);
+  sl__tcp_listen(l, 1);
+  c = sl__tcp_new(pair_.a);
+  sl__tcp_connect(c, PAIR_B, 80);
+  sl__sim_run(pair_.sim, NULL, NULL, 50000);
+  pair_sync(&pair_);
+  ck_assert_int_eq(sl__tcp_accept(l, &s), 0);
+  /* Both FINs are on the wire before either arrives. */
+  pair_sync(&pair_);
+  ck_assert_int_eq(sl__tcp_shutdown(c, SHUT_WR), 0);
+  ck_assert_int_eq(sl__tcp_shutdown(s, SHUT_WR), 0);
+  sl__sim_run(pair_.sim, NULL, NULL, 1500);
+  ck_assert_int_eq(sl__tcp_state(c), SL_TCP_CLOSING);
+  ck_assert_int_eq(sl__tcp_state(s), SL_TCP_CLOSING);
+  sl__sim_run(pair_.sim, NULL, NULL, 10000);
+  ck_assert_int_eq(sl__tcp_state(c), SL_TCP_TIME_WAIT);
+  ck_assert_int_eq(sl__tcp_state(s), SL_TCP_TIME_WAIT);
+  close_both(&pair_, c, s);
+  sl__tcp_close(l);
+  pair_free(&pair_);
+}
+END_TEST
+
+START_TEST(test_sim_simultaneous_open_establishes_both)
+{
+  struct sl__tcb *a, *b;
+
+  pair_init(&pair_, 13, NULL, NULL);
+  sl__sim_set_faults(pair_.sim, &(struct sl__sim_faults){.delay_us = 1000});
+  a = sl__tcp_new(pair_.a);
+  b = sl__tcp_new(pair_.b);
+  ck_assert_int_eq(sl__tcp_bind(a, 0, 5000), 0);
+  ck_assert_int_eq(sl__tcp_bind(b, 0, 6000), 0);
+  ck_assert_int_eq(sl__tcp_connect(a, PAIR_B, 6000), -EINPROGRESS);
+  ck_assert_int_eq(sl__tcp_connect(b, PAIR_A, 5000), -EINPROGRESS);
+  sl__sim_run(pair_.sim, NULL, NULL, 1500);
+  ck_assert_int_eq(sl__tcp_state(a), SL_TCP_SYN_RECEIVED);
+  ck_assert_int_eq(sl__tcp_state(b), SL_TCP_SYN_RECEIVED);
+  sl__sim_run(pair_.sim, NULL, NULL, 10000);
+  ck_assert_int_eq(sl__tcp_state(a), SL_TCP_ESTABLISHED);
+  ck_assert_int_eq(sl__tcp_state(b), SL_TCP_ESTABLISHED);
+  ck_assert_int_eq(sl__tcp_connect_result(a), 0);
+  ck_assert_int_eq(sl__tcp_connect_result(b), 0);
+  close_both(&pair_, a, b);
+  pair_free(&pair_);
+}
+END_TEST
+
+/* ---- state names ---------------------------------------------------- */
+
+START_TEST(test_state_names_in_three_spellings)
+{
+  ck_assert_str_eq(sl_tcp_state_rfc(SL_TCP_SYN_RECEIVED), "SYN-RECEIVED");
+  ck_assert_str_eq(sl_tcp_state_netstat(SL_TCP_SYN_RECEIVED), "SYN_RECV");
+  ck_assert_str_eq(sl_tcp_state_ss(SL_TCP_SYN_RECEIVED), "SYN-RECV");
+  ck_assert_str_eq(sl_tcp_state_netstat(SL_TCP_FIN_WAIT_1), "FIN_WAIT1");
+  ck_assert_ptr_null(sl_tcp_state_rfc(SL_TCP_NSTATES));
+  ck_assert(sl__tcp_transition_ok(SL_TCP_FIN_WAIT_1, SL_TCP_CLOSING));
+  ck_assert(!sl__tcp_transition_ok(SL_TCP_LISTEN, SL_TCP_ESTABLISHED));
+  ck_assert(!sl__tcp_transition_ok(SL_TCP_TIME_WAIT, SL_TCP_ESTABLISHED));
+}
+END_TEST
+
+static TCase *
+tcase(Suite *s, const char *name)
+{
+  TCase *tc = tcase_create(name);
+
+  tcase_add_checked_fixture(tc, setup, teardown);
+  suite_add_tcase(s, tc);
+  return tc;
+}
+
+Suite *
+tcp_suite(void)
+{
+  Suite *s = suite_create("tcp");
+  TCase *tc;
+
+  tc = tcase(s, "LISTEN");
+  tcase_add_test(tc, test_listen_syn_sends_synack_with_mss);
+  tcase_add_test(tc, test_listen_ack_gets_reset_from_ack_field);
+  tcase_add_test(tc, test_listen_rst_is_ignored);
+  tcase_add_test(tc, test_listen_backlog_full_drops_syn);
+  tcase_add_test(tc, test_closed_port_segment_gets_reset);
+
+  tc = tcase(s, "SYN_RECEIVED");
+  tcase_add_test(tc, test_syn_received_ack_establishes_and_accepts);
+  tcase_add_test(tc, test_syn_received_ack_with_data_is_delivered);
+  tcase_add_test(tc, test_syn_received_rst_removes_child);
+  tcase_add_test(tc, test_syn_received_duplicate_syn_resends_synack);
+  tcase_add_test(tc, test_syn_received_bad_ack_gets_reset);
+  tcase_add_test(tc, test_syn_received_timeout_backs_off_then_gives_up);
+
+  tc = tcase(s, "SYN_SENT");
+  tcase_add_test(tc, test_syn_sent_synack_establishes);
+  tcase_add_test(tc, test_syn_sent_rst_with_ack_is_refused);
+  tcase_add_test(tc, test_syn_sent_rst_without_ack_is_ignored);
+  tcase_add_test(tc, test_syn_sent_bad_ack_gets_reset);
+  tcase_add_test(tc, test_syn_sent_syn_is_simultaneous_open);
+  tcase_add_test(tc, test_syn_sent_timeout_backs_off_then_etimedout);
+
+  tc = tcase(s, "ESTABLISHED");
+  tcase_add_test(tc, test_established_data_in_is_delivered_and_ack_delayed);
+  tcase_add_test(tc, test_established_two_full_segments_ack_at_once);
+  tcase_add_test(tc, test_established_delayed_ack_off_acks_every_segment);
+  tcase_add_test(tc, test_established_fin_enters_close_wait_and_eof);
+  tcase_add_test(tc, test_established_rst_at_rcv_nxt_resets);
+  tcase_add_test(tc, test_established_rst_in_window_gets_challenge_ack);
+  tcase_add_test(tc, test_established_rst_outside_window_is_ignored);
+  tcase_add_test(tc, test_established_syn_gets_challenge_ack);
+  tcase_add_test(tc, test_established_challenge_acks_are_rate_limited);
+  tcase_add_test(tc, test_established_data_beyond_window_is_acked_and_dropped);
+  tcase_add_test(tc, test_established_ack_of_unsent_data_gets_challenge_ack);
+  tcase_add_test(tc, test_established_nagle_holds_small_tail_until_ack);
+  tcase_add_test(tc, test_established_nodelay_sends_small_tail_at_once);
+  tcase_add_test(tc, test_established_peer_mss_limits_segments);
+  tcase_add_test(tc, test_established_shutdown_wr_is_half_close);
+  tcase_add_test(tc, test_established_linger_zero_close_sends_rst);
+  tcase_add_test(tc, test_established_close_with_unread_data_sends_rst);
+
+  tc = tcase(s, "FIN_WAIT_1");
+  tcase_add_test(tc, test_fin_wait_1_ack_of_fin_enters_fin_wait_2);
+  tcase_add_test(tc, test_fin_wait_1_fin_enters_closing);
+  tcase_add_test(tc, test_fin_wait_1_fin_with_ack_of_fin_enters_time_wait);
+  tcase_add_test(tc, test_fin_wait_1_fin_is_retransmitted);
+  tcase_add_test(tc, test_fin_wait_1_rst_closes);
+
+  tc = tcase(s, "FIN_WAIT_2");
+  tcase_add_test(tc, test_fin_wait_2_fin_enters_time_wait);
+  tcase_add_test(tc, test_fin_wait_2_orphan_times_out);
+  tcase_add_test(tc, test_fin_wait_2_data_after_close_gets_reset);
+
+  tc = tcase(s, "CLOSE_WAIT");
+  tcase_add_test(tc, test_close_wait_close_enters_last_ack);
+  tcase_add_test(tc, test_close_wait_data_is_ignored);
+
+  tc = tcase(s, "CLOSING");
+  tcase_add_test(tc, test_closing_ack_of_fin_enters_time_wait);
+
+  tc = tcase(s, "LAST_ACK");
+  tcase_add_test(tc, test_last_ack_ack_of_fin_closes);
+  tcase_add_test(tc, test_last_ack_fin_is_retransmitted);
+
+  tc = tcase(s, "TIME_WAIT");
+  tcase_add_test(tc, test_time_wait_lasts_exactly_2msl);
+  tcase_add_test(tc, test_time_wait_retransmitted_fin_reacked_and_restarts);
+  tcase_add_test(tc, test_time_wait_rst_closes);
+
+  tc = tcase(s, "retransmission");
+  tcase_add_test(tc, test_rto_backs_off_and_gives_up_with_etimedout);
+  tcase_add_test(tc, test_rto_karn_no_sample_from_retransmission);
+  tcase_add_test(tc, test_rtt_sample_sets_rto);
+  tcase_add_test(tc, test_three_duplicate_acks_trigger_fast_retransmit);
+
+  tc = tcase(s, "flow_control");
+  tcase_add_test(tc, test_zero_window_persist_probes_back_off_until_open);
+  tcase_add_test(tc, test_receiver_window_shrinks_to_zero_then_updates);
+
+  tc = tcase(s, "reassembly");
+  tcase_add_test(tc, test_reassembly_of_reordered_overlapping_segments);
+  tcase_add_test(tc, test_out_of_order_fin_waits_for_the_gap);
+  tcase_add_test(tc, test_sequence_wrap_on_receive);
+  tcase_add_test(tc, test_sequence_wrap_on_send);
+
+  tc = tcase(s, "malformed");
+  tcase_add_test(tc, test_malformed_packets_are_counted_and_dropped);
+
+  tc = tcase(s, "sim");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, test_sim_mss_1460_vs_1400_client_segments_at_most_1400);
+  tcase_add_test(tc, test_sim_clean_transfer_closes_cleanly);
+  tcase_add_test(tc, test_sim_lossy_transfer_identical_over_50_seeds);
+  tcase_add_test(tc, test_sim_same_seed_same_run);
+  tcase_add_test(tc, test_sim_simultaneous_close_goes_through_closing);
+  tcase_add_test(tc, test_sim_simultaneous_open_establishes_both);
+
+  tc = tcase(s, "names");
+  tcase_add_test(tc, test_state_names_in_three_spellings);
+  return s;
+}
