@@ -614,6 +614,80 @@ START_TEST(test_time_wait_rst_closes)
 }
 END_TEST
 
+START_TEST(test_fin_wait_2_rst_closes)
+{
+  th_fin_wait_2(th);
+  th_send(th, SL__TCP_RST, th->pseq, 0, NULL, 0);
+  ck_assert_ptr_null(th_find(th));
+}
+END_TEST
+
+START_TEST(test_close_wait_rst_resets)
+{
+  char buf[4];
+
+  th_close_wait(th);
+  th_send(th, SL__TCP_RST, th->pseq, 0, NULL, 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), -ECONNRESET);
+  ck_assert_uint_eq(tcp_stats()->estab_resets, 1);
+  sl__tcp_close(th->t);
+}
+END_TEST
+
+START_TEST(test_closing_rst_closes)
+{
+  th_closing(th);
+  th_send(th, SL__TCP_RST, th->pseq, 0, NULL, 0);
+  ck_assert_ptr_null(th_find(th));
+}
+END_TEST
+
+START_TEST(test_last_ack_rst_closes)
+{
+  th_last_ack(th);
+  th_send(th, SL__TCP_RST, th->pseq, 0, NULL, 0);
+  ck_assert_ptr_null(th_find(th));
+}
+END_TEST
+
+START_TEST(test_established_syn_outside_window_gets_ack)
+{
+  th_established(th);
+  th_send(th, SL__TCP_SYN, th->pseq + 100000, 0, NULL, 0);
+  /* unacceptable: step one answers with an ACK, nothing else changes */
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+}
+END_TEST
+
+START_TEST(test_established_old_duplicate_data_is_reacked)
+{
+  char buf[8];
+
+  th_established(th);
+  th_send_data(th, "abc", 3);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 3);
+  th->next = th->nout;
+  th_send(th, SL__TCP_ACK, th->pseq - 3, th->pack, "abc", 3);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), -EAGAIN);
+}
+END_TEST
+
+START_TEST(test_listen_close_resets_unaccepted_children)
+{
+  th_established_passive(th);
+  th->pport = TH_PPORT + 1;
+  th_send(th, SL__TCP_SYN, 777, 0, NULL, 0);
+  th_pop(th); /* SYN,ACK of the second, never accepted */
+  sl__tcp_close(th->l);
+  th_expect(th, SL__TCP_RST | SL__TCP_ACK, th->out[th->next].seg.seq, 778);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED); /* accepted */
+  sl__tcp_abort(th->t);
+}
+END_TEST
+
 /* ---- retransmission and congestion --------------------------------- */
 
 static void
@@ -1071,6 +1145,7 @@ tcp_suite(void)
   tcase_add_test(tc, test_listen_rst_is_ignored);
   tcase_add_test(tc, test_listen_backlog_full_drops_syn);
   tcase_add_test(tc, test_closed_port_segment_gets_reset);
+  tcase_add_test(tc, test_listen_close_resets_unaccepted_children);
 
   tc = tcase(s, "SYN_RECEIVED");
   tcase_add_test(tc, test_syn_received_ack_establishes_and_accepts);
@@ -1106,6 +1181,8 @@ tcp_suite(void)
   tcase_add_test(tc, test_established_shutdown_wr_is_half_close);
   tcase_add_test(tc, test_established_linger_zero_close_sends_rst);
   tcase_add_test(tc, test_established_close_with_unread_data_sends_rst);
+  tcase_add_test(tc, test_established_syn_outside_window_gets_ack);
+  tcase_add_test(tc, test_established_old_duplicate_data_is_reacked);
 
   tc = tcase(s, "FIN_WAIT_1");
   tcase_add_test(tc, test_fin_wait_1_ack_of_fin_enters_fin_wait_2);
@@ -1118,17 +1195,21 @@ tcp_suite(void)
   tcase_add_test(tc, test_fin_wait_2_fin_enters_time_wait);
   tcase_add_test(tc, test_fin_wait_2_orphan_times_out);
   tcase_add_test(tc, test_fin_wait_2_data_after_close_gets_reset);
+  tcase_add_test(tc, test_fin_wait_2_rst_closes);
 
   tc = tcase(s, "CLOSE_WAIT");
   tcase_add_test(tc, test_close_wait_close_enters_last_ack);
   tcase_add_test(tc, test_close_wait_data_is_ignored);
+  tcase_add_test(tc, test_close_wait_rst_resets);
 
   tc = tcase(s, "CLOSING");
   tcase_add_test(tc, test_closing_ack_of_fin_enters_time_wait);
+  tcase_add_test(tc, test_closing_rst_closes);
 
   tc = tcase(s, "LAST_ACK");
   tcase_add_test(tc, test_last_ack_ack_of_fin_closes);
   tcase_add_test(tc, test_last_ack_fin_is_retransmitted);
+  tcase_add_test(tc, test_last_ack_rst_closes);
 
   tc = tcase(s, "TIME_WAIT");
   tcase_add_test(tc, test_time_wait_lasts_exactly_2msl);

@@ -156,8 +156,7 @@ th_expect(struct th *th, uint8_t flags, uint32_t seq, uint32_t ack)
 struct sl__tcb *
 th_find(struct th *th)
 {
-  return sl__tcb_lookup(th->h, TH_HOST, th->t ? th->t->lport : TH_PORT, TH_PEER,
-                        TH_PPORT);
+  return sl__tcb_lookup(th->h, TH_HOST, TH_PORT, TH_PEER, TH_PPORT);
 }
 
 /* ---- builders: passive side -------------------------------------------- */
@@ -405,7 +404,8 @@ xfer_step(void *arg)
                                                    x->bytes - s->sent)) > 0)
       s->sent += (size_t)n;
     if (s->sent == x->bytes && !s->client_closing) {
-      sl__tcp_close(s->client);
+      sl__tcp_close(s->client); /* the host frees it when it is done */
+      s->client = NULL;
       s->client_closing = 1;
     }
   } else if (s->client != NULL &&
