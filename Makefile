@@ -14,9 +14,9 @@ VERSION := $(shell sed -n 's/^\#define SL_VERSION_STRING "\(.*\)"/\1/p' \
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers
 CFLAGS  ?= -O2 -g
-CPPFLAGS_ALL := -Ilib/include -Ilib/src -Ilib/core -D_GNU_SOURCE
+CPPFLAGS_ALL := -Ilib/include -Ilib/src -Ilib/core -Ilib/obs -D_GNU_SOURCE
 CFLAGS_ALL   := -std=c11 $(WARN) $(CFLAGS) -MMD -MP
-LDLIBS_ALL   := -lpthread
+LDLIBS_ALL   := -lpthread -lm
 
 ifeq ($(SANITIZE),1)
   CFLAGS_ALL  += -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -37,9 +37,13 @@ CORE_SRCS := \
   lib/core/tcp_state.c \
   lib/core/tcp_user.c \
   lib/core/udp.c \
-  lib/core/wire.c
+  lib/core/wire.c \
+  lib/core/xfer.c
 
-LIB_SRCS := $(CORE_SRCS) \
+OBS_SRCS := \
+  lib/obs/pcap.c
+
+LIB_SRCS := $(CORE_SRCS) $(OBS_SRCS) \
   lib/src/api.c \
   lib/src/error.c \
   lib/src/fdtab.c \
@@ -49,7 +53,8 @@ LIB_SRCS := $(CORE_SRCS) \
   lib/src/version.c
 
 CLI_SRCS := \
-  lib/cli/main.c
+  lib/cli/main.c \
+  lib/cli/sim.c
 
 TEST_SRCS := \
   tests/unit/check_main.c \
@@ -135,7 +140,8 @@ check-deps:
 	  fi; \
 	fi
 
-TEST_SCRIPTS := tests/scripts/readme_example.sh tests/scripts/install.sh
+TEST_SCRIPTS := tests/scripts/readme_example.sh tests/scripts/install.sh \
+                tests/scripts/sim_cli.sh
 
 test: check-deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
@@ -151,7 +157,7 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 \
 	  --enable=warning,performance,portability \
 	  --suppress=missingIncludeSystem --inline-suppr \
-	  -D__GNUC__ -D_GNU_SOURCE -Ilib/include -Ilib/src -Ilib/core lib tests
+	  -D__GNUC__ -D_GNU_SOURCE -Ilib/include -Ilib/src -Ilib/core -Ilib/obs lib tests
 
 format:
 	clang-format -i $(FORMAT_FILES)

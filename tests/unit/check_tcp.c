@@ -11,6 +11,7 @@
 #include "suites.h"
 #include "tcp_harness.h"
 #include "testutil.h"
+#include "xfer.h"
 
 static struct th th_;
 static struct th *th = &th_;
@@ -977,67 +978,65 @@ static struct pair pair_;
 
 START_TEST(test_sim_mss_1460_vs_1400_client_segments_at_most_1400)
 {
-  struct transfer x = {.bytes = 100000, .mss_a = 1460, .mss_b = 1400};
+  struct sl__xfer x = {
+      .seed = 7, .bytes = 100000, .mss_client = 1460, .mss_server = 1400};
 
-  pair_init(&pair_, 7, NULL, NULL);
-  ck_assert(pair_transfer(&pair_, &x));
-  ck_assert_uint_eq(x.max_seg_a, 1400);
+  ck_assert_int_eq(sl__xfer_run(&x), 0);
+  ck_assert_uint_eq(x.max_seg_client, 1400);
   ck_assert(x.client_closed && x.server_closed && x.server_eof);
-  pair_free(&pair_);
 }
 END_TEST
 
 START_TEST(test_sim_clean_transfer_closes_cleanly)
 {
-  struct transfer x = {.bytes = 1 << 20};
-  const struct sl__tcp_stats *a;
+  struct sl__xfer x = {.seed = 3, .bytes = 1 << 20};
 
-  pair_init(&pair_, 3, NULL, NULL);
-  ck_assert(pair_transfer(&pair_, &x));
-  a = &sl__host_stats(pair_.a)->tcp;
-  ck_assert_uint_eq(a->retrans_segs, 0);
-  ck_assert_uint_eq(a->active_opens, 1);
-  ck_assert_uint_eq(sl__host_stats(pair_.b)->tcp.passive_opens, 1);
-  pair_free(&pair_);
+  ck_assert_int_eq(sl__xfer_run(&x), 0);
+  ck_assert_uint_eq(x.received, 1 << 20);
+  ck_assert_uint_eq(x.client_stats.tcp.retrans_segs, 0);
+  ck_assert_uint_eq(x.client_stats.tcp.active_opens, 1);
+  ck_assert_uint_eq(x.server_stats.tcp.passive_opens, 1);
+  ck_assert_uint_eq(x.client_stats.tcp.bad_transitions, 0);
+  ck_assert_uint_eq(x.server_stats.tcp.bad_transitions, 0);
 }
 END_TEST
 
 /* The property: whatever the wire does, the bytes arrive identical. */
 START_TEST(test_sim_lossy_transfer_identical_over_50_seeds)
 {
-  struct sl__sim_faults f = {.loss = 0.10,
-                             .reorder = 0.05,
-                             .dup = 0.01,
-                             .corrupt = 0.01,
-                             .delay_us = 1000};
-
   for (uint64_t seed = 1; seed <= 50; seed++) {
-    struct transfer x = {.bytes = 1 << 20};
-    pair_init(&pair_, seed, NULL, NULL);
-    ck_assert_int_eq(sl__sim_set_faults(pair_.sim, &f), 0);
-    ck_assert_msg(pair_transfer(&pair_, &x),
-                  "seed %llu: %zu of %zu bytes, identical %d",
-                  (unsigned long long)seed, x.received, x.bytes, x.identical);
-    ck_assert_msg(x.client_closed && x.server_closed, "seed %llu",
-                  (unsigned long long)seed);
-    pair_free(&pair_);
+    struct sl__xfer x = {.seed = seed,
+                         .bytes = 1 << 20,
+                         .faults = {.loss = 0.10,
+                                    .reorder = 0.05,
+                                    .dup = 0.01,
+                                    .corrupt = 0.01,
+                                    .delay_us = 1000}};
+    int r = sl__xfer_run(&x);
+
+    ck_assert_msg(r == 0, "seed %llu: %s; %llu of %llu bytes, identical %d",
+                  (unsigned long long)seed, strerror(-r),
+                  (unsigned long long)x.received, (unsigned long long)x.bytes,
+                  x.identical);
+    ck_assert(x.wire.drop_loss > 0 && x.wire.corrupted > 0);
+    ck_assert_uint_eq(x.client_stats.tcp.bad_transitions, 0);
+    ck_assert_uint_eq(x.server_stats.tcp.bad_transitions, 0);
   }
 }
 END_TEST
 
 START_TEST(test_sim_same_seed_same_run)
 {
-  struct sl__sim_faults f = {.loss = 0.05, .reorder = 0.05, .delay_us = 500};
   uint64_t dur[2], segs[2];
 
   for (int i = 0; i < 2; i++) {
-    struct transfer x = {.bytes = 200000};
-    pair_init(&pair_, 99, NULL, NULL);
-    sl__sim_set_faults(pair_.sim, &f);
-    ck_assert(pair_transfer(&pair_, &x));
+    struct sl__xfer x = {
+        .seed = 99,
+        .bytes = 200000,
+        .faults = {.loss = 0.05, .reorder = 0.05, .delay_us = 500}};
+    ck_assert_int_eq(sl__xfer_run(&x), 0);
     dur[i] = x.duration_us;
-    segs[i] = sl__host_stats(pair_.a)->tcp.out_segs;
-    pair_free(&pair_);
+    segs[i] = x.client_stats.tcp.out_segs + x.client_stats.tcp.retrans_segs;
   }
   ck_assert_uint_eq(dur[0], dur[1]);
   ck_assert_uint_eq(segs[0], segs[1]);

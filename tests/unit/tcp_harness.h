@@ -105,23 +105,4 @@ void pair_free(struct pair *p);
 /* Brings both hosts' clocks to the sim's time (before socket calls). */
 void pair_sync(struct pair *p);
 
-/* A bulk transfer: client on a connects to b, sends `bytes` of a seeded
- * pattern, closes; the server reads everything and closes after the
- * client.  Everything it saw, for the test to judge. */
-struct transfer {
-  size_t bytes;
-  uint16_t mss_a, mss_b; /* TCP_MAXSEG on each side, 0 = default */
-  uint64_t max_us;       /* virtual time limit */
-  /* results */
-  size_t received;
-  int identical;                    /* every byte received matches */
-  int client_closed, server_closed; /* both sides reached CLOSED/gone */
-  int server_eof;
-  int client_error, server_error;
-  uint64_t duration_us;
-  uint32_t max_seg_a, max_seg_b; /* largest payload each side sent */
-};
-/* Runs the transfer; returns 1 when it finished within max_us. */
-int pair_transfer(struct pair *p, struct transfer *x);
-
 #endif

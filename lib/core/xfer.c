@@ -1,0 +1,254 @@
+/* The simulated bulk transfer (xfer.h).  The data is a function of the
+ * seed and the byte's position, so neither side keeps a copy: a transfer
+ * of any size runs in constant memory. */
+#include <errno.h>
+#include <string.h>
+
+#include "priv.h"
+#include "xfer.h"
+
+uint8_t
+sl__xfer_byte(uint64_t seed, uint64_t i)
+{
+  /* splitmix64 of (seed, word index): 8 bytes per evaluation. */
+  uint64_t z = seed * 0x9e3779b97f4a7c15ull + (i >> 3) + 1;
+
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  return (uint8_t)(z >> ((i & 7) * 8));
+}
+
+static void
+fill(uint64_t seed, uint64_t off, uint8_t *buf, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    buf[i] = sl__xfer_byte(seed, off + i);
+}
+
+struct run {
+  struct sl__xfer *x;
+  struct sl__sim *sim;
+  struct sl__host *client_host, *server_host;
+  struct sl__tcb *listener, *client, *server;
+  uint64_t sent;
+  int client_closing, server_closing;
+  int failed;
+};
+
+static void
+output(void *arg, const uint8_t *pkt, size_t len)
+{
+  struct run *r = arg;
+
+  sl__sim_send(r->sim, sl__get32(pkt + 12), pkt, len);
+}
+
+static void
+node_input(void *node, const uint8_t *pkt, size_t len, uint64_t now)
+{
+  sl__host_input(node, pkt, len, now);
+}
+
+static void
+node_poll(void *node, uint64_t now)
+{
+  sl__host_poll(node, now);
+}
+
+static uint64_t
+node_deadline(void *node)
+{
+  return sl__host_next_deadline(node);
+}
+
+static const struct sl__sim_node_ops host_ops = {
+    .input = node_input, .poll = node_poll, .next_deadline = node_deadline};
+
+/* Watches the wire for the largest payload, then passes packets on. */
+static void
+tap(void *arg, uint64_t now, uint32_t from, uint32_t to, const uint8_t *pkt,
+    size_t len, int event)
+{
+  struct run *r = arg;
+  struct sl__xfer *x = r->x;
+  struct sl__ip4_hdr ip;
+
+  if (event == SL__SIM_SENT && sl__ip4_parse(pkt, len, &ip) == 0 &&
+      ip.proto == SL__IP_PROTO_TCP && sl__ip4_payload_len(&ip) >= 20) {
+    size_t hl = (size_t)(pkt[ip.hdr_len + 12] >> 4) * 4;
+    size_t payload = sl__ip4_payload_len(&ip) - hl;
+    uint32_t *max =
+        from == SL__XFER_CLIENT ? &x->max_seg_client : &x->max_seg_server;
+    if (hl <= sl__ip4_payload_len(&ip) && payload > *max)
+      *max = (uint32_t)payload;
+  }
+  if (x->tap != NULL)
+    x->tap(x->tap_arg, now, from, to, pkt, len, event);
+}
+
+static void
+client_side(struct run *r)
+{
+  struct sl__xfer *x = r->x;
+  uint8_t buf[16384];
+  int res;
+
+  if (r->client == NULL)
+    return;
+  res = sl__tcp_connect_result(r->client);
+  if (res == -EINPROGRESS)
+    return;
+  if (res < 0) {
+    x->client_error = res;
+    r->failed = 1;
+    return;
+  }
+  while (r->sent < x->bytes) {
+    size_t n = x->bytes - r->sent < sizeof buf ? (size_t)(x->bytes - r->sent)
+                                               : sizeof buf;
+    ssize_t w;
+    fill(x->seed, r->sent, buf, n);
+    w = sl__tcp_send(r->client, buf, n);
+    if (w == -EAGAIN)
+      return;
+    if (w < 0) {
+      x->client_error = (int)w;
+      r->failed = 1;
+      return;
+    }
+    r->sent += (uint64_t)w;
+  }
+  sl__tcp_close(r->client); /* the host frees it when it is done */
+  r->client = NULL;
+  r->client_closing = 1;
+}
+
+static void
+server_side(struct run *r)
+{
+  struct sl__xfer *x = r->x;
+  uint8_t buf[16384];
+  ssize_t n;
+
+  if (r->server == NULL && r->listener != NULL &&
+      sl__tcp_accept(r->listener, &r->server) == 0) {
+    sl__tcp_close(r->listener); /* one connection is all it serves */
+    r->listener = NULL;
+  }
+  while (r->server != NULL &&
+         (n = sl__tcp_recv(r->server, buf, sizeof buf, 0)) != -EAGAIN) {
+    if (n < 0) {
+      x->server_error = (int)n;
+      r->failed = 1;
+      return;
+    }
+    if (n == 0) {
+      x->server_eof = 1;
+      sl__tcp_close(r->server);
+      r->server = NULL;
+      r->server_closing = 1;
+      return;
+    }
+    for (ssize_t i = 0; i < n && x->identical; i++)
+      if (buf[i] != sl__xfer_byte(x->seed, x->received + (uint64_t)i))
+        x->identical = 0;
+    x->received += (uint64_t)n;
+  }
+}
+
+/* After every step of the sim: the two applications take their turn. */
+static int
+step(void *arg)
+{
+  struct run *r = arg;
+  uint64_t now = sl__sim_now(r->sim);
+
+  sl__host_poll(r->client_host, now);
+  sl__host_poll(r->server_host, now);
+  client_side(r);
+  server_side(r);
+  return r->failed ||
+         (r->client_closing && r->server_closing &&
+          r->client_host->all_tcbs == NULL && r->server_host->all_tcbs == NULL);
+}
+
+static int
+setup(struct run *r)
+{
+  struct sl__xfer *x = r->x;
+  struct sl__host_config cfg;
+  int e;
+
+  if (x->cfg)
+    cfg = *x->cfg;
+  else
+    sl__host_config_default(&cfg);
+  r->sim = sl__sim_new(x->seed);
+  cfg.seed = x->seed;
+  r->client_host = sl__host_new(SL__XFER_CLIENT, &cfg, output, r);
+  cfg.seed = x->seed + 1;
+  r->server_host = sl__host_new(SL__XFER_SERVER, &cfg, output, r);
+  if (!r->sim || !r->client_host || !r->server_host)
+    return -ENOMEM;
+  if ((e = sl__sim_set_faults(r->sim, &x->faults)) < 0 ||
+      (e = sl__sim_attach(r->sim, SL__XFER_CLIENT, &host_ops, r->client_host)) <
+          0 ||
+      (e = sl__sim_attach(r->sim, SL__XFER_SERVER, &host_ops, r->server_host)) <
+          0)
+    return e;
+  sl__sim_set_tap(r->sim, tap, r);
+  if (x->trace) {
+    sl__host_set_trace(r->client_host, x->trace, x->trace_arg);
+    sl__host_set_trace(r->server_host, x->trace, x->trace_arg);
+  }
+  r->listener = sl__tcp_new(r->server_host);
+  r->client = sl__tcp_new(r->client_host);
+  if (!r->listener || !r->client)
+    return -ENOMEM;
+  if ((x->mss_server && (e = sl__tcp_set_mss(r->listener, x->mss_server))) ||
+      (x->mss_client && (e = sl__tcp_set_mss(r->client, x->mss_client))))
+    return e;
+  if ((e = sl__tcp_bind(r->listener, 0, SL__XFER_PORT)) < 0 ||
+      (e = sl__tcp_listen(r->listener, 4)) < 0)
+    return e;
+  e = sl__tcp_connect(r->client, SL__XFER_SERVER, SL__XFER_PORT);
+  return e == -EINPROGRESS ? 0 : e;
+}
+
+int
+sl__xfer_run(struct sl__xfer *x)
+{
+  struct run r = {.x = x};
+  int e, done;
+
+  x->received = 0;
+  x->identical = 1;
+  x->server_eof = x->client_closed = x->server_closed = 0;
+  x->client_error = x->server_error = 0;
+  x->max_seg_client = x->max_seg_server = 0;
+  e = setup(&r);
+  if (e == 0) {
+    done =
+        sl__sim_run(r.sim, step, &r, x->max_us ? x->max_us : 3600ull * 1000000);
+    x->duration_us = sl__sim_now(r.sim);
+    x->client_closed = r.client_host->all_tcbs == NULL;
+    x->server_closed = r.server_host->all_tcbs == NULL;
+    x->client_stats = *sl__host_stats(r.client_host);
+    x->server_stats = *sl__host_stats(r.server_host);
+    sl__sim_stats(r.sim, &x->wire);
+    if (x->client_error)
+      e = x->client_error;
+    else if (x->server_error)
+      e = x->server_error;
+    else if (!x->identical || x->received != x->bytes)
+      e = done == 1 ? -EIO : -ETIMEDOUT;
+    else if (done != 1)
+      e = -ETIMEDOUT;
+  }
+  if (r.sim)
+    sl__sim_free(r.sim);
+  sl__host_free(r.client_host);
+  sl__host_free(r.server_host);
+  return e;
+}

@@ -1,0 +1,53 @@
+/* A bulk transfer between two hosts on the simulated link: the experiment
+ * behind `socklab sim`, the benchmarks and the property tests.  A client
+ * host connects to a server host, sends `bytes` of a seeded pattern and
+ * closes; the server reads everything, checks every byte, and closes after
+ * the client.  Pure, like the rest of the core: virtual time only. */
+#ifndef SOCKLAB_CORE_XFER_H
+#define SOCKLAB_CORE_XFER_H
+
+#include "sim.h"
+#include "stack.h"
+
+#define SL__XFER_CLIENT 0x0a000001u /* 10.0.0.1 */
+#define SL__XFER_SERVER 0x0a000002u /* 10.0.0.2 */
+#define SL__XFER_PORT   80
+
+struct sl__xfer {
+  /* What to run. */
+  uint64_t seed;       /* the sim's faults, ISNs and the data derive from it */
+  uint64_t bytes;      /* client -> server */
+  uint16_t mss_client; /* TCP_MAXSEG on each side; 0 = from the MTU */
+  uint16_t mss_server;
+  struct sl__sim_faults faults;
+  uint64_t max_us;                   /* virtual time limit; 0 = one hour */
+  const struct sl__host_config *cfg; /* NULL = defaults */
+  sl__sim_tap_fn *tap;               /* sees every packet on the wire (pcap) */
+  void *tap_arg;
+  sl__trace_fn *trace; /* sees both hosts' events */
+  void *trace_arg;
+
+  /* What happened. */
+  uint64_t received; /* bytes the server read */
+  int identical;     /* every one of them as sent */
+  int server_eof;    /* the server saw end of stream */
+  int client_closed; /* both hosts ended with no connection left */
+  int server_closed;
+  int client_error; /* negative errno that ended a side, or 0 */
+  int server_error;
+  uint64_t duration_us;    /* virtual time from connect to all closed */
+  uint32_t max_seg_client; /* largest TCP payload each side sent */
+  uint32_t max_seg_server;
+  struct sl__stats client_stats, server_stats;
+  struct sl__sim_counters wire;
+};
+
+/* Runs the transfer.  Returns 0 when the data arrived identical and both
+ * sides closed cleanly, -ETIMEDOUT when max_us passed first, -EIO when
+ * the data differ, -ENOMEM, or the error that ended a side. */
+int sl__xfer_run(struct sl__xfer *x);
+
+/* Byte i of the pattern for seed (what the client sends). */
+uint8_t sl__xfer_byte(uint64_t seed, uint64_t i);
+
+#endif
