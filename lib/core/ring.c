@@ -66,11 +66,16 @@ void
 sl__ring_drop(struct sl__ring *r, size_t n)
 {
   r->len -= n;
-  if (r->len == 0) {
-    sl__ring_free(r); /* an idle connection keeps no buffer */
-    return;
-  }
-  r->head = (r->head + n) % r->cap;
+  /* Emptied: start over at the front.  Storage is kept for the next
+   * bytes; sl__ring_trim gives it back when the connection goes idle. */
+  r->head = r->len == 0 ? 0 : (r->head + n) % r->cap;
+}
+
+void
+sl__ring_trim(struct sl__ring *r)
+{
+  if (r->len == 0)
+    sl__ring_free(r);
 }
 
 size_t

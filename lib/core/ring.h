@@ -1,6 +1,6 @@
 /* A byte queue for TCP's send and receive buffers.  Storage grows on
- * demand up to a limit and is released when the queue empties, so an idle
- * connection holds no buffer memory at all. */
+ * demand up to a limit and is released on request once the queue is empty
+ * (sl__ring_trim), so an idle connection holds no buffer memory. */
 #ifndef SOCKLAB_CORE_RING_H
 #define SOCKLAB_CORE_RING_H
 
@@ -25,6 +25,9 @@ void sl__ring_peek(const struct sl__ring *r, size_t off, void *dst, size_t n);
 void sl__ring_drop(struct sl__ring *r, size_t n);
 /* Copies out and removes up to n bytes; returns the count. */
 size_t sl__ring_get(struct sl__ring *r, void *dst, size_t n);
+/* Releases the storage of an empty queue (an idle connection should hold
+ * no buffer memory); does nothing while bytes are queued. */
+void sl__ring_trim(struct sl__ring *r);
 void sl__ring_free(struct sl__ring *r);
 
 #endif

@@ -418,9 +418,10 @@ ack_advances(struct sl__tcb *t, const struct sl__tcp_seg *s)
   }
   t->dupacks = 0;
   /* RFC 6298 5.2 and 5.3: stop the timer when all is acked, else restart */
-  if (t->snd_una == t->snd_max)
+  if (t->snd_una == t->snd_max) {
     sl__tcp_stop_timer(t, SL__TIMER_REXMT);
-  else
+    sl__ring_trim(&t->sndq); /* all acknowledged: keep no buffer */
+  } else
     sl__tcp_set_timer(t, SL__TIMER_REXMT, sl__tcp_rto(t));
   sl__notify_tcb(t); /* room in the send buffer */
 }

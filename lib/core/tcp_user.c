@@ -450,6 +450,11 @@ sl__tcp_recv(struct sl__tcb *t, void *buf, size_t len, int flags)
     if (!(flags & MSG_PEEK)) {
       sl__ring_drop(&t->rcvq, n);
       window_update(t);
+      /* Drained, and the peer has been told: the connection may sit idle
+       * now, so give the buffer back.  (Mid-stream, more data is usually
+       * on its way and the storage is kept.) */
+      if (t->rcvq.len == 0 && t->last_ack_sent == t->rcv_nxt)
+        sl__ring_trim(&t->rcvq);
     }
     return (ssize_t)n;
   }

@@ -26,6 +26,7 @@ struct sl__xfer {
   void *tap_arg;
   sl__trace_fn *trace; /* sees both hosts' events */
   void *trace_arg;
+  int no_verify; /* benchmarks: send zeros, do not compare */
 
   /* What happened. */
   uint64_t received; /* bytes the server read */
