@@ -80,7 +80,7 @@ PUBLIC_HEADERS := lib/include/socklab.h $(wildcard lib/include/socklab/*.h)
 FORMAT_FILES    = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || \
                     find lib tests labs solutions -name '*.[ch]')
 
-.PHONY: all help test check-deps lint format install uninstall clean demo
+.PHONY: all help test check-deps lint format install uninstall clean demo bench
 
 all: $(LIB) $(CLI)
 
@@ -88,6 +88,7 @@ help:
 	@echo "make            build $(LIB) and $(CLI)"
 	@echo "make test       build and run every test (installs Check if root)"
 	@echo "make demo       a connection on socklab's stack, drawn and explained"
+	@echo "make bench      socklab's stack measured next to the kernel's"
 	@echo "make lint       clang-format check and cppcheck"
 	@echo "make format     reformat the sources with clang-format"
 	@echo "make install    install into PREFIX=$(PREFIX) (lib, headers, CLI, pkg-config)"
@@ -149,6 +150,17 @@ test: check-deps
 	@for t in $(TEST_SCRIPTS); do \
 	  SOCKLAB_LIB=$(abspath $(LIB)) SOCKLAB_LDFLAGS="$(LDFLAGS)" $$t || exit 1; \
 	done
+
+# ---- benchmarks (not part of make test: they measure, they do not judge) --
+
+BENCH_BIN := $(BUILD)/bench/bench
+
+$(BENCH_BIN): $(BUILD)/obj/tests/bench/bench.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_ALL)
+
+bench: $(BENCH_BIN)
+	$(BENCH_BIN) $(BENCH_ARGS)
 
 # ---- lint and format --------------------------------------------------------
 
