@@ -86,7 +86,11 @@ struct sl__tcb {
 
   /* Timers: absolute deadlines, SL__TIME_NEVER when off. */
   uint64_t timer[SL__TIMER_COUNT];
-  unsigned backoff; /* RTO or persist doublings in a row */
+  unsigned backoff;         /* RTO doublings, kept until a clean RTT sample */
+  unsigned retries;         /* RTO expiries since the last progress (give-up) */
+  unsigned persist_backoff; /* zero-window probe interval doublings */
+  unsigned probes;          /* probes sent since the peer last answered */
+  uint64_t last_send_us;    /* when data last went out (idle restart) */
 
   /* RTT and RTO (RFC 6298). */
   uint64_t srtt_us, rttvar_us, rto_us;
@@ -96,6 +100,7 @@ struct sl__tcb {
 
   /* Congestion control (RFC 5681, RFC 6582). */
   uint32_t cwnd, ssthresh;
+  uint32_t cwnd_bonus; /* Limited Transmit (RFC 3042): room past cwnd */
   unsigned dupacks;
   uint32_t recover;       /* snd_max when recovery began */
   uint32_t last_ack_sent; /* ACK field of our last segment */
@@ -251,5 +256,7 @@ void sl__tcp_child_established(struct sl__tcb *t);
 /* Effective MSS values once the peer's option is known. */
 void sl__tcp_set_peer_mss(struct sl__tcb *t, int has_mss, uint16_t mss);
 uint16_t sl__tcp_local_mss(const struct sl__tcb *t);
+/* RFC 5681 3.1: the initial window for the connection's SMSS. */
+uint32_t sl__tcp_initial_window(const struct sl__tcb *t);
 
 #endif

@@ -22,6 +22,12 @@ seg_len(const struct sl__tcp_seg *s)
          !!(s->flags & SL__TCP_FIN);
 }
 
+static void ooo_insert(struct sl__tcb *t, uint32_t seq, const uint8_t *data,
+                       uint32_t len);
+static void ooo_drain(struct sl__tcb *t);
+static void trim_to_window(const struct sl__tcb *t, struct sl__tcp_seg *s);
+static int text_and_fin(struct sl__tcb *t, struct sl__tcp_seg *s);
+
 static void
 trace_in(struct sl__host *h, struct sl__tcb *t, const struct arrival *a)
 {
@@ -104,8 +110,11 @@ listen_input(struct sl__tcb *l, const struct arrival *a)
   sl__tcp_set_peer_mss(c, s->opt.has_mss, s->opt.mss);
   take_window(c, s);
   sl__tcp_set_state(c, SL_TCP_SYN_RECEIVED, "rcv SYN");
-  /* <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>; data on a SYN is not kept: the
-   * peer sends it again once the connection is up. */
+  /* "any other control or text should be queued for processing later":
+   * data on the SYN waits out of order until the handshake completes. */
+  if (s->len > 0)
+    ooo_insert(c, c->rcv_nxt, s->data, (uint32_t)s->len);
+  /* <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> */
   sl__tcp_send_segment(c, c->iss, SL__TCP_SYN | SL__TCP_ACK, 0, NULL);
   c->snd_nxt = c->snd_max = c->iss + 1;
   c->rtt_timing = 1;
@@ -124,13 +133,24 @@ enter_established(struct sl__tcb *t, const struct sl__tcp_seg *s,
   t->recover = t->snd_una;
   take_window(t, s);
   t->synced = 1;
-  t->backoff = 0;
+  t->retries = 0;
   sl__tcp_stop_timer(t, SL__TIMER_REXMT);
   if (t->rtt_timing && SL_SEQ_GEQ(s->ack, t->rtt_seq)) {
     sl__tcp_rtt_sample(t, t->host->now - t->rtt_start);
     t->rtt_timing = 0;
+    t->backoff = 0;
+  } else if (!t->have_rtt && t->backoff > 0) {
+    /* RFC 6298 5.7: the SYN timed out and no RTT is known, so data
+     * starts with an RTO of 3 seconds. */
+    t->backoff = 0;
+    if (t->rto_us < 3000000)
+      t->rto_us = 3000000;
   }
   sl__tcp_set_state(t, SL_TCP_ESTABLISHED, cause);
+  if (t->ooo != NULL) { /* data that came with the SYN */
+    ooo_drain(t);
+    sl__notify_tcb(t);
+  }
   if (t->passive)
     sl__tcp_child_established(t);
 }
@@ -168,14 +188,25 @@ syn_sent_input(struct sl__tcb *t, const struct arrival *a)
   }
   t->irs = s->seq;
   t->rcv_nxt = s->seq + 1;
+  /* Our SYN offered a window; it counts from here on. */
   t->rcv_adv = t->rcv_nxt;
+  t->rcv_adv = t->rcv_nxt + sl__tcp_rcv_window(t);
   sl__tcp_set_peer_mss(t, s->opt.has_mss, s->opt.mss);
   if (ack_ok) {
     /* Our SYN has been ACKed: ESTABLISHED, and
-     * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */
+     * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.  "If there are other controls
+     * or text in the segment, then continue processing at the sixth
+     * step". */
+    struct sl__tcp_seg rest = *s;
+
+    rest.seq++;
+    rest.flags &= (uint8_t)~SL__TCP_SYN;
     enter_established(t, s, "rcv SYN,ACK");
-    sl__tcp_send_ack(t);
-    sl__tcp_output(t); /* data queued while connecting */
+    t->ack_now = 1;
+    trim_to_window(t, &rest);
+    if (text_and_fin(t, &rest) < 0)
+      return;
+    sl__tcp_output(t); /* the ACK, and data queued while connecting */
     return;
   }
   /* Simultaneous open: SYN-RECEIVED, <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>. */
@@ -371,6 +402,18 @@ process_fin(struct sl__tcb *t)
   }
 }
 
+/* Bytes of data at SND.UNA that were sent and not acknowledged, up to one
+ * SMSS: what a fast retransmit may resend (never new data). */
+static uint32_t
+sent_unacked(const struct sl__tcb *t)
+{
+  uint32_t len = t->snd_max - t->snd_una;
+
+  if (len > t->sndq.len)
+    len = (uint32_t)t->sndq.len; /* the FIN is not data */
+  return len < t->snd_mss ? len : t->snd_mss;
+}
+
 /* Step five for a new ACK: SND.UNA < SEG.ACK =< SND.MAX. */
 static void
 ack_advances(struct sl__tcb *t, const struct sl__tcp_seg *s)
@@ -388,25 +431,33 @@ ack_advances(struct sl__tcb *t, const struct sl__tcp_seg *s)
   t->snd_una = s->ack;
   if (SL_SEQ_LT(t->snd_nxt, t->snd_una))
     t->snd_nxt = t->snd_una;
-  t->backoff = 0;
+  t->retries = 0; /* progress: the give-up count starts over */
+  t->cwnd_bonus = 0;
   if (t->rtt_timing && SL_SEQ_GEQ(s->ack, t->rtt_seq)) {
+    /* Karn: a clean sample; only now may the backed-off RTO go. */
     sl__tcp_rtt_sample(t, t->host->now - t->rtt_start);
     t->rtt_timing = 0;
+    t->backoff = 0;
   }
   if (t->in_recovery) {
     if (SL_SEQ_GEQ(s->ack, t->recover)) {
-      /* RFC 6582 3.2 step 3: a full ACK ends recovery. */
+      /* RFC 6582 3.2 step 3: a full ACK ends recovery, with cwnd
+       * min(ssthresh, max(FlightSize, SMSS) + SMSS). */
       uint32_t flight = t->snd_max - t->snd_una;
-      t->cwnd =
-          flight + t->snd_mss < t->ssthresh ? flight + t->snd_mss : t->ssthresh;
+      uint32_t c = (flight > t->snd_mss ? flight : t->snd_mss) + t->snd_mss;
+      t->cwnd = c < t->ssthresh ? c : t->ssthresh;
       t->in_recovery = 0;
     } else {
-      /* Partial ACK: resend the next hole, deflate by what was acked. */
-      uint32_t len =
-          t->sndq.len < t->snd_mss ? (uint32_t)t->sndq.len : t->snd_mss;
+      /* Step 5, a partial ACK: resend the next hole; deflate by what was
+       * acked, adding SMSS back if at least SMSS was. */
+      uint32_t len = sent_unacked(t);
       if (len > 0)
         sl__tcp_send_segment(t, t->snd_una, SL__TCP_ACK, len, "retransmit");
-      t->cwnd = t->cwnd > acked ? t->cwnd - acked + t->snd_mss : t->snd_mss;
+      t->cwnd = t->cwnd > acked ? t->cwnd - acked : 0;
+      if (acked >= t->snd_mss)
+        t->cwnd += t->snd_mss;
+      if (t->cwnd < t->snd_mss)
+        t->cwnd = t->snd_mss;
     }
   } else if (t->cwnd < t->ssthresh) {
     /* Slow start (RFC 5681 3.1, with appropriate byte counting). */
@@ -432,20 +483,29 @@ ack_duplicate(struct sl__tcb *t, const struct sl__tcp_seg *s, int wnd_changed)
 {
   uint32_t flight = t->snd_max - t->snd_una;
 
+  /* An ACK answering a window probe is no sign of loss (and fast
+   * retransmit must never push data into a closed window). */
   if (s->len != 0 || (s->flags & (SL__TCP_SYN | SL__TCP_FIN)) || wnd_changed ||
-      flight == 0) {
+      flight == 0 || t->snd_wnd == 0) {
     t->dupacks = 0;
+    t->cwnd_bonus = 0;
     return;
   }
   t->dupacks++;
+  if (t->dupacks <= 2 && !t->in_recovery) {
+    /* Limited Transmit (RFC 3042, RFC 5681 3.2 step 1): one new segment
+     * per early duplicate ACK, so a small window still gets three. */
+    t->cwnd_bonus = t->dupacks * t->snd_mss;
+    return;
+  }
   /* RFC 6582 3.2 step 2: only if the ACK covers "recover", so one window
    * of losses is one recovery (recover is one past the highest sent). */
   if (t->dupacks == 3 && !t->in_recovery &&
       SL_SEQ_GEQ(t->snd_una, t->recover)) {
     /* Fast retransmit (RFC 5681 3.2 steps 2-4, RFC 6582 3.2 step 2). */
     uint32_t half = flight / 2;
-    uint32_t len =
-        t->sndq.len < t->snd_mss ? (uint32_t)t->sndq.len : t->snd_mss;
+    uint32_t len = sent_unacked(t);
+    t->cwnd_bonus = 0;
     t->ssthresh = half > 2u * t->snd_mss ? half : 2u * t->snd_mss;
     t->recover = t->snd_max;
     t->in_recovery = 1;
@@ -508,13 +568,16 @@ process_ack(struct sl__tcb *t, const struct arrival *a)
   advanced = SL_SEQ_GT(s->ack, t->snd_una);
   if (advanced)
     ack_advances(t, s);
-  /* Update the send window if the segment is newer (SND.WL1, SND.WL2). */
-  if (SL_SEQ_LT(t->snd_wl1, s->seq) ||
-      (t->snd_wl1 == s->seq && SL_SEQ_LEQ(t->snd_wl2, s->ack))) {
+  t->probes = 0; /* the peer answers */
+  /* "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be
+   * updated" -- when the segment is newer (SND.WL1, SND.WL2). */
+  if (SL_SEQ_GEQ(s->ack, t->snd_una) &&
+      (SL_SEQ_LT(t->snd_wl1, s->seq) ||
+       (t->snd_wl1 == s->seq && SL_SEQ_LEQ(t->snd_wl2, s->ack)))) {
     take_window(t, s);
     if (old_wnd == 0 && t->snd_wnd > 0) {
       sl__tcp_stop_timer(t, SL__TIMER_PERSIST);
-      t->backoff = 0;
+      t->persist_backoff = 0;
     }
   }
   if (!advanced && s->ack == t->snd_una)
@@ -579,7 +642,7 @@ static void
 synchronized_input(struct sl__tcb *t, struct arrival *a)
 {
   struct sl__tcp_seg *s = &a->seg;
-  int r, ack_now;
+  int r, zero_window_ack = 0;
 
   /* TIME-WAIT: a retransmitted FIN is ACKed again and restarts the 2 MSL
    * timeout (RFC 9293 3.10.7.4, eighth step). */
@@ -597,17 +660,35 @@ synchronized_input(struct sl__tcb *t, struct arrival *a)
   }
   /* first, check sequence number */
   if (!seq_acceptable(t, s->seq, seg_len(s))) {
-    sl__drop(t->host, SL__DROP_TCP_SEQ, NULL);
-    if (!(s->flags & SL__TCP_RST))
-      sl__tcp_send_ack(t); /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
-    return;
+    /* "If the RCV.WND is zero, no segments will be acceptable, but
+     * special allowance should be made to accept valid ACKs, URGs, and
+     * RSTs": keep the controls, drop the text, and ACK. */
+    if (t->rcv_adv == t->rcv_nxt && s->seq == t->rcv_nxt &&
+        !(s->flags & SL__TCP_SYN)) {
+      s->len = 0;
+      s->flags &= (uint8_t)~SL__TCP_FIN;
+      zero_window_ack = 1;
+    } else {
+      sl__drop(t->host, SL__DROP_TCP_SEQ, NULL);
+      if (!(s->flags & SL__TCP_RST))
+        sl__tcp_send_ack(t); /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
+      return;
+    }
   }
   /* second, check the RST bit */
   if (s->flags & SL__TCP_RST) {
     process_rst(t, s);
     return;
   }
-  /* fourth, check the SYN bit: RFC 5961 4.2, always a challenge ACK */
+  /* fourth, check the SYN bit.  "If the connection was initiated with a
+   * passive OPEN, then return this connection to the LISTEN state": the
+   * child goes away and the listener stays. */
+  if ((s->flags & SL__TCP_SYN) && t->state == SL_TCP_SYN_RECEIVED &&
+      t->passive) {
+    sl__tcp_drop(t, 0, "rcv SYN");
+    return;
+  }
+  /* Otherwise RFC 5961 4.2: always a challenge ACK. */
   if (s->flags & SL__TCP_SYN) {
     sl__drop(t->host, SL__DROP_TCP_SYN, "SYN in a synchronized state");
     sl__tcp_challenge_ack(t);
@@ -618,11 +699,24 @@ synchronized_input(struct sl__tcb *t, struct arrival *a)
   r = process_ack(t, a);
   if (r <= 0)
     return;
+  if (zero_window_ack)
+    t->ack_now = 1;
   /* sixth, the URG bit: urgent data is not supported and is read as
    * ordinary data (lib/README.md). */
 
+  if (text_and_fin(t, s) < 0)
+    return;
+  sl__tcp_output(t);
+}
+
+/* Steps seven and eight: the segment's text and its FIN.  Sets ack_now
+ * when the ACK must go at once.  Returns -1 when the connection is gone. */
+static int
+text_and_fin(struct sl__tcb *t, struct sl__tcp_seg *s)
+{
+  int ack_now = 0;
+
   /* seventh, process the segment text */
-  ack_now = 0;
   switch (t->state) {
   case SL_TCP_ESTABLISHED:
   case SL_TCP_FIN_WAIT_1:
@@ -632,7 +726,7 @@ synchronized_input(struct sl__tcb *t, struct arrival *a)
        * reset, as Linux does (RFC 9293 3.10.4 permits it). */
       sl__tcp_send_rst(t);
       sl__tcp_drop(t, 0, "data after close()");
-      return;
+      return -1;
     }
     ack_now = process_text(t, s);
     break;
@@ -654,7 +748,7 @@ synchronized_input(struct sl__tcb *t, struct arrival *a)
   }
   if (ack_now)
     t->ack_now = 1;
-  sl__tcp_output(t);
+  return 0;
 }
 
 /* ---- entry points ---------------------------------------------------- */

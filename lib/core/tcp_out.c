@@ -81,7 +81,8 @@ sl__tcp_rcv_window(struct sl__tcb *t)
       SL_SEQ_GT(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
   uint32_t room =
       t->rcvbuf > t->rcvq.len ? t->rcvbuf - (uint32_t)t->rcvq.len : 0;
-  uint32_t step = t->rcvbuf / 2 < t->mss_local ? t->rcvbuf / 2 : t->mss_local;
+  /* RFC 9293 3.8.6.2.2: min(Fr * RCV.BUFF, Eff.snd.MSS), Fr = 1/2. */
+  uint32_t step = t->rcvbuf / 2 < t->snd_mss ? t->rcvbuf / 2 : t->snd_mss;
 
   if (room > SL__TCP_MAX_WND)
     room = SL__TCP_MAX_WND;
@@ -96,10 +97,12 @@ sl__tcp_rcv_window(struct sl__tcb *t)
 
 /* ---- sending one segment --------------------------------------------- */
 
+/* Our SYN has been acknowledged: SND.UNA moved past ISS.  (Not the state:
+ * a close() in SYN-RECEIVED enters FIN-WAIT-1 with the SYN unacked.) */
 static int
 syn_acked(const struct sl__tcb *t)
 {
-  return t->snd_una != t->iss || t->state >= SL_TCP_ESTABLISHED;
+  return t->snd_una != t->iss;
 }
 
 /* Sequence number of the first data byte in the send queue. */
@@ -240,48 +243,74 @@ worth_sending(const struct sl__tcb *t, uint32_t len, uint32_t unsent,
    * flight, unless TCP_NODELAY; the last bytes before a FIN go at once. */
   if (len == unsent && (t->nodelay || in_flight == 0 || t->fin_queued))
     return 1;
-  /* Sender SWS avoidance (RFC 9293 3.8.6.2.1): half the largest window. */
-  if (t->max_snd_wnd > 0 && len >= t->max_snd_wnd / 2)
+  /* Sender SWS avoidance (RFC 9293 3.8.6.2.1) rule 3: half the largest
+   * window, "[SND.NXT = SND.UNA and]" -- the bracket is Nagle's. */
+  if (t->max_snd_wnd > 0 && len >= t->max_snd_wnd / 2 &&
+      (in_flight == 0 || t->nodelay))
     return 1;
   return 0;
+}
+
+/* The persist timer's interval: the RTO, doubled per unanswered probe,
+ * at most persist_max_us. */
+static uint64_t
+persist_interval(const struct sl__tcb *t)
+{
+  uint64_t p = t->rto_us, max = t->host->cfg.persist_max_us;
+
+  for (unsigned i = 0; i < t->persist_backoff && p < max; i++)
+    p *= 2;
+  return p < max ? p : max;
 }
 
 void
 sl__tcp_output(struct sl__tcb *t)
 {
-  int sent = 0;
+  const uint64_t now = t->host->now;
+  int sent = 0, held = 0;
 
   if (t->state < SL_TCP_ESTABLISHED && t->state != SL_TCP_SYN_RECEIVED)
     return;
   /* Before our SYN is acknowledged nothing but the SYN may go. */
   if (!syn_acked(t))
     goto ack;
+  /* RFC 5681 4.1: after an idle period longer than the RTO, start again
+   * from the initial window. */
+  if (t->snd_una == t->snd_max && t->last_send_us != 0 &&
+      now - t->last_send_us > t->rto_us && t->cwnd > sl__tcp_initial_window(t))
+    t->cwnd = sl__tcp_initial_window(t);
   for (;;) {
     uint32_t data_end = t->snd_una + (uint32_t)t->sndq.len;
     uint32_t in_flight = t->snd_nxt - t->snd_una;
     uint32_t unsent =
         SL_SEQ_LT(t->snd_nxt, data_end) ? data_end - t->snd_nxt : 0;
-    uint32_t wnd = t->snd_wnd < t->cwnd ? t->snd_wnd : t->cwnd;
+    uint32_t cwnd = t->cwnd + t->cwnd_bonus;
+    uint32_t wnd = t->snd_wnd < cwnd ? t->snd_wnd : cwnd;
     uint32_t room = wnd > in_flight ? wnd - in_flight : 0;
     uint32_t len = unsent < t->snd_mss ? unsent : t->snd_mss;
-    int fin, probe = 0;
+    int fin, forced = 0;
     uint8_t flags = SL__TCP_ACK;
 
-    if (len > room) {
+    if (len > room)
       len = room;
-      if (len == 0 && t->force_probe && unsent > 0) {
-        len = 1; /* a zero-window probe carries one new byte */
-        probe = 1;
-      }
+    if (t->force_probe && unsent > 0) {
+      /* The persist timer fired: a zero-window probe carries one new
+       * byte; into a small window, the SWS override timeout (RFC 9293
+       * 3.8.6.2.1) sends what fits. */
+      if (len == 0)
+        len = 1;
+      forced = 1;
     }
     t->force_probe = 0;
     /* Our FIN goes after the last data byte (RFC 9293 3.10.4), and again
      * after a timeout pulled snd_nxt back to it. */
     fin = t->fin_queued && t->snd_nxt + len == data_end &&
           (!t->fin_sent || t->snd_nxt == t->fin_seq);
-    if (!probe && !worth_sending(t, len, unsent, in_flight) &&
-        !(fin && len == unsent))
+    if (!forced && !worth_sending(t, len, unsent, in_flight) &&
+        !(fin && len == unsent)) {
+      held = unsent > 0;
       break;
+    }
     if (fin)
       flags |= SL__TCP_FIN;
     if (len > 0 && len == unsent)
@@ -289,11 +318,12 @@ sl__tcp_output(struct sl__tcb *t)
     if (!t->rtt_timing && SL_SEQ_GEQ(t->snd_nxt, t->snd_max)) {
       t->rtt_timing = 1;
       t->rtt_seq = t->snd_nxt + len + (uint32_t)fin;
-      t->rtt_start = t->host->now;
+      t->rtt_start = now;
     }
     sl__tcp_send_segment(t, t->snd_nxt, flags, len,
-                         probe ? "window probe" : NULL);
+                         forced && t->snd_wnd == 0 ? "window probe" : NULL);
     sent = 1;
+    t->last_send_us = now;
     if (fin) {
       t->fin_sent = 1;
       t->fin_seq = t->snd_nxt + len;
@@ -301,21 +331,26 @@ sl__tcp_output(struct sl__tcb *t)
     t->snd_nxt += len + (uint32_t)fin;
     if (SL_SEQ_GT(t->snd_nxt, t->snd_max))
       t->snd_max = t->snd_nxt;
+    if (forced && t->snd_wnd == 0) {
+      /* A probe is not retransmitted on the RTO: the persist timer
+       * repeats it, for as long as the peer keeps answering. */
+      sl__tcp_set_timer(t, SL__TIMER_PERSIST, persist_interval(t));
+      break;
+    }
     if (t->timer[SL__TIMER_REXMT] == SL__TIME_NEVER)
       sl__tcp_set_timer(t, SL__TIMER_REXMT, sl__tcp_rto(t));
     sl__tcp_stop_timer(t, SL__TIMER_PERSIST);
-    if (fin || probe)
+    if (fin)
       break;
   }
-  /* Data waits behind a zero window with nothing in flight: only a probe
-   * will learn when the window opens (RFC 9293 3.8.6.1). */
-  if (t->snd_wnd == 0 && t->snd_nxt == t->snd_una && t->sndq.len > 0 &&
+  /* Data waits with nothing in flight -- behind a zero window, or a
+   * window too small to be worth it -- and no ACK will come to restart
+   * things: the persist timer probes or overrides (RFC 9293 3.8.6.1 and
+   * 3.8.6.2.1). */
+  if (held && t->snd_nxt == t->snd_una &&
       t->timer[SL__TIMER_PERSIST] == SL__TIME_NEVER) {
-    uint64_t p = sl__tcp_rto(t);
-    if (p > t->host->cfg.persist_max_us)
-      p = t->host->cfg.persist_max_us;
     sl__tcp_stop_timer(t, SL__TIMER_REXMT);
-    sl__tcp_set_timer(t, SL__TIMER_PERSIST, p);
+    sl__tcp_set_timer(t, SL__TIMER_PERSIST, persist_interval(t));
   }
 ack:
   if (!sent && t->ack_now)
@@ -345,11 +380,13 @@ rexmt_timeout(struct sl__tcb *t)
 
   t->host->stats.tcp.timeouts++;
   t->backoff++;
+  t->retries++;
   trace_timer(t, SL__TIMER_REXMT);
-  if (t->state == SL_TCP_SYN_SENT || t->state == SL_TCP_SYN_RECEIVED) {
+  if (!syn_acked(t)) {
+    /* Our SYN (or SYN,ACK) is what is missing: send it again. */
     unsigned limit =
         t->state == SL_TCP_SYN_SENT ? cfg->syn_retries : cfg->synack_retries;
-    if (t->backoff > limit) {
+    if (t->retries > limit) {
       sl__tcp_drop(t, -ETIMEDOUT, "SYN retransmission limit");
       return 1;
     }
@@ -360,12 +397,13 @@ rexmt_timeout(struct sl__tcb *t)
     sl__tcp_set_timer(t, SL__TIMER_REXMT, sl__tcp_rto(t));
     return 0;
   }
-  if (t->backoff > cfg->data_retries) {
+  if (t->retries > cfg->data_retries) {
     sl__tcp_drop(t, -ETIMEDOUT, "retransmission limit");
     return 1;
   }
   t->ssthresh = half > 2u * t->snd_mss ? half : 2u * t->snd_mss;
   t->cwnd = t->snd_mss;
+  t->cwnd_bonus = 0;
   t->in_recovery = 0;
   t->dupacks = 0;
   t->recover = t->snd_max;
@@ -377,14 +415,24 @@ rexmt_timeout(struct sl__tcb *t)
   return 0;
 }
 
-static void
+/* Returns 1 when the peer stopped answering altogether (t may be gone). */
+static int
 persist_timeout(struct sl__tcb *t)
 {
   t->host->stats.tcp.persist_probes++;
   trace_timer(t, SL__TIMER_PERSIST);
-  t->backoff++;
+  /* RFC 9293 3.8.6.1: stay open as long as probes are answered; only
+   * when they go unanswered as often as data would, give up. */
+  if (t->snd_wnd == 0 && ++t->probes > t->host->cfg.data_retries) {
+    sl__tcp_drop(t, -ETIMEDOUT, "window probes unanswered");
+    return 1;
+  }
+  if (t->snd_wnd == 0)
+    t->persist_backoff++;
+  t->snd_nxt = t->snd_una; /* probe the same byte again if need be */
   t->force_probe = 1;
   sl__tcp_output(t);
+  return 0;
 }
 
 void
@@ -405,7 +453,8 @@ sl__tcp_timers(struct sl__tcb *t, uint64_t now)
         return; /* t may be gone */
       break;
     case SL__TIMER_PERSIST:
-      persist_timeout(t);
+      if (persist_timeout(t))
+        return;
       break;
     case SL__TIMER_2MSL:
       trace_timer(t, SL__TIMER_2MSL);

@@ -209,13 +209,18 @@ sl__tcp_set_peer_mss(struct sl__tcb *t, int has_mss, uint16_t mss)
   t->mss_local = sl__tcp_local_mss(t);
   /* DESIGN: each side sends no more than the smaller of the two MSS. */
   t->snd_mss = t->mss_peer < t->mss_local ? t->mss_peer : t->mss_local;
-  /* RFC 5681 3.1: the initial window, by SMSS. */
+  t->cwnd = sl__tcp_initial_window(t);
+}
+
+uint32_t
+sl__tcp_initial_window(const struct sl__tcb *t)
+{
+  /* RFC 5681 3.1: IW by SMSS. */
   if (t->snd_mss > 2190)
-    t->cwnd = 2u * t->snd_mss;
-  else if (t->snd_mss > 1095)
-    t->cwnd = 3u * t->snd_mss;
-  else
-    t->cwnd = 4u * t->snd_mss;
+    return 2u * t->snd_mss;
+  if (t->snd_mss > 1095)
+    return 3u * t->snd_mss;
+  return 4u * t->snd_mss;
 }
 
 /* ---- OPEN ------------------------------------------------------------ */

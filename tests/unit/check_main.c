@@ -19,6 +19,7 @@ main(int argc, char **argv)
   srunner_add_suite(sr, wire_suite());
   srunner_add_suite(sr, sim_suite());
   srunner_add_suite(sr, tcp_suite());
+  srunner_add_suite(sr, tcp_rfc_suite());
   srunner_add_suite(sr, udp_suite());
   for (int i = 1; i + 1 < argc; i += 2) {
     if (strcmp(argv[i], "--tap") == 0)

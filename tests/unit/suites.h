@@ -9,6 +9,7 @@ Suite *net_suite(void);
 Suite *reader_suite(void);
 Suite *sim_suite(void);
 Suite *tcp_suite(void);
+Suite *tcp_rfc_suite(void);
 Suite *udp_suite(void);
 Suite *wire_suite(void);
 

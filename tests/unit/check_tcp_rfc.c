@@ -1,0 +1,889 @@
+/* The TCP core checked rule by rule against the RFC text: RFC 9293 3.7-3.10
+ * (segment arrives, window management, user calls), RFC 5961, RFC 6298,
+ * RFC 5681, RFC 6582 and RFC 6528.  Each test cites the clause it checks;
+ * some of them fail on purpose, because the code deviates from the RFC
+ * (see the review report that came with this file). */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "tcp_harness.h"
+#include "testutil.h"
+
+#include "suites.h"
+
+static struct th th_;
+static struct th *th = &th_;
+
+static void
+setup(void)
+{
+  th_init(th, NULL);
+}
+
+static void
+teardown(void)
+{
+  th_free(th);
+}
+
+/* Restarts the fixture with a changed configuration. */
+static void
+reinit(void (*change)(struct sl__host_config *))
+{
+  struct sl__host_config cfg;
+
+  th_free(th);
+  th_config(&cfg);
+  change(&cfg);
+  th_init(th, &cfg);
+}
+
+static const struct sl__tcp_stats *
+tcp_stats(void)
+{
+  return &sl__host_stats(th->h)->tcp;
+}
+
+/* Runs virtual time up to the host's next timer deadline. */
+static void
+advance_to_next_timer(void)
+{
+  uint64_t d = sl__host_next_deadline(th->h);
+
+  ck_assert_msg(d != SL__TIME_NEVER, "no timer is armed");
+  ck_assert_uint_ge(d, th->now);
+  th_advance(th, d - th->now);
+}
+
+/* Forgets every segment the host sent so far. */
+static void
+discard_output(void)
+{
+  th->next = th->nout;
+}
+
+static void
+small_rcvbuf(struct sl__host_config *cfg)
+{
+  cfg->rcvbuf = 2000;
+}
+
+static void
+rcvbuf_4000(struct sl__host_config *cfg)
+{
+  cfg->rcvbuf = 4000;
+}
+
+static void
+three_data_retries(struct sl__host_config *cfg)
+{
+  cfg->data_retries = 3;
+}
+
+/* ---- LISTEN and SYN-RECEIVED ------------------------------------------ */
+
+/* RFC 9293 3.7.1 (MUST-15): without an MSS option the send MSS is 536. */
+START_TEST(test_listen_syn_without_mss_uses_536)
+{
+  struct sl__tcp_info info;
+
+  th_listen(th);
+  th_send_full(th, SL__TCP_SYN, th->pseq, 0, 65535, 0, NULL, 0);
+  th_pop(th);
+  ck_assert_ptr_nonnull(th_find(th));
+  sl__tcp_get_info(th_find(th), &info);
+  ck_assert_uint_eq(info.peer_mss, 536);
+  ck_assert_uint_eq(info.snd_mss, 536);
+}
+END_TEST
+
+/* RFC 9293 3.10.7.2: text on a SYN "should be queued for processing later". */
+START_TEST(test_listen_syn_with_data_is_queued_for_later)
+{
+  struct sl__tcb *c = NULL;
+  char buf[16];
+
+  th_listen(th);
+  th_send(th, SL__TCP_SYN, th->pseq, 0, "hello", 5);
+  th->pack = th_pop(th)->seg.seq + 1;
+  th->pseq += 1 + 5; /* the peer counts its SYN and its 5 bytes */
+  th->t = th_find(th);
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  ck_assert_int_eq(sl__tcp_accept(th->l, &c), 0);
+  ck_assert_int_eq(sl__tcp_recv(c, buf, sizeof buf, 0), 5);
+  ck_assert_int_eq(memcmp(buf, "hello", 5), 0);
+}
+END_TEST
+
+/* RFC 9293 3.10.7.4 step 8: a FIN in SYN-RECEIVED enters CLOSE-WAIT. */
+START_TEST(test_syn_received_fin_enters_close_wait)
+{
+  struct sl__tcb *c = NULL;
+  char buf[8];
+
+  th_syn_received(th);
+  th_send(th, SL__TCP_FIN | SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  th->pseq++;
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSE_WAIT);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  ck_assert_int_eq(sl__tcp_accept(th->l, &c), 0);
+  ck_assert_int_eq(sl__tcp_recv(c, buf, sizeof buf, 0), 0);
+}
+END_TEST
+
+/* RFC 9293 3.10.7.4 step 4: SYN in passive SYN-RECEIVED returns to LISTEN. */
+START_TEST(test_syn_received_in_window_syn_returns_to_listen)
+{
+  th_syn_received(th);
+  th_send(th, SL__TCP_SYN, th->pseq + 10, 0, NULL, 0);
+  ck_assert_ptr_null(th_find(th));
+  ck_assert_uint_eq(th->l->syn_q_len, 0);
+  ck_assert_int_eq(sl__tcp_state(th->l), SL_TCP_LISTEN);
+}
+END_TEST
+
+/* RFC 9293 3.10.7.4 step 2: RST in active SYN-RECEIVED: "connection refused".
+ */
+START_TEST(test_syn_received_active_rst_is_refused)
+{
+  th_syn_sent(th);
+  th_send(th, SL__TCP_SYN, th->pseq, 0, NULL, 0);
+  th->pseq++;
+  th_expect(th, SL__TCP_SYN | SL__TCP_ACK, th->pack - 1, th->pseq);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_SYN_RECEIVED);
+  th_send(th, SL__TCP_RST, th->pseq, 0, NULL, 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
+  ck_assert_int_eq(sl__tcp_connect_result(th->t), -ECONNREFUSED);
+  sl__tcp_close(th->t);
+}
+END_TEST
+
+/* RFC 9293 3.10.4: CLOSE in SYN-RECEIVED never replaces the SYN with a FIN. */
+START_TEST(test_syn_received_close_then_timeout_resends_synack)
+{
+  uint32_t iss;
+  const struct th_pkt *p;
+  int saw_syn = 0;
+
+  th_syn_sent(th);
+  iss = th->pack - 1;
+  th_send(th, SL__TCP_SYN, th->pseq, 0, NULL, 0); /* simultaneous open */
+  th->pseq++;
+  th_expect(th, SL__TCP_SYN | SL__TCP_ACK, iss, th->pseq);
+  sl__tcp_close(th->t);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_FIN_WAIT_1);
+  /* Our SYN,ACK is lost: the timeout must send it again; a FIN, if any,
+   * goes after it (SEQ=ISS+1), never at the SYN's number. */
+  advance_to_next_timer();
+  while (th_pending(th) > 0) {
+    p = th_pop(th);
+    ck_assert_msg(!((p->seg.flags & SL__TCP_FIN) && p->seg.seq == iss),
+                  "FIN sent at ISS, the sequence number of the SYN");
+    if ((p->seg.flags & SL__TCP_SYN) && p->seg.seq == iss)
+      saw_syn = 1;
+  }
+  ck_assert_msg(saw_syn, "the SYN,ACK was not retransmitted");
+}
+END_TEST
+
+/* ---- SYN-SENT ---------------------------------------------------------- */
+
+/* RFC 9293 3.7.1 (MUST-15): a SYN,ACK without MSS option means SMSS 536. */
+START_TEST(test_syn_sent_synack_without_mss_uses_536)
+{
+  static char data[2000];
+  const struct th_pkt *p;
+
+  th_syn_sent(th);
+  th_send_full(th, SL__TCP_SYN | SL__TCP_ACK, th->pseq, th->pack, 65535, 0,
+               NULL, 0);
+  th->pseq++;
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  sl__tcp_set_nodelay(th->t, 1);
+  ck_assert_int_eq(sl__tcp_send(th->t, data, sizeof data), 2000);
+  p = th_pop(th);
+  ck_assert_uint_eq(p->seg.len, 536);
+  while (th_pending(th) > 0)
+    ck_assert_uint_le(th_pop(th)->seg.len, 536);
+}
+END_TEST
+
+/* RFC 9293 3.10.7.3 step 4: text on a SYN,ACK is processed from step 6 on. */
+START_TEST(test_syn_sent_synack_with_data_is_delivered)
+{
+  char buf[8];
+
+  th_syn_sent(th);
+  th_send(th, SL__TCP_SYN | SL__TCP_ACK, th->pseq, th->pack, "hi", 2);
+  th->pseq += 1 + 2;
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 2);
+  ck_assert_int_eq(memcmp(buf, "hi", 2), 0);
+  ck_assert_uint_eq(th->t->rcv_nxt, th->pseq);
+}
+END_TEST
+
+/* ---- ESTABLISHED: sequence check, RST, SYN, URG ----------------------- */
+
+/* RFC 9293 3.10.7.4 step 1: a retransmitted SYN,ACK (our ACK was lost) is
+ * unacceptable and gets <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */
+START_TEST(test_established_synack_retransmission_is_reacked)
+{
+  th_established(th);
+  th_send(th, SL__TCP_SYN | SL__TCP_ACK, th->pseq - 1, th->pack, NULL, 0);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  th_expect_nothing(th);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  ck_assert_uint_eq(tcp_stats()->challenge_acks, 0);
+}
+END_TEST
+
+/* RFC 9293 3.5.3 (SHLD-2): a RST carrying data is honoured like any RST. */
+START_TEST(test_established_rst_with_data_resets)
+{
+  char buf[8];
+
+  th_established(th);
+  th_send(th, SL__TCP_RST | SL__TCP_ACK, th->pseq, th->pack, "diag", 4);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), -ECONNRESET);
+  th_expect_nothing(th);
+  sl__tcp_close(th->t);
+}
+END_TEST
+
+/* RFC 9293 3.10.7.4 step 6: URG is not supported; the data stays inline. */
+START_TEST(test_established_urg_data_is_read_inline)
+{
+  char buf[8];
+
+  th_established(th);
+  th_send(th, SL__TCP_URG | SL__TCP_ACK | SL__TCP_PSH, th->pseq, th->pack, "u!",
+          2);
+  th->pseq += 2;
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 2);
+  ck_assert_int_eq(memcmp(buf, "u!", 2), 0);
+  ck_assert_uint_eq(th->t->rcv_nxt, th->pseq);
+}
+END_TEST
+
+/* RFC 9293 3.10.7.4 step 8: data and FIN in one segment: data, then EOF. */
+START_TEST(test_established_fin_with_data_delivers_data_then_eof)
+{
+  char buf[8];
+
+  th_established(th);
+  th_send(th, SL__TCP_FIN | SL__TCP_ACK | SL__TCP_PSH, th->pseq, th->pack,
+          "bye", 3);
+  th->pseq += 3 + 1;
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSE_WAIT);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq); /* one ACK for both */
+  th_expect_nothing(th);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 3);
+  ck_assert_int_eq(memcmp(buf, "bye", 3), 0);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 0);
+}
+END_TEST
+
+/* RFC 5961 5.2: SEG.ACK < SND.UNA - MAX.SND.WND: challenge ACK, drop text. */
+START_TEST(test_established_too_old_ack_gets_challenge_ack_and_is_dropped)
+{
+  char buf[8];
+
+  th_established(th);
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack - 70000, "evil", 4);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq); /* text not accepted */
+  ck_assert_uint_eq(tcp_stats()->challenge_acks, 1);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), -EAGAIN);
+}
+END_TEST
+
+/* RFC 9293 3.10.7.4 step 1: "If the RCV.WND is zero, ... special allowance
+ * should be made to accept valid ACKs". */
+START_TEST(test_established_zero_rcv_window_still_processes_ack)
+{
+  static char data[2000];
+  const struct th_pkt *p = NULL;
+
+  reinit(small_rcvbuf);
+  th_established(th);
+  ck_assert_int_eq(sl__tcp_send(th->t, "0123456789", 10), 10);
+  th_pop(th);
+  th_send_data(th, data, 1460); /* fills our 2000-byte window */
+  th_send_data(th, data, 540);
+  th_advance(th, th->cfg.delack_us);
+  ck_assert_int_gt(th_pending(th), 0);
+  while (th_pending(th) > 0)
+    p = th_pop(th);
+  ck_assert_uint_eq(p->seg.wnd, 0);
+  /* The peer probes our zero window and acknowledges our 10 bytes. */
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack + 10, "z", 1);
+  p = th_expect(th, SL__TCP_ACK, th->pack + 10, th->pseq);
+  ck_assert_uint_eq(p->seg.wnd, 0);
+  ck_assert_uint_eq(th->t->snd_una, th->pack + 10);
+  ck_assert_uint_eq(th->t->sndq.len, 0);
+}
+END_TEST
+
+/* ---- ESTABLISHED: send window updates (SND.WL1, SND.WL2) -------------- */
+
+/* RFC 9293 3.10.7.4 step 5: "If SND.UNA =< SEG.ACK =< SND.NXT, the send
+ * window should be updated": an old ACK (below SND.UNA) must not. */
+START_TEST(test_established_old_ack_does_not_update_window)
+{
+  static char data[100];
+
+  th_established(th);
+  sl__tcp_set_nodelay(th->t, 1);
+  ck_assert_int_eq(sl__tcp_send(th->t, data, sizeof data), 100);
+  th_pop(th);
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack + 100, NULL, 0);
+  th_send(th, SL__TCP_ACK | SL__TCP_PSH, th->pseq, th->pack + 100, "ab", 2);
+  th->pseq += 2;
+  ck_assert_uint_eq(th->t->snd_wnd, 65535);
+  /* Newer text, but an ACK older than SND.UNA (reordered), window 0. */
+  th_send_full(th, SL__TCP_ACK | SL__TCP_PSH, th->pseq, th->pack + 50, 0, 0,
+               "c", 1);
+  th->pseq++;
+  ck_assert_uint_eq(th->t->snd_una, th->pack + 100);
+  ck_assert_uint_eq(th->t->snd_wnd, 65535);
+}
+END_TEST
+
+/* RFC 9293 3.10.7.4 step 5: SND.WL1 > SEG.SEQ: the segment is older than the
+ * last window update, so its window is ignored. */
+START_TEST(test_established_segment_older_than_wl1_keeps_window)
+{
+  th_established(th);
+  /* Out-of-order text at RCV.NXT+100 updates the window (WL1 = its seq). */
+  th_send_full(th, SL__TCP_ACK, th->pseq + 100, th->pack, 20000, 0, "zz", 2);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq); /* duplicate ACK */
+  ck_assert_uint_eq(th->t->snd_wnd, 20000);
+  ck_assert_uint_eq(th->t->snd_wl1, th->pseq + 100);
+  /* A pure ACK with a smaller SEG.SEQ is older: its window is not taken. */
+  th_send_full(th, SL__TCP_ACK, th->pseq, th->pack, 40000, 0, NULL, 0);
+  ck_assert_uint_eq(th->t->snd_wnd, 20000);
+  /* A later segment (SEG.SEQ > SND.WL1) updates it again. */
+  th_send_full(th, SL__TCP_ACK, th->pseq + 102, th->pack, 50000, 0, NULL, 0);
+  ck_assert_uint_eq(th->t->snd_wnd, 50000);
+}
+END_TEST
+
+/* RFC 9293 3.10.7.4 step 5: SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK: a pure
+ * window update with the same numbers is taken. */
+START_TEST(test_established_same_seq_and_ack_window_update_is_taken)
+{
+  th_established(th);
+  ck_assert_int_eq(sl__tcp_send(th->t, "abc", 3), 3);
+  th_pop(th);
+  th_send_full(th, SL__TCP_ACK, th->pseq, th->pack + 3, 30000, 0, NULL, 0);
+  ck_assert_uint_eq(th->t->snd_wnd, 30000);
+  th_send_full(th, SL__TCP_ACK, th->pseq, th->pack + 3, 50000, 0, NULL, 0);
+  ck_assert_uint_eq(th->t->snd_wnd, 50000);
+  ck_assert_uint_eq(th->t->snd_wl1, th->pseq);
+  ck_assert_uint_eq(th->t->snd_wl2, th->pack + 3);
+}
+END_TEST
+
+/* ---- ESTABLISHED: sending (Nagle, sender SWS) ------------------------- */
+
+/* RFC 9293 3.7.4: with unacknowledged data the sender buffers user data
+ * until it is acknowledged or a full-sized segment can go. */
+START_TEST(test_established_nagle_holds_sub_mss_segment_in_small_window)
+{
+  static char data[1000];
+
+  th->pwnd = 2000; /* MAX(SND.WND) = 2000: half of it is below the MSS */
+  th_established(th);
+  ck_assert_int_eq(sl__tcp_send(th->t, "x", 1), 1);
+  th_expect(th, SL__TCP_ACK | SL__TCP_PSH, th->pack, th->pseq);
+  ck_assert_int_eq(sl__tcp_send(th->t, data, sizeof data), 1000);
+  th_expect_nothing(th); /* 1 byte in flight, 1000 < Eff.snd.MSS */
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack + 1, NULL, 0);
+  ck_assert_uint_eq(th_pop(th)->seg.len, 1000);
+}
+END_TEST
+
+/* RFC 9293 3.8.6.2.1 rule (4): a timeout overrides sender SWS avoidance,
+ * so data does not wait forever behind a window smaller than the MSS. */
+START_TEST(test_established_sws_override_timeout_sends_into_small_window)
+{
+  static char data[5000];
+  const struct th_pkt *p;
+
+  th_established(th);
+  th_send_full(th, SL__TCP_ACK, th->pseq, th->pack, 1000, 0, NULL, 0);
+  ck_assert_int_eq(sl__tcp_send(th->t, data, sizeof data), 5000);
+  th_advance(th, 1000000); /* the override timeout is 0.1 - 1.0 s */
+  p = th_pop(th);
+  ck_assert_uint_eq(p->seg.seq, th->pack);
+  ck_assert_uint_eq(p->seg.len, 1000);
+}
+END_TEST
+
+/* ---- receive window ---------------------------------------------------- */
+
+/* RFC 9293 3.8.6 (SHLD-14): the receiver does not shrink its window, even
+ * when the application shrinks its buffer. */
+START_TEST(test_established_receive_window_never_shrinks)
+{
+  static char data[1000];
+  const struct th_pkt *p;
+  uint32_t edge1, edge2;
+
+  th_established(th);
+  th_send_data(th, data, sizeof data);
+  th_advance(th, th->cfg.delack_us);
+  p = th_pop(th);
+  edge1 = p->seg.ack + p->seg.wnd;
+  ck_assert_int_eq(sl__tcp_set_rcvbuf(th->t, 256), 0);
+  th_send_data(th, data, 100);
+  th_advance(th, th->cfg.delack_us);
+  p = th_pop(th);
+  edge2 = p->seg.ack + p->seg.wnd;
+  ck_assert_msg(SL_SEQ_GEQ(edge2, edge1), "right edge moved back: %u < %u",
+                edge2, edge1);
+}
+END_TEST
+
+/* RFC 9293 3.8.6.2.2: the right edge moves once the reduction reaches
+ * min(Fr * RCV.BUFF, Eff.snd.MSS); "the receiver must use its own
+ * Eff.snd.MSS" (536 here, not the 1460 we announced). */
+START_TEST(test_established_receiver_sws_uses_effective_send_mss)
+{
+  static char data[4000], buf[600];
+
+  reinit(rcvbuf_4000);
+  th->pmss = 536;
+  th_established(th);
+  ck_assert_uint_eq(th->t->snd_mss, 536);
+  for (int i = 0; i < 7; i++)
+    th_send_data(th, data, 536);
+  th_send_data(th, data, 4000 - 7 * 536);
+  th_advance(th, th->cfg.delack_us);
+  discard_output();
+  ck_assert_uint_eq(sl__tcp_rcv_window(th->t), 0);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 600);
+  /* RCV.BUFF - RCV.USER - RCV.WND = 600 >= min(2000, 536): offer 600. */
+  ck_assert_uint_eq(sl__tcp_rcv_window(th->t), 600);
+}
+END_TEST
+
+/* ---- closing states ---------------------------------------------------- */
+
+/* RFC 9293 3.10.7.4 step 5, TIME-WAIT: an ACK is not a FIN: it is neither
+ * answered nor does it restart the 2 MSL timer. */
+START_TEST(test_time_wait_ack_is_ignored_and_timer_not_restarted)
+{
+  th_time_wait(th);
+  th_advance(th, th->cfg.msl_us);
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  th_expect_nothing(th);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_TIME_WAIT);
+  th_advance(th, th->cfg.msl_us);
+  ck_assert_ptr_null(th_find(th));
+}
+END_TEST
+
+/* ---- retransmission timer (RFC 6298) ---------------------------------- */
+
+/* RFC 6298 2.4: "if it is less than 1 second, then the RTO SHOULD be
+ * rounded up to 1 second".  socklab's default floor is Linux's 200 ms (so
+ * the user stack and the kernel time out alike in the labs, a documented
+ * deviation); with rto_min_us at 1 s the RFC's rounding applies. */
+static void
+rto_min_1s(struct sl__host_config *cfg)
+{
+  cfg->rto_min_us = 1000000;
+}
+
+START_TEST(test_rto_computed_below_1s_is_rounded_up)
+{
+  struct sl__host_config cfg;
+
+  th_free(th);
+  th_config(&cfg);
+  rto_min_1s(&cfg);
+  th_init(th, &cfg);
+  th_established(th);
+  sl__tcp_send(th->t, "data", 4);
+  th_pop(th);
+  th_advance(th, 100000);
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack + 4, NULL, 0);
+  ck_assert_uint_eq(sl__tcp_rto(th->t), 1000000);
+}
+END_TEST
+
+/* RFC 9293 3.8.2 / RFC 6298 5: the backed-off RTO is kept "until a
+ * subsequent segment with new data has been sent and acknowledged without
+ * retransmission". */
+START_TEST(test_rto_backoff_kept_until_unretransmitted_data_is_acked)
+{
+  uint64_t rto;
+
+  th_established(th);
+  rto = sl__tcp_rto(th->t);
+  sl__tcp_send(th->t, "a", 1);
+  th_pop(th);
+  th_advance(th, rto);
+  th_pop(th); /* retransmission: RTO doubles */
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack + 1, NULL, 0); /* ambiguous */
+  sl__tcp_send(th->t, "b", 1);
+  th_pop(th);
+  th_advance(th, rto);
+  th_expect_nothing(th); /* still the backed-off 2 * RTO */
+  th_advance(th, rto);
+  th_expect(th, SL__TCP_ACK | SL__TCP_PSH, th->pack + 1, th->pseq);
+}
+END_TEST
+
+/* RFC 6298 5.7: after a SYN timeout with RTO < 3 s, "the RTO MUST be
+ * re-initialized to 3 seconds when data transmission begins". */
+START_TEST(test_syn_sent_timeout_sets_data_rto_to_3s)
+{
+  th_syn_sent(th);
+  th_advance(th, th->cfg.rto_initial_us);
+  th_expect(th, SL__TCP_SYN, th->pack - 1, 0);
+  th_send(th, SL__TCP_SYN | SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  th->pseq++;
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  sl__tcp_send(th->t, "x", 1);
+  th_expect(th, SL__TCP_ACK | SL__TCP_PSH, th->pack, th->pseq);
+  th_advance(th, 3000000 - 1);
+  th_expect_nothing(th);
+  th_advance(th, 1);
+  th_expect(th, SL__TCP_ACK | SL__TCP_PSH, th->pack, th->pseq);
+}
+END_TEST
+
+/* ---- congestion control (RFC 5681, RFC 6582) -------------------------- */
+
+/* RFC 5681 3.1: slow start adds min(N, SMSS) per ACK of new data. */
+START_TEST(test_slow_start_cwnd_grows_by_acked_bytes_up_to_smss)
+{
+  static char data[3 * 1460];
+  uint32_t cwnd;
+
+  th_established(th);
+  sl__tcp_set_nodelay(th->t, 1);
+  cwnd = th->t->cwnd;
+  ck_assert_uint_eq(cwnd, 3 * 1460); /* RFC 5681 3.1: IW for SMSS 1460 */
+  ck_assert_int_eq(sl__tcp_send(th->t, data, sizeof data), sizeof data);
+  discard_output();
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack + 1460, NULL, 0);
+  ck_assert_uint_eq(th->t->cwnd, cwnd + 1460);
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack + 1560, NULL, 0);
+  ck_assert_uint_eq(th->t->cwnd, cwnd + 1460 + 100);
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack + 4380, NULL, 0);
+  ck_assert_uint_eq(th->t->cwnd, cwnd + 2 * 1460 + 100); /* at most SMSS */
+}
+END_TEST
+
+/* RFC 5681 3.1 equation 3: in congestion avoidance cwnd += SMSS*SMSS/cwnd. */
+START_TEST(test_congestion_avoidance_cwnd_grows_by_smss_squared_over_cwnd)
+{
+  static char data[3 * 1460];
+
+  th_established(th);
+  sl__tcp_set_nodelay(th->t, 1);
+  th->t->ssthresh = th->t->cwnd; /* 4380: leave slow start */
+  ck_assert_int_eq(sl__tcp_send(th->t, data, sizeof data), sizeof data);
+  discard_output();
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack + 1460, NULL, 0);
+  ck_assert_uint_eq(th->t->cwnd, 4380 + 1460 * 1460 / 4380);
+}
+END_TEST
+
+/* RFC 5681 4.1: after an idle period longer than the RTO, cwnd is cut to
+ * the restart window RW = min(IW, cwnd) before sending again. */
+START_TEST(test_idle_longer_than_rto_restarts_from_initial_window)
+{
+  static char data[20 * 1460];
+
+  th_established(th);
+  sl__tcp_set_nodelay(th->t, 1);
+  ck_assert_int_eq(sl__tcp_send(th->t, data, 3 * 1460), 3 * 1460);
+  discard_output();
+  for (uint32_t i = 1; i <= 3; i++)
+    th_send(th, SL__TCP_ACK, th->pseq, th->pack + i * 1460, NULL, 0);
+  th->pack += 3 * 1460;
+  ck_assert_uint_gt(th->t->cwnd, 3 * 1460); /* it grew in slow start */
+  discard_output();
+  th_advance(th, 2 * sl__tcp_rto(th->t));
+  ck_assert_int_eq(sl__tcp_send(th->t, data, sizeof data), sizeof data);
+  ck_assert_int_le(th_pending(th), 3); /* RW = IW = 3 segments */
+}
+END_TEST
+
+/* Five segments in flight, the second lost, three duplicate ACKs: the
+ * connection is in NewReno fast recovery.  Returns SND.UNA before. */
+static uint32_t
+enter_fast_recovery(void)
+{
+  static char data[5 * 1460];
+  uint32_t una;
+
+  th_established(th);
+  sl__tcp_set_nodelay(th->t, 1);
+  una = th->pack;
+  ck_assert_int_eq(sl__tcp_send(th->t, data, sizeof data), sizeof data);
+  th_send(th, SL__TCP_ACK, th->pseq, una + 1460, NULL, 0);
+  discard_output();
+  ck_assert_uint_eq(th->t->snd_max, una + 5 * 1460);
+  for (int i = 0; i < 3; i++)
+    th_send(th, SL__TCP_ACK, th->pseq, una + 1460, NULL, 0);
+  ck_assert_uint_eq(th_pop(th)->seg.seq, una + 1460);
+  ck_assert(th->t->in_recovery);
+  /* FlightSize 4 * 1460: ssthresh = 2920, cwnd = ssthresh + 3 * SMSS */
+  ck_assert_uint_eq(th->t->ssthresh, 2 * 1460);
+  ck_assert_uint_eq(th->t->cwnd, 5 * 1460);
+  return una;
+}
+
+/* RFC 5681 3.2 step 1 (RFC 3042): the first and second duplicate ACKs
+ * SHOULD each send one segment of previously unsent data. */
+START_TEST(test_limited_transmit_sends_new_data_on_first_dupack)
+{
+  static char data[10 * 1460];
+  uint32_t una;
+
+  th_established(th);
+  sl__tcp_set_nodelay(th->t, 1);
+  una = th->pack;
+  ck_assert_int_eq(sl__tcp_send(th->t, data, sizeof data), sizeof data);
+  ck_assert_int_eq(th_pending(th), 3);
+  discard_output();
+  th_send(th, SL__TCP_ACK, th->pseq, una, NULL, 0); /* first duplicate */
+  ck_assert_int_eq(th_pending(th), 1);
+  ck_assert_uint_eq(th_pop(th)->seg.seq, una + 3 * 1460);
+}
+END_TEST
+
+/* RFC 6582 3.2 step 5: a partial ACK retransmits the next hole and stays in
+ * fast recovery; cwnd deflates by the amount acked, plus SMSS back. */
+START_TEST(test_fast_recovery_partial_ack_retransmits_next_hole)
+{
+  uint32_t una = enter_fast_recovery();
+  const struct th_pkt *p;
+
+  th_send(th, SL__TCP_ACK, th->pseq, una + 2 * 1460, NULL, 0);
+  p = th_pop(th);
+  ck_assert_uint_eq(p->seg.seq, una + 2 * 1460);
+  ck_assert_uint_eq(p->seg.len, 1460);
+  ck_assert(th->t->in_recovery);
+  ck_assert_uint_eq(th->t->cwnd, 5 * 1460 - 1460 + 1460);
+}
+END_TEST
+
+/* RFC 6582 3.2 step 5: "If the partial ACK acknowledges at least one SMSS
+ * of new data, then add back SMSS bytes" - and only then. */
+START_TEST(test_fast_recovery_small_partial_ack_adds_no_smss_back)
+{
+  uint32_t una = enter_fast_recovery();
+
+  th_send(th, SL__TCP_ACK, th->pseq, una + 1460 + 100, NULL, 0);
+  ck_assert(th->t->in_recovery);
+  ck_assert_uint_eq(th->t->cwnd, 5 * 1460 - 100);
+}
+END_TEST
+
+/* RFC 6582 3.2 step 3: a full ACK sets cwnd to
+ * min(ssthresh, max(FlightSize, SMSS) + SMSS) (or to ssthresh). */
+START_TEST(test_fast_recovery_full_ack_sets_cwnd_per_rfc6582)
+{
+  uint32_t una = enter_fast_recovery();
+
+  th_send(th, SL__TCP_ACK, th->pseq, una + 5 * 1460, NULL, 0);
+  ck_assert(!th->t->in_recovery);
+  /* FlightSize is 0: min(2920, max(0, 1460) + 1460) = 2920 = ssthresh */
+  ck_assert_uint_eq(th->t->cwnd, 2 * 1460);
+}
+END_TEST
+
+/* ---- zero window and persist (RFC 9293 3.8.6.1) ---------------------- */
+
+/* The peer closes its window, 10 bytes wait: returns after the window 0. */
+static void
+zero_window_with_data(void)
+{
+  th_established(th);
+  th->pwnd = 0;
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  ck_assert_int_eq(sl__tcp_send(th->t, "0123456789", 10), 10);
+  th_expect_nothing(th);
+}
+
+/* RFC 9293 3.8.6.1 (MUST-37): "As long as the receiving TCP peer continues
+ * to send acknowledgments in response to the probe segments, the sending
+ * TCP peer MUST allow the connection to stay open." */
+START_TEST(test_zero_window_persist_never_gives_up_while_acked)
+{
+  reinit(three_data_retries);
+  zero_window_with_data();
+  for (int i = 0; i < 12; i++) {
+    advance_to_next_timer();
+    ck_assert_int_gt(th_pending(th), 0);
+    discard_output();
+    th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0); /* still 0 */
+    ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  }
+  ck_assert_int_eq(sl__tcp_take_error(th->t), 0);
+  ck_assert_uint_ge(tcp_stats()->persist_probes, 12);
+}
+END_TEST
+
+/* RFC 9293 3.8.6 / 3.8.6.1: into a zero window only one-octet probes go;
+ * duplicate ACKs answering probes must not trigger a fast retransmit of
+ * never-sent data into the closed window. */
+START_TEST(test_zero_window_only_one_byte_probes_are_sent)
+{
+  const struct th_pkt *p;
+
+  zero_window_with_data();
+  for (int i = 0; i < 5; i++) {
+    advance_to_next_timer();
+    while (th_pending(th) > 0) {
+      p = th_pop(th);
+      ck_assert_uint_eq(p->seg.seq, th->pack);
+      ck_assert_msg(p->seg.len <= 1, "%zu bytes sent into a zero window",
+                    p->seg.len);
+    }
+    th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  }
+  ck_assert_uint_eq(tcp_stats()->fast_retrans, 0);
+}
+END_TEST
+
+/* RFC 9293 3.8.6 (SHLD-17) and 3.8.6.1 (MUST-37): one lost probe ACK among
+ * answered probes does not time the connection out. */
+START_TEST(test_zero_window_one_lost_probe_ack_does_not_time_out)
+{
+  reinit(three_data_retries);
+  zero_window_with_data();
+  for (int i = 0; i < 5; i++) { /* more answered probes than data_retries */
+    advance_to_next_timer();
+    discard_output();
+    th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  }
+  advance_to_next_timer(); /* a probe whose ACK is lost */
+  discard_output();
+  advance_to_next_timer(); /* the next probe or retransmission */
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  ck_assert_int_gt(th_pending(th), 0);
+  discard_output();
+  th->pwnd = 65535;
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+}
+END_TEST
+
+/* ---- initial sequence numbers (RFC 6528) ------------------------------ */
+
+/* RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport,
+ * secretkey), M a timer that ticks every 4 microseconds. */
+START_TEST(test_isn_follows_4us_clock_and_differs_per_tuple)
+{
+  uint32_t iss1, iss2, iss3;
+  struct sl__tcb *t;
+
+  th_syn_sent(th);
+  iss1 = th->pack - 1;
+  sl__tcp_close(th->t); /* SYN-SENT: the TCB is deleted */
+  th_advance(th, 4000);
+  th_syn_sent(th);
+  iss2 = th->pack - 1;
+  ck_assert_uint_eq(iss2 - iss1, 1000);
+  t = sl__tcp_new(th->h);
+  ck_assert_int_eq(sl__tcp_bind(t, 0, TH_PORT + 1), 0);
+  ck_assert_int_eq(sl__tcp_connect(t, TH_PEER, TH_PPORT), -EINPROGRESS);
+  iss3 = th_pop(th)->seg.seq;
+  ck_assert_uint_ne(iss3, iss2); /* F() depends on the 4-tuple */
+  sl__tcp_close(t);
+}
+END_TEST
+
+static TCase *
+tcase(Suite *s, const char *name)
+{
+  TCase *tc = tcase_create(name);
+
+  tcase_add_checked_fixture(tc, setup, teardown);
+  suite_add_tcase(s, tc);
+  return tc;
+}
+
+Suite *
+tcp_rfc_suite(void)
+{
+  Suite *s = suite_create("tcp_rfc");
+  TCase *tc;
+
+  tc = tcase(s, "LISTEN");
+  tcase_add_test(tc, test_listen_syn_without_mss_uses_536);
+  tcase_add_test(tc, test_listen_syn_with_data_is_queued_for_later);
+
+  tc = tcase(s, "SYN_RECEIVED");
+  tcase_add_test(tc, test_syn_received_fin_enters_close_wait);
+  tcase_add_test(tc, test_syn_received_in_window_syn_returns_to_listen);
+  tcase_add_test(tc, test_syn_received_active_rst_is_refused);
+  tcase_add_test(tc, test_syn_received_close_then_timeout_resends_synack);
+
+  tc = tcase(s, "SYN_SENT");
+  tcase_add_test(tc, test_syn_sent_synack_without_mss_uses_536);
+  tcase_add_test(tc, test_syn_sent_synack_with_data_is_delivered);
+
+  tc = tcase(s, "ESTABLISHED");
+  tcase_add_test(tc, test_established_synack_retransmission_is_reacked);
+  tcase_add_test(tc, test_established_rst_with_data_resets);
+  tcase_add_test(tc, test_established_urg_data_is_read_inline);
+  tcase_add_test(tc, test_established_fin_with_data_delivers_data_then_eof);
+  tcase_add_test(
+      tc, test_established_too_old_ack_gets_challenge_ack_and_is_dropped);
+  tcase_add_test(tc, test_established_zero_rcv_window_still_processes_ack);
+
+  tc = tcase(s, "window_update");
+  tcase_add_test(tc, test_established_old_ack_does_not_update_window);
+  tcase_add_test(tc, test_established_segment_older_than_wl1_keeps_window);
+  tcase_add_test(tc, test_established_same_seq_and_ack_window_update_is_taken);
+
+  tc = tcase(s, "sending");
+  tcase_add_test(tc,
+                 test_established_nagle_holds_sub_mss_segment_in_small_window);
+  tcase_add_test(tc,
+                 test_established_sws_override_timeout_sends_into_small_window);
+
+  tc = tcase(s, "receive_window");
+  tcase_add_test(tc, test_established_receive_window_never_shrinks);
+  tcase_add_test(tc, test_established_receiver_sws_uses_effective_send_mss);
+
+  tc = tcase(s, "TIME_WAIT");
+  tcase_add_test(tc, test_time_wait_ack_is_ignored_and_timer_not_restarted);
+
+  tc = tcase(s, "retransmission");
+  tcase_add_test(tc, test_rto_computed_below_1s_is_rounded_up);
+  tcase_add_test(tc, test_rto_backoff_kept_until_unretransmitted_data_is_acked);
+  tcase_add_test(tc, test_syn_sent_timeout_sets_data_rto_to_3s);
+
+  tc = tcase(s, "congestion");
+  tcase_add_test(tc, test_slow_start_cwnd_grows_by_acked_bytes_up_to_smss);
+  tcase_add_test(
+      tc, test_congestion_avoidance_cwnd_grows_by_smss_squared_over_cwnd);
+  tcase_add_test(tc, test_idle_longer_than_rto_restarts_from_initial_window);
+  tcase_add_test(tc, test_limited_transmit_sends_new_data_on_first_dupack);
+  tcase_add_test(tc, test_fast_recovery_partial_ack_retransmits_next_hole);
+  tcase_add_test(tc, test_fast_recovery_small_partial_ack_adds_no_smss_back);
+  tcase_add_test(tc, test_fast_recovery_full_ack_sets_cwnd_per_rfc6582);
+
+  tc = tcase(s, "persist");
+  tcase_add_test(tc, test_zero_window_persist_never_gives_up_while_acked);
+  tcase_add_test(tc, test_zero_window_only_one_byte_probes_are_sent);
+  tcase_add_test(tc, test_zero_window_one_lost_probe_ack_does_not_time_out);
+
+  tc = tcase(s, "isn");
+  tcase_add_test(tc, test_isn_follows_4us_clock_and_differs_per_tuple);
+  return s;
+}
