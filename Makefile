@@ -143,13 +143,14 @@ check-deps:
 	fi
 
 TEST_SCRIPTS := tests/scripts/readme_example.sh tests/scripts/install.sh \
-                tests/scripts/sim_cli.sh
+                tests/scripts/sim_cli.sh tests/packetdrill/run.sh
 
 test: check-deps
-	@$(MAKE) --no-print-directory all $(TEST_BIN)
+	@$(MAKE) --no-print-directory all $(TEST_BIN) $(PD_SO) $(PD_DRIVER)
 	$(TEST_BIN) --tap $(BUILD)/tests.tap --xml $(BUILD)/tests.xml
 	@for t in $(TEST_SCRIPTS); do \
-	  SOCKLAB_LIB=$(abspath $(LIB)) SOCKLAB_LDFLAGS="$(LDFLAGS)" $$t || exit 1; \
+	  SOCKLAB_LIB=$(abspath $(LIB)) SOCKLAB_LDFLAGS="$(LDFLAGS)" \
+	  SOCKLAB_PD_SO=$(PD_SO) SOCKLAB_PD_DRIVER=$(PD_DRIVER) $$t || exit 1; \
 	done
 
 # ---- benchmarks (not part of make test: they measure, they do not judge) --
@@ -162,6 +163,10 @@ $(BENCH_BIN): $(BUILD)/obj/tests/bench/bench.o $(LIB)
 
 bench: $(BENCH_BIN)
 	$(BENCH_BIN) $(BENCH_ARGS)
+
+# ---- packetdrill adapter: build/libsocklab-packetdrill.so ------------------
+
+include lib/packetdrill/packetdrill.mk
 
 # ---- lint and format --------------------------------------------------------
 

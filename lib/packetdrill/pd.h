@@ -15,7 +15,8 @@
  *                         for another thread's call to send something
  *                         when the stack has neither a packet nor a timer
  *                         (default 1000)
- *   verbose               print each TCP state change on stderr */
+ *   verbose               print each TCP state change and each dropped
+ *                         packet on stderr */
 #ifndef SOCKLAB_PACKETDRILL_PD_H
 #define SOCKLAB_PACKETDRILL_PD_H
 

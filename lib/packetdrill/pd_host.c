@@ -18,7 +18,7 @@
  * stack whose timers keep firing without sending anything is broken. */
 #define MAX_RECEIVE_ADVANCE_US (3600ull * 1000000ull)
 
-/* ---- flags --------------------------------------------------------- */
+/* ---- flags ----------------------------------------------------------- */
 
 /* Matches "name=" at the start of word; returns the value or NULL. */
 static const char *
@@ -119,7 +119,7 @@ parse_flags(struct sl__pd *pd, struct sl__host_config *cfg, const char *flags)
   return r;
 }
 
-/* ---- callbacks from the core --------------------------------------- */
+/* ---- callbacks from the core ----------------------------------------- */
 
 /* The stack sent a datagram: queue a copy for netdev_receive, stamped
  * with the virtual time it left. */
@@ -170,6 +170,13 @@ on_trace(void *arg, const struct sl__event *ev)
   struct in_addr a;
 
   (void)pd;
+  if (ev->type == SL__EV_DROP) {
+    fprintf(stderr, "socklab %" PRIu64 ".%06" PRIu64 " drop %s%s%s\n",
+            ev->time_us / 1000000, ev->time_us % 1000000,
+            sl__drop_name(ev->drop), ev->note ? ": " : "",
+            ev->note ? ev->note : "");
+    return;
+  }
   if (ev->type != SL__EV_STATE)
     return;
   a.s_addr = htonl(ev->laddr);
@@ -268,7 +275,7 @@ sl__pd_free(void *userdata)
   free(pd);
 }
 
-/* ---- locking and the clock ----------------------------------------- */
+/* ---- locking and the clock ------------------------------------------- */
 
 void
 sl__pd_lock(struct sl__pd *pd)
@@ -347,7 +354,7 @@ sl__pd_usleep(void *userdata, useconds_t usec)
   return 0;
 }
 
-/* ---- the link ---------------------------------------------------------- */
+/* ---- the link -------------------------------------------------------- */
 
 int
 sl__pd_netdev_send(void *userdata, const void *buf, size_t count)
@@ -471,7 +478,7 @@ fail:
   return -1;
 }
 
-/* ---- descriptors ------------------------------------------------------- */
+/* ---- descriptors ----------------------------------------------------- */
 
 struct sl__pd_sock *
 sl__pd_sock_get(struct sl__pd *pd, int fd)
@@ -591,7 +598,11 @@ sl__pd_wait(struct sl__pd *pd, struct sl__pd_sock *s, unsigned ms)
   return r;
 }
 
-/* ---- the entry point ----------------------------------------------------- */
+/* ---- the entry point ------------------------------------------------- */
+
+/* packetdrill fills the struct by position: 33 pointers, in its order. */
+_Static_assert(sizeof(struct packetdrill_interface) == 33 * sizeof(void *),
+               "struct packetdrill_interface differs from packetdrill's");
 
 __attribute__((visibility("default"))) void
 packetdrill_interface_init(const char *flags, struct packetdrill_interface *ifc)
@@ -604,7 +615,8 @@ packetdrill_interface_init(const char *flags, struct packetdrill_interface *ifc)
   if (r < 0) {
     /* The interface has no way to report failure, and going on would test
      * a stack configured differently from what the script asked for. */
-    fprintf(stderr, "packetdrill_interface_init: %s\n", strerror(-r));
+    fprintf(stderr, "packetdrill_interface_init: giving up: %s\n",
+            strerror(-r));
     abort();
   }
   ifc->userdata = pd;
