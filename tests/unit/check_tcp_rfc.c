@@ -319,6 +319,7 @@ START_TEST(test_established_zero_rcv_window_still_processes_ack)
   ck_assert_int_gt(th_pending(th), 0);
   while (th_pending(th) > 0)
     p = th_pop(th);
+  ck_assert_ptr_nonnull(p);
   ck_assert_uint_eq(p->seg.wnd, 0);
   /* The peer probes our zero window and acknowledges our 10 bytes. */
   th_send(th, SL__TCP_ACK, th->pseq, th->pack + 10, "z", 1);
