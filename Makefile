@@ -14,7 +14,7 @@ VERSION := $(shell sed -n 's/^\#define SL_VERSION_STRING "\(.*\)"/\1/p' \
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers
 CFLAGS  ?= -O2 -g
-CPPFLAGS_ALL := -Ilib/include -Ilib/src -Ilib/core -Ilib/obs -D_GNU_SOURCE
+CPPFLAGS_ALL := -Ilib/include -Ilib/src -Ilib/core -Ilib/obs -Ilib/rt -D_GNU_SOURCE
 CFLAGS_ALL   := -std=c11 $(WARN) $(CFLAGS) -MMD -MP
 LDLIBS_ALL   := -lpthread -lm
 
@@ -43,16 +43,24 @@ CORE_SRCS := \
 OBS_SRCS := \
   lib/obs/pcap.c
 
-LIB_SRCS := $(CORE_SRCS) $(OBS_SRCS) \
+RT_SRCS := \
+  lib/rt/config.c \
+  lib/rt/hub.c \
+  lib/rt/link.c \
+  lib/rt/link_hub.c \
+  lib/rt/rt.c \
+  lib/rt/usock.c
+
+LIB_SRCS := $(CORE_SRCS) $(OBS_SRCS) $(RT_SRCS) \
   lib/src/api.c \
   lib/src/error.c \
   lib/src/fdtab.c \
   lib/src/net.c \
   lib/src/reader.c \
-  lib/src/user_socket.c \
   lib/src/version.c
 
 CLI_SRCS := \
+  lib/cli/hub.c \
   lib/cli/main.c \
   lib/cli/sim.c
 
@@ -175,7 +183,7 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 \
 	  --enable=warning,performance,portability \
 	  --suppress=missingIncludeSystem --inline-suppr \
-	  -D__GNUC__ -D_GNU_SOURCE -Ilib/include -Ilib/src -Ilib/core -Ilib/obs lib tests
+	  -D__GNUC__ -D_GNU_SOURCE -Ilib/include -Ilib/src -Ilib/core -Ilib/obs -Ilib/rt lib tests
 
 format:
 	clang-format -i $(FORMAT_FILES)

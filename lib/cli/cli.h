@@ -11,5 +11,6 @@ struct cli_command {
 
 int cli_version(int argc, char **argv);
 int cli_sim(int argc, char **argv);
+int cli_hub(int argc, char **argv);
 
 #endif

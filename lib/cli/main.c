@@ -7,6 +7,7 @@
 #include "socklab.h"
 
 static const struct cli_command commands[] = {
+    {"hub", "the virtual switch between socklab processes", cli_hub},
     {"sim", "a transfer over the simulated link, with faults", cli_sim},
     {"version", "print the version", cli_version},
 };

@@ -79,13 +79,14 @@ static int
 user_socket(int domain, int type, int protocol)
 {
   struct sl__sock *sock;
-  int r = sl__user_socket(domain, type, protocol, &sock);
+  int r;
 
-  if (r == -ENOSYS)
-    return sl__err_msg(SL_ERR_USAGE, ENOSYS,
-                       "socket: SOCKLAB_STACK=user, but this build of "
-                       "socklab has no stack of its own; unset "
-                       "SOCKLAB_STACK to use the kernel's");
+  sl__err_clear();
+  r = sl__user_socket(domain, type, protocol, &sock);
+  if (r < 0 && sl__err_recorded(-r)) {
+    errno = -r; /* the runtime said why (configuration, link) */
+    return -1;
+  }
   if (r < 0)
     return sl__err_fd("socket", -1, -r);
   r = sl__fd_attach(sock);

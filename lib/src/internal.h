@@ -29,6 +29,12 @@ int sl__err_sys(int err, const char *fmt, ...)
 int sl__err_msg(enum sl_error_kind kind, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Forgets the thread's last error, and asks whether one was recorded
+ * since with this errno: a deeper layer may record the better message
+ * (sl_socket lets the runtime explain why it could not start). */
+void sl__err_clear(void);
+int sl__err_recorded(int err);
+
 /* Records a getaddrinfo failure for host:port; sets errno as error.h says. */
 int sl__err_gai(int gai, const char *host, const char *port);
 
@@ -110,6 +116,11 @@ int sl__poll_mixed(struct pollfd *fds, nfds_t nfds, int timeout_ms);
  * honoured) and stores it in *out; returns 0 or a negative errno.  A build
  * without socklab's stack returns -ENOSYS. */
 int sl__user_socket(int domain, int type, int protocol, struct sl__sock **out);
+
+/* A name the hub knows (a process's SOCKLAB_HOSTNAME), as a dotted
+ * quad in buf.  0, or -ENOENT when the hub does not know it (or there is
+ * no hub).  Names that look like addresses are not looked up. */
+int sl__user_resolve(const char *name, char *buf, size_t len);
 
 /* Number of live socklab sockets in the table (fdtab.c). */
 int sl__fd_live(void);

@@ -127,6 +127,18 @@ resolve(const char *host, const char *port, int socktype, int passive,
   }
   if (port == NULL)
     port = "0";
+  /* On socklab's stack, the hub knows the names processes registered
+   * (SOCKLAB_HOSTNAME); it answers first, the system resolver after. */
+  if (host != NULL && sl_default_stack() == SL_STACK_USER) {
+    char numeric[INET_ADDRSTRLEN];
+    if (sl__user_resolve(host, numeric, sizeof numeric) == 0) {
+      hints.ai_flags |= AI_NUMERICHOST;
+      hints.ai_family = AF_INET;
+      host = numeric;
+      gai = getaddrinfo(host, port, &hints, res);
+      return gai != 0 ? sl__err_gai(gai, host, port) : 0;
+    }
+  }
   gai = getaddrinfo(host, port, &hints, res);
   if (gai != 0)
     return sl__err_gai(gai, host, port);

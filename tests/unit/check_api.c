@@ -114,14 +114,16 @@ START_TEST(test_dispatch_default_is_kernel)
 }
 END_TEST
 
-START_TEST(test_dispatch_user_without_stack_fails_clearly)
+START_TEST(test_dispatch_user_bad_link_fails_clearly)
 {
   setenv("SOCKLAB_STACK", "user", 1);
+  setenv("SOCKLAB_LINK", "carrier-pigeon", 1);
   ck_assert_int_eq(sl_default_stack(), SL_STACK_USER);
   ck_assert_int_eq(sl_socket(AF_INET, SOCK_STREAM, 0), -1);
-  ck_assert_int_eq(errno, ENOSYS);
+  ck_assert_int_eq(errno, EINVAL);
   ck_assert_int_eq(sl_last_error()->kind, SL_ERR_USAGE);
-  ck_assert_ptr_nonnull(strstr(sl_strerror(), "SOCKLAB_STACK=user"));
+  ck_assert_ptr_nonnull(strstr(sl_strerror(), "SOCKLAB_LINK=carrier-pigeon"));
+  ck_assert_ptr_nonnull(strstr(sl_strerror(), "expected hub"));
 }
 END_TEST
 
@@ -493,7 +495,7 @@ api_suite(void)
   tc = tcase_create("dispatch");
   tcase_add_checked_fixture(tc, tu_fd_setup, tu_fd_teardown);
   tcase_add_test(tc, test_dispatch_default_is_kernel);
-  tcase_add_test(tc, test_dispatch_user_without_stack_fails_clearly);
+  tcase_add_test(tc, test_dispatch_user_bad_link_fails_clearly);
   tcase_add_test(tc, test_dispatch_bad_stack_value_refused);
   tcase_add_test(tc, test_dispatch_user_fd_never_reaches_kernel);
   tcase_add_test(tc, test_dispatch_user_errors_keep_libc_convention);

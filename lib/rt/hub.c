@@ -1,0 +1,617 @@
+/* The hub (hub.h): members, addresses and names, forwarding through a
+ * simulated link on the real clock, resets on behalf of departed members,
+ * a pcap of everything forwarded, and the daemon that starts on demand. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hub.h"
+#include "pcap.h"
+#include "wire.h"
+
+#define MAX_MEMBERS 1024
+
+struct member {
+  uint32_t addr;          /* 0: free slot */
+  struct sockaddr_un sun; /* where the member's socket is */
+  socklen_t sunlen;
+  pid_t pid;
+  char name[64];
+  int alive;    /* 0: departed; its address answers with RSTs */
+  int attached; /* its address is a node of the sim */
+  struct hub *hub;
+};
+
+/* Who listens on a port of "localhost": socklab processes on one machine
+ * share 127.0.0.1 the way kernel sockets do, so a client that connects to
+ * 127.0.0.1:8080 reaches the process listening there. */
+struct port_claim {
+  uint32_t addr; /* the member; 0: free */
+  uint8_t proto; /* SL__IP_PROTO_TCP or _UDP */
+  uint16_t port;
+};
+
+#define MAX_CLAIMS 4096
+
+struct hub {
+  const struct sl__hub_opts *o;
+  struct port_claim claims[MAX_CLAIMS];
+  int fd;
+  struct sl__sim *sim;
+  struct sl__pcap *pcap;
+  uint64_t epoch_ns;
+  uint64_t wall_epoch_us; /* pcap timestamps are wall-clock time */
+  struct member members[MAX_MEMBERS];
+  uint32_t next_host; /* next address to try, host part */
+  int n_alive;
+  uint64_t idle_since_us;
+  uint64_t forwarded, resets;
+};
+
+static uint64_t
+hub_now(const struct hub *h)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec -
+          h->epoch_ns) /
+         1000;
+}
+
+static void
+say(const struct hub *h, const char *fmt, const char *a, uint32_t addr)
+{
+  char ip[INET_ADDRSTRLEN];
+  struct in_addr in = {.s_addr = htonl(addr)};
+
+  if (!h->o->verbose)
+    return;
+  inet_ntop(AF_INET, &in, ip, sizeof ip);
+  printf(fmt, a, ip);
+  printf("\n");
+  fflush(stdout);
+}
+
+static struct member *
+by_addr(struct hub *h, uint32_t addr)
+{
+  for (int i = 0; i < MAX_MEMBERS; i++)
+    if (h->members[i].addr == addr)
+      return &h->members[i];
+  return NULL;
+}
+
+static struct member *
+by_sender(struct hub *h, const struct sockaddr_un *sun, socklen_t len)
+{
+  for (int i = 0; i < MAX_MEMBERS; i++) {
+    struct member *m = &h->members[i];
+    if (m->addr && m->alive && m->sunlen == len &&
+        memcmp(&m->sun, sun, len) == 0)
+      return m;
+  }
+  return NULL;
+}
+
+static void
+depart(struct hub *h, struct member *m, const char *why)
+{
+  if (!m->alive)
+    return;
+  m->alive = 0;
+  h->n_alive--;
+  if (h->n_alive == 0)
+    h->idle_since_us = hub_now(h);
+  say(h, "hub: %s left: %s", m->name[0] ? m->name : "member", m->addr);
+  (void)why;
+}
+
+static void
+reply(struct hub *h, const struct sockaddr_un *to, socklen_t tolen,
+      const char *text)
+{
+  char buf[256];
+  size_t n = strlen(text);
+
+  buf[0] = '\0';
+  memcpy(buf + 1, text, n);
+  (void)sendto(h->fd, buf, n + 1, MSG_DONTWAIT, (const struct sockaddr *)to,
+               tolen);
+}
+
+/* ---- forwarding ---------------------------------------------------------- */
+
+/* A member's address is gone: answer a TCP segment for it with a reset,
+ * as a host whose process died (and whose kernel closed its sockets)
+ * would, so that the peer does not wait for a timeout. */
+static void
+reset_for_departed(struct hub *h, uint32_t dead, const uint8_t *pkt, size_t len)
+{
+  struct sl__ip4_hdr ip;
+  struct sl__tcp_seg in, out = {0};
+  uint8_t buf[60];
+  size_t n;
+
+  if (sl__ip4_parse(pkt, len, &ip) != 0 || ip.proto != SL__IP_PROTO_TCP ||
+      sl__tcp_parse(pkt + ip.hdr_len, sl__ip4_payload_len(&ip), ip.src, ip.dst,
+                    &in) != 0 ||
+      (in.flags & SL__TCP_RST))
+    return;
+  out.sport = in.dport;
+  out.dport = in.sport;
+  if (in.flags & SL__TCP_ACK) {
+    out.seq = in.ack;
+    out.flags = SL__TCP_RST;
+  } else {
+    out.ack = in.seq + (uint32_t)in.len + !!(in.flags & SL__TCP_SYN) +
+              !!(in.flags & SL__TCP_FIN);
+    out.flags = SL__TCP_RST | SL__TCP_ACK;
+  }
+  n = sl__tcp_write(buf + 20, sizeof buf - 20, dead, ip.src, &out);
+  ip = (struct sl__ip4_hdr){.total_len = (uint16_t)(20 + n),
+                            .ttl = 64,
+                            .proto = SL__IP_PROTO_TCP,
+                            .src = dead,
+                            .dst = ip.src};
+  sl__ip4_write(buf, 20, &ip);
+  h->resets++;
+  sl__sim_send(h->sim, dead, buf, 20 + n);
+}
+
+/* The sim delivers a packet to a member. */
+static void
+node_input(void *node, const uint8_t *pkt, size_t len, uint64_t now)
+{
+  struct member *m = node;
+  struct hub *h = m->hub;
+
+  (void)now;
+  if (!m->alive) {
+    reset_for_departed(h, m->addr, pkt, len);
+    return;
+  }
+  if (sendto(h->fd, pkt, len, MSG_DONTWAIT, (struct sockaddr *)&m->sun,
+             m->sunlen) < 0 &&
+      (errno == ECONNREFUSED || errno == ENOENT))
+    depart(h, m, "its socket is gone");
+  h->forwarded++;
+}
+
+static const struct sl__sim_node_ops node_ops = {.input = node_input};
+
+static void
+pcap_tap(void *arg, uint64_t now, uint32_t from, uint32_t to,
+         const uint8_t *pkt, size_t len, int event)
+{
+  struct hub *h = arg;
+
+  (void)from;
+  (void)to;
+  if (event == SL__SIM_SENT && pkt != NULL && h->pcap != NULL)
+    sl__pcap_write(h->pcap, h->wall_epoch_us + now, pkt, len);
+}
+
+/* ---- members
+ * ----------------------------------------------------------------- */
+
+static uint32_t
+free_address(struct hub *h)
+{
+  for (uint32_t i = 0; i < 0xfffe; i++) {
+    uint32_t host = (h->next_host - 1 + i) % 0xfffe + 1;
+    struct member *m = by_addr(h, SL__HUB_NET | host);
+    if (m == NULL || !m->alive) {
+      h->next_host = host + 1;
+      return SL__HUB_NET | host;
+    }
+  }
+  return 0;
+}
+
+static struct member *
+free_slot(struct hub *h, uint32_t addr)
+{
+  struct member *m = by_addr(h, addr);
+
+  if (m != NULL)
+    return m->alive ? NULL : m; /* a departed address may be reused */
+  for (int i = 0; i < MAX_MEMBERS; i++)
+    if (h->members[i].addr == 0)
+      return &h->members[i];
+  /* Full of departed members: reuse the first departed slot. */
+  for (int i = 0; i < MAX_MEMBERS; i++)
+    if (!h->members[i].alive)
+      return &h->members[i];
+  return NULL;
+}
+
+static int
+name_taken(struct hub *h, const char *name)
+{
+  for (int i = 0; i < MAX_MEMBERS; i++)
+    if (h->members[i].alive && strcmp(h->members[i].name, name) == 0)
+      return 1;
+  return 0;
+}
+
+static void
+hello(struct hub *h, const char *args, const struct sockaddr_un *sun,
+      socklen_t sunlen)
+{
+  char want[32] = "0", name[64] = "-", text[128], ip[INET_ADDRSTRLEN];
+  long pid = 0;
+  struct in_addr in;
+  struct member *m;
+  uint32_t addr;
+
+  if (sscanf(args, "%31s %ld %63s", want, &pid, name) < 2) {
+    reply(h, sun, sunlen, "ERROR malformed HELLO");
+    return;
+  }
+  if (strcmp(name, "-") != 0 && name_taken(h, name)) {
+    snprintf(text, sizeof text, "ERROR the name %s is taken", name);
+    reply(h, sun, sunlen, text);
+    return;
+  }
+  if (strcmp(want, "0") == 0) {
+    addr = free_address(h);
+  } else if (inet_pton(AF_INET, want, &in) == 1) {
+    addr = ntohl(in.s_addr);
+  } else {
+    reply(h, sun, sunlen, "ERROR malformed address");
+    return;
+  }
+  m = addr ? free_slot(h, addr) : NULL;
+  if (m == NULL) {
+    snprintf(text, sizeof text,
+             "ERROR address %s is in use (or the hub "
+             "is full)",
+             want);
+    reply(h, sun, sunlen, text);
+    return;
+  }
+  if (m->addr != addr) {
+    memset(m, 0, sizeof *m);
+    m->addr = addr;
+  }
+  m->hub = h;
+  m->sun = *sun;
+  m->sunlen = sunlen;
+  m->pid = (pid_t)pid;
+  snprintf(m->name, sizeof m->name, "%s", strcmp(name, "-") ? name : "");
+  m->alive = 1;
+  h->n_alive++;
+  if (!m->attached && sl__sim_attach(h->sim, addr, &node_ops, m) == 0)
+    m->attached = 1;
+  in.s_addr = htonl(addr);
+  inet_ntop(AF_INET, &in, ip, sizeof ip);
+  snprintf(text, sizeof text, "WELCOME %s", ip);
+  reply(h, sun, sunlen, text);
+  say(h, "hub: %s joined as %s", m->name[0] ? m->name : "member", addr);
+}
+
+static void
+resolve(struct hub *h, const char *name, const struct sockaddr_un *sun,
+        socklen_t sunlen)
+{
+  char text[64], ip[INET_ADDRSTRLEN];
+
+  for (int i = 0; i < MAX_MEMBERS; i++) {
+    struct member *m = &h->members[i];
+    if (m->alive && m->name[0] && strcmp(m->name, name) == 0) {
+      struct in_addr in = {.s_addr = htonl(m->addr)};
+      inet_ntop(AF_INET, &in, ip, sizeof ip);
+      snprintf(text, sizeof text, "ADDR %s", ip);
+      reply(h, sun, sunlen, text);
+      return;
+    }
+  }
+  reply(h, sun, sunlen, "NOADDR");
+}
+
+static struct port_claim *
+find_claim(struct hub *h, int proto, unsigned port)
+{
+  for (int i = 0; i < MAX_CLAIMS; i++) {
+    struct port_claim *c = &h->claims[i];
+    if (c->addr && c->proto == proto && c->port == port) {
+      struct member *m = by_addr(h, c->addr);
+      if (m != NULL && m->alive)
+        return c;
+      c->addr = 0; /* its owner left */
+    }
+  }
+  return NULL;
+}
+
+/* "CLAIM tcp|udp PORT ADDR" -> OK | ERROR, "RELEASE tcp|udp PORT ADDR"
+ * -> OK, "WHO tcp|udp PORT" -> ADDR | NOADDR. */
+static void
+ports(struct hub *h, const char *verb, const char *args,
+      const struct sockaddr_un *sun, socklen_t sunlen)
+{
+  char proto[8], ip[INET_ADDRSTRLEN] = "0", text[64];
+  unsigned port;
+  int p;
+  struct in_addr in;
+  struct port_claim *c;
+
+  if (sscanf(args, "%7s %u %15s", proto, &port, ip) < 2 || port > 65535) {
+    reply(h, sun, sunlen, "ERROR malformed");
+    return;
+  }
+  p = strcmp(proto, "udp") == 0 ? SL__IP_PROTO_UDP : SL__IP_PROTO_TCP;
+  c = find_claim(h, p, port);
+  if (strcmp(verb, "WHO") == 0) {
+    if (c == NULL) {
+      reply(h, sun, sunlen, "NOADDR");
+      return;
+    }
+    in.s_addr = htonl(c->addr);
+    inet_ntop(AF_INET, &in, ip, sizeof ip);
+    snprintf(text, sizeof text, "ADDR %s", ip);
+    reply(h, sun, sunlen, text);
+    return;
+  }
+  if (inet_pton(AF_INET, ip, &in) != 1) {
+    reply(h, sun, sunlen, "ERROR malformed");
+    return;
+  }
+  if (strcmp(verb, "RELEASE") == 0) {
+    if (c != NULL && c->addr == ntohl(in.s_addr))
+      c->addr = 0;
+    reply(h, sun, sunlen, "OK");
+    return;
+  }
+  if (c != NULL && c->addr != ntohl(in.s_addr)) {
+    reply(h, sun, sunlen, "ERROR in use");
+    return;
+  }
+  for (int i = 0; c == NULL && i < MAX_CLAIMS; i++)
+    if (h->claims[i].addr == 0)
+      c = &h->claims[i];
+  if (c == NULL) {
+    reply(h, sun, sunlen, "ERROR full");
+    return;
+  }
+  *c = (struct port_claim){
+      .addr = ntohl(in.s_addr), .proto = (uint8_t)p, .port = (uint16_t)port};
+  reply(h, sun, sunlen, "OK");
+}
+
+static void
+control(struct hub *h, char *msg, const struct sockaddr_un *sun,
+        socklen_t sunlen)
+{
+  struct member *m;
+
+  if (strncmp(msg, "CLAIM ", 6) == 0) {
+    ports(h, "CLAIM", msg + 6, sun, sunlen);
+    return;
+  }
+  if (strncmp(msg, "RELEASE ", 8) == 0) {
+    ports(h, "RELEASE", msg + 8, sun, sunlen);
+    return;
+  }
+  if (strncmp(msg, "WHO ", 4) == 0) {
+    ports(h, "WHO", msg + 4, sun, sunlen);
+    return;
+  }
+
+  if (strncmp(msg, "HELLO ", 6) == 0) {
+    hello(h, msg + 6, sun, sunlen);
+  } else if (strncmp(msg, "RESOLVE ", 8) == 0) {
+    resolve(h, msg + 8, sun, sunlen);
+  } else if (strcmp(msg, "BYE") == 0) {
+    if ((m = by_sender(h, sun, sunlen)) != NULL)
+      depart(h, m, "said goodbye");
+  }
+}
+
+/* Members whose process is gone leave, even if they never said so. */
+static void
+check_alive(struct hub *h)
+{
+  for (int i = 0; i < MAX_MEMBERS; i++) {
+    struct member *m = &h->members[i];
+    if (m->alive && m->pid > 0 && kill(m->pid, 0) < 0 && errno == ESRCH)
+      depart(h, m, "its process exited");
+  }
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+static int
+hub_open(struct hub *h, const char *path)
+{
+  struct sockaddr_un sun = {.sun_family = AF_UNIX};
+  int big = 4 << 20;
+  mode_t old;
+
+  if (strlen(path) >= sizeof sun.sun_path) {
+    fprintf(stderr, "socklab hub: socket path too long: %s\n", path);
+    return -1;
+  }
+  strcpy(sun.sun_path, path);
+  h->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (h->fd < 0) {
+    perror("socklab hub: socket");
+    return -1;
+  }
+  setsockopt(h->fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+  setsockopt(h->fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+  old = umask(077); /* the hub is the user's own */
+  if (bind(h->fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
+    int e = errno;
+    umask(old);
+    fprintf(stderr, "socklab hub: bind %s: %s\n", path, strerror(e));
+    close(h->fd);
+    return -1;
+  }
+  umask(old);
+  return 0;
+}
+
+static uint64_t
+wall_us(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+int
+sl__hub_run(const struct sl__hub_opts *o)
+{
+  static uint8_t buf[65536];
+  struct hub *h = calloc(1, sizeof *h);
+  struct timespec ts;
+  uint64_t last_check = 0;
+  int status = 0;
+
+  if (h == NULL)
+    return 1;
+  h->o = o;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  h->epoch_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+  h->wall_epoch_us = wall_us();
+  h->next_host = 1;
+  h->sim = sl__sim_new(o->seed);
+  if (h->sim == NULL || sl__sim_set_faults(h->sim, &o->faults) < 0 ||
+      hub_open(h, o->path) < 0) {
+    free(h);
+    return 1;
+  }
+  if (o->pcap[0] != '\0') {
+    h->pcap = sl__pcap_open(o->pcap);
+    if (h->pcap == NULL)
+      fprintf(stderr, "socklab hub: --pcap %s: %s\n", o->pcap, strerror(errno));
+    else
+      sl__sim_set_tap(h->sim, pcap_tap, h);
+  }
+  for (;;) {
+    struct pollfd p = {.fd = h->fd, .events = POLLIN};
+    uint64_t now = hub_now(h), next = sl__sim_next_event(h->sim);
+    int timeout = 1000;
+
+    if (next != SL__TIME_NEVER)
+      timeout = next <= now ? 0 : (int)((next - now + 999) / 1000);
+    if (timeout > 1000)
+      timeout = 1000;
+    if (poll(&p, 1, timeout) < 0 && errno != EINTR)
+      break;
+    now = hub_now(h);
+    sl__sim_run_until(h->sim, now);
+    for (int i = 0; i < 1024 && (p.revents & POLLIN); i++) {
+      struct sockaddr_un from;
+      socklen_t fromlen = sizeof from;
+      ssize_t n = recvfrom(h->fd, buf, sizeof buf - 1, MSG_DONTWAIT,
+                           (struct sockaddr *)&from, &fromlen);
+      struct member *m;
+      if (n <= 0)
+        break;
+      if (buf[0] == '\0') {
+        buf[n] = '\0';
+        control(h, (char *)buf + 1, &from, fromlen);
+      } else if ((m = by_sender(h, &from, fromlen)) != NULL) {
+        sl__sim_send(h->sim, m->addr, buf, (size_t)n);
+      }
+    }
+    sl__sim_run_until(h->sim, hub_now(h));
+    if (now - last_check >= 1000000) {
+      check_alive(h);
+      last_check = now;
+    }
+    if (o->idle_exit_s > 0 && h->n_alive == 0 &&
+        now - h->idle_since_us >= (uint64_t)o->idle_exit_s * 1000000)
+      break;
+  }
+  unlink(o->path);
+  close(h->fd);
+  if (h->pcap && sl__pcap_close(h->pcap) < 0)
+    status = 1;
+  sl__sim_free(h->sim);
+  free(h);
+  return status;
+}
+
+/* ---- starting one on demand -------------------------------------------- */
+
+static int
+hub_answers(const char *path)
+{
+  struct sockaddr_un sun = {.sun_family = AF_UNIX};
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int ok;
+
+  snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+  ok = fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
+  if (fd >= 0)
+    close(fd);
+  return ok;
+}
+
+int
+sl__hub_spawn(const char *path)
+{
+  char lock[128];
+  int lfd, r = 0;
+  pid_t pid;
+
+  snprintf(lock, sizeof lock, "%s.lock", path);
+  lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lfd < 0)
+    return -errno;
+  flock(lfd, LOCK_EX); /* one starter at a time */
+  if (hub_answers(path))
+    goto out;
+  unlink(path); /* a hub that died left its socket behind */
+  pid = fork();
+  if (pid < 0) {
+    r = -errno;
+    goto out;
+  }
+  if (pid == 0) {
+    /* The daemon: its own session, stdio on /dev/null (so whoever
+     * started us -- a terminal, a CI pipe -- is not held open), every
+     * inherited descriptor closed. */
+    struct sl__hub_opts o = {.idle_exit_s = 10};
+    int devnull;
+
+    setsid();
+    if (fork() != 0)
+      _exit(0);
+    prctl(PR_SET_NAME, "socklab-hub"); /* what ps and top show */
+    devnull = open("/dev/null", O_RDWR);
+    for (int fd = 0; fd < 3; fd++)
+      dup2(devnull, fd);
+    for (int fd = 3; fd < 1024; fd++)
+      close(fd);
+    snprintf(o.path, sizeof o.path, "%s", path);
+    _exit(sl__hub_run(&o));
+  }
+  waitpid(pid, NULL, 0);
+  for (int i = 0; i < 200 && !hub_answers(path); i++)
+    usleep(10000);
+  if (!hub_answers(path))
+    r = -ECONNREFUSED;
+out:
+  flock(lfd, LOCK_UN);
+  close(lfd);
+  return r;
+}

@@ -1,0 +1,205 @@
+/* The hub link: this process joins the hub's virtual switch (hub.h) and
+ * sends and receives raw IPv4 datagrams over a unix datagram socket.  When
+ * no hub answers at the path, one is started there first. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "hub.h"
+#include "rt.h"
+
+struct hub_link {
+  struct sl__link base;
+};
+
+/* A socket with an automatically chosen abstract address, connected to
+ * the hub at path. */
+static int
+hub_socket(const char *path)
+{
+  struct sockaddr_un sun = {.sun_family = AF_UNIX};
+  sa_family_t fam = AF_UNIX;
+  int fd, big = 4 << 20;
+
+  if (strlen(path) >= sizeof sun.sun_path)
+    return -ENAMETOOLONG;
+  strcpy(sun.sun_path, path);
+  fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -errno;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+  /* Binding just the family asks Linux for a unique abstract name, so the
+   * hub has somewhere to send to. */
+  if (bind(fd, (struct sockaddr *)&fam, sizeof fam) < 0 ||
+      connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  return fd;
+}
+
+/* Sends a control message and waits up to a second for the answer. */
+static int
+ask(int fd, const char *q, char *answer, size_t len)
+{
+  char buf[256];
+  size_t n = strlen(q);
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+
+  buf[0] = '\0';
+  memcpy(buf + 1, q, n);
+  if (send(fd, buf, n + 1, 0) < 0)
+    return -errno;
+  for (;;) {
+    ssize_t r;
+    if (poll(&p, 1, 1000) <= 0)
+      return -ETIMEDOUT;
+    r = recv(fd, buf, sizeof buf - 1, 0);
+    if (r < 0)
+      return -errno;
+    if (r > 0 && buf[0] == '\0') { /* skip any early data packet */
+      buf[r] = '\0';
+      size_t m = (size_t)r - 1 < len - 1 ? (size_t)r - 1 : len - 1;
+      memcpy(answer, buf + 1, m);
+      answer[m] = '\0';
+      return 0;
+    }
+  }
+}
+
+/* One question to the hub on a socket of its own (the link's socket is
+ * the runtime thread's).  0 with the answer, or a negative errno. */
+int
+sl__hub_ask(const char *path, const char *q, char *answer, size_t len)
+{
+  int fd = hub_socket(path), r;
+
+  if (fd < 0)
+    return fd;
+  r = ask(fd, q, answer, len);
+  close(fd);
+  return r;
+}
+
+static int
+ask_addr(const char *path, const char *q, uint32_t *addr)
+{
+  char a[96];
+  struct in_addr in;
+  int r = sl__hub_ask(path, q, a, sizeof a);
+
+  if (r < 0)
+    return r;
+  if (strncmp(a, "ADDR ", 5) != 0 || inet_pton(AF_INET, a + 5, &in) != 1)
+    return -ENOENT;
+  *addr = ntohl(in.s_addr);
+  return 0;
+}
+
+int
+sl__hub_resolve(const char *path, const char *name, uint32_t *addr)
+{
+  char q[96];
+
+  snprintf(q, sizeof q, "RESOLVE %s", name);
+  return ask_addr(path, q, addr);
+}
+
+int
+sl__hub_who(const char *path, int tcp, uint16_t port, uint32_t *addr)
+{
+  char q[64];
+
+  snprintf(q, sizeof q, "WHO %s %u", tcp ? "tcp" : "udp", port);
+  return ask_addr(path, q, addr);
+}
+
+static void
+hub_send(struct sl__link *l, const uint8_t *pkt, size_t len)
+{
+  /* A full socket buffer drops the packet, as a full device queue would;
+   * TCP retransmits. */
+  (void)send(l->fd, pkt, len, MSG_DONTWAIT);
+}
+
+static ssize_t
+hub_recv(struct sl__link *l, uint8_t *buf, size_t cap)
+{
+  for (;;) {
+    ssize_t n = recv(l->fd, buf, cap, MSG_DONTWAIT);
+    if (n <= 0)
+      return 0;
+    if (buf[0] != '\0')
+      return n; /* control messages after joining are not for us */
+  }
+}
+
+static void
+hub_close(struct sl__link *l)
+{
+  static const char bye[] = "\0BYE";
+
+  (void)send(l->fd, bye, sizeof bye - 1, MSG_DONTWAIT);
+  close(l->fd);
+  free(l);
+}
+
+static const struct sl__link_ops hub_ops = {
+    .name = "hub", .send = hub_send, .recv = hub_recv, .close = hub_close};
+
+int
+sl__hub_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
+                  char *msg, size_t msglen)
+{
+  const char *path = cfg->link_arg;
+  char q[160], a[160], want[INET_ADDRSTRLEN] = "0";
+  struct in_addr in;
+  struct hub_link *hl;
+  int fd, r;
+
+  fd = hub_socket(path);
+  if (fd == -ENOENT || fd == -ECONNREFUSED) {
+    r = sl__hub_spawn(path);
+    if (r < 0) {
+      snprintf(msg, msglen, "starting a hub at %s: %s", path, strerror(-r));
+      return r;
+    }
+    fd = hub_socket(path);
+  }
+  if (fd < 0) {
+    snprintf(msg, msglen, "joining the hub at %s: %s", path, strerror(-fd));
+    return fd;
+  }
+  if (cfg->addr) {
+    in.s_addr = htonl(cfg->addr);
+    inet_ntop(AF_INET, &in, want, sizeof want);
+  }
+  snprintf(q, sizeof q, "HELLO %s %ld %s", want, (long)getpid(),
+           cfg->hostname[0] ? cfg->hostname : "-");
+  r = ask(fd, q, a, sizeof a);
+  if (r < 0 || strncmp(a, "WELCOME ", 8) != 0 ||
+      inet_pton(AF_INET, a + 8, &in) != 1) {
+    snprintf(msg, msglen, "joining the hub at %s: %s", path,
+             r < 0 ? strerror(-r) : a);
+    close(fd);
+    return r < 0 ? r : -EADDRINUSE;
+  }
+  hl = calloc(1, sizeof *hl);
+  if (hl == NULL) {
+    close(fd);
+    return -ENOMEM;
+  }
+  hl->base.ops = &hub_ops;
+  hl->base.fd = fd;
+  hl->base.addr = ntohl(in.s_addr);
+  *out = &hl->base;
+  return 0;
+}

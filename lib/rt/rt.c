@@ -1,0 +1,378 @@
+/* The runtime: one socklab host per process, a background thread that
+ * feeds it the link's packets and runs its timers on the real clock, and
+ * the lock and condition variable blocking socket calls sleep on.
+ *
+ * fork: the child inherits no runtime.  Its first socklab socket starts a
+ * new one (a new host, with its own address on the hub); sockets made
+ * before the fork belong to the parent and give EBADF in the child.
+ * exit: sockets still open are closed as close() would, and the process
+ * waits up to a second for their data and FINs to be acknowledged, the way
+ * the kernel finishes connections of a process that exited. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "priv.h"
+#include "rt.h"
+
+static pthread_mutex_t rt_init_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sl__rt *the_rt;
+static int generation;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static uint64_t
+mono_ns(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+sl__rt_now(const struct sl__rt *rt)
+{
+  return (mono_ns() - rt->epoch_ns) / 1000;
+}
+
+int
+sl__rt_generation(void)
+{
+  return generation;
+}
+
+static void
+wake_thread(struct sl__rt *rt)
+{
+  uint64_t one = 1;
+
+  if (write(rt->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+    perror("socklab: waking the runtime thread");
+}
+
+void
+sl__rt_lock(struct sl__rt *rt)
+{
+  pthread_mutex_lock(&rt->lock);
+  sl__host_poll(rt->host, sl__rt_now(rt));
+}
+
+void
+sl__rt_unlock(struct sl__rt *rt)
+{
+  /* A call that armed a timer earlier than the thread will look again
+   * must wake it, or the timer would fire late. */
+  int wake = sl__host_next_deadline(rt->host) < rt->sleep_until;
+
+  pthread_mutex_unlock(&rt->lock);
+  if (wake)
+    wake_thread(rt);
+}
+
+int
+sl__rt_wait(struct sl__rt *rt, uint64_t deadline_us)
+{
+  struct timespec ts;
+  uint64_t ns;
+  int r;
+
+  if (sl__host_next_deadline(rt->host) < rt->sleep_until)
+    wake_thread(rt);
+  if (deadline_us == UINT64_MAX) {
+    pthread_cond_wait(&rt->changed, &rt->lock);
+  } else {
+    /* The condition variable runs on CLOCK_MONOTONIC (see start). */
+    ns = rt->epoch_ns + deadline_us * 1000;
+    ts.tv_sec = (time_t)(ns / 1000000000ull);
+    ts.tv_nsec = (long)(ns % 1000000000ull);
+    r = pthread_cond_timedwait(&rt->changed, &rt->lock, &ts);
+    if (r == ETIMEDOUT) {
+      sl__host_poll(rt->host, sl__rt_now(rt));
+      return -ETIMEDOUT;
+    }
+  }
+  sl__host_poll(rt->host, sl__rt_now(rt));
+  return 0;
+}
+
+/* ---- the host's callbacks (called with the lock held) ------------------ */
+
+static void
+rt_output(void *arg, const uint8_t *pkt, size_t len)
+{
+  struct sl__rt *rt = arg;
+
+  if (rt->pcap != NULL)
+    sl__pcap_write(rt->pcap, sl__rt_now(rt), pkt, len);
+  rt->link->ops->send(rt->link, pkt, len);
+}
+
+static void
+rt_notify(void *arg, struct sl__tcb *tcb, struct sl__udp_pcb *pcb)
+{
+  struct sl__rt *rt = arg;
+
+  (void)tcb;
+  (void)pcb;
+  pthread_cond_broadcast(&rt->changed);
+  sl__fd_notify();
+}
+
+/* ---- the thread --------------------------------------------------------- */
+
+static void
+drain_link(struct sl__rt *rt)
+{
+  static _Thread_local uint8_t buf[65536];
+  ssize_t n;
+
+  /* A bounded batch, so timers still run under a flood. */
+  for (int i = 0; i < 256; i++) {
+    n = rt->link->ops->recv(rt->link, buf, sizeof buf);
+    if (n <= 0)
+      break;
+    if (rt->pcap != NULL)
+      sl__pcap_write(rt->pcap, sl__rt_now(rt), buf, (size_t)n);
+    sl__host_input(rt->host, buf, (size_t)n, sl__rt_now(rt));
+  }
+}
+
+static void *
+rt_thread(void *arg)
+{
+  struct sl__rt *rt = arg;
+  struct pollfd p[2] = {{.fd = rt->link->fd, .events = POLLIN},
+                        {.fd = rt->wake_fd, .events = POLLIN}};
+  uint64_t drain;
+
+  pthread_mutex_lock(&rt->lock);
+  while (!rt->stopping) {
+    uint64_t now = sl__rt_now(rt), deadline;
+    int timeout;
+
+    sl__host_poll(rt->host, now);
+    deadline = sl__host_next_deadline(rt->host);
+    rt->sleep_until = deadline;
+    /* Round up to whole milliseconds: waking early would only spin. */
+    timeout = deadline == SL__TIME_NEVER ? -1
+              : deadline <= now          ? 0
+                                         : (int)((deadline - now + 999) / 1000);
+    pthread_mutex_unlock(&rt->lock);
+    if (poll(p, 2, timeout) < 0 && errno != EINTR)
+      perror("socklab: runtime poll");
+    if (p[1].revents & POLLIN)
+      while (read(rt->wake_fd, &drain, sizeof drain) > 0)
+        ;
+    pthread_mutex_lock(&rt->lock);
+    rt->sleep_until = 0;
+    if (p[0].revents & POLLIN)
+      drain_link(rt);
+  }
+  pthread_mutex_unlock(&rt->lock);
+  return NULL;
+}
+
+/* ---- start, fork, exit ------------------------------------------------- */
+
+static void
+on_fork_child(void)
+{
+  /* The parent's thread does not exist here: start afresh on demand. */
+  generation++;
+  the_rt = NULL;
+  pthread_mutex_init(&rt_init_lock, NULL);
+}
+
+static void
+register_atfork(void)
+{
+  pthread_atfork(NULL, NULL, on_fork_child);
+}
+
+/* At exit: close what the program left open, then give the connections
+ * up to a second to deliver their data and FINs. */
+static void
+rt_at_exit(void)
+{
+  struct sl__rt *rt = the_rt;
+  uint64_t limit;
+  int busy;
+
+  if (rt == NULL || rt->generation != generation)
+    return;
+  sl__rt_lock(rt);
+  for (struct sl__tcb *t = rt->host->all_tcbs, *next; t != NULL; t = next) {
+    next = t->next_all;
+    if (!t->orphan)
+      sl__tcp_close(t);
+  }
+  limit = sl__rt_now(rt) + 1000000;
+  do {
+    busy = 0;
+    for (struct sl__tcb *t = rt->host->all_tcbs; t != NULL; t = t->next_all)
+      if (t->state != SL_TCP_TIME_WAIT && t->state != SL_TCP_FIN_WAIT_2)
+        busy = 1;
+  } while (busy && sl__rt_wait(rt, limit) == 0);
+  if (rt->pcap != NULL) {
+    sl__pcap_close(rt->pcap);
+    rt->pcap = NULL;
+  }
+  pthread_mutex_unlock(&rt->lock);
+}
+
+static int
+rt_start(struct sl__rt *rt)
+{
+  char msg[300];
+  struct sl__host_config hc;
+  pthread_condattr_t ca;
+  int r;
+
+  r = sl__rt_config_read(&rt->cfg, msg, sizeof msg);
+  if (r < 0) {
+    fprintf(stderr, "socklab: %s\n", msg);
+    return sl__err_msg(SL_ERR_USAGE, -r, "socket: %s", msg);
+  }
+  r = sl__link_open(&rt->cfg, &rt->link, msg, sizeof msg);
+  if (r < 0) {
+    fprintf(stderr, "socklab: %s\n", msg);
+    return sl__err_msg(SL_ERR_SYSTEM, -r, "socket: %s", msg);
+  }
+  sl__host_config_default(&hc);
+  hc.mtu = rt->cfg.mtu;
+  hc.msl_us = rt->cfg.msl_us;
+  if (rt->cfg.have_seed) {
+    hc.seed = rt->cfg.seed;
+  } else {
+    /* RFC 6528 wants a secret key: unpredictable unless a seed asks for
+     * a replayable run. */
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (f == NULL || fread(&hc.seed, sizeof hc.seed, 1, f) != 1)
+      hc.seed = mono_ns() ^ ((uint64_t)getpid() << 32);
+    if (f)
+      fclose(f);
+  }
+  rt->host = sl__host_new(rt->link->addr ? rt->link->addr : rt->cfg.addr, &hc,
+                          rt_output, rt);
+  if (rt->host == NULL)
+    return sl__err_msg(SL_ERR_SYSTEM, ENOMEM, "socket: out of memory");
+  sl__host_set_notify(rt->host, rt_notify, rt);
+  if (rt->cfg.pcap[0] != '\0') {
+    rt->pcap = sl__pcap_open(rt->cfg.pcap);
+    if (rt->pcap == NULL)
+      fprintf(stderr, "socklab: SOCKLAB_PCAP=%s: %s; no capture\n",
+              rt->cfg.pcap, strerror(errno));
+  }
+  if (rt->cfg.trace[0] != '\0')
+    fprintf(stderr, "socklab: SOCKLAB_TRACE is not yet available (it "
+                    "arrives with the trace format); no trace written\n");
+  pthread_mutex_init(&rt->lock, NULL);
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&rt->changed, &ca);
+  pthread_condattr_destroy(&ca);
+  rt->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  rt->generation = generation;
+  rt->epoch_ns = mono_ns();
+  if (rt->wake_fd < 0 ||
+      (r = pthread_create(&rt->thread, NULL, rt_thread, rt)) != 0)
+    return sl__err_sys(rt->wake_fd < 0 ? errno : r,
+                       "socket: starting socklab's stack");
+  atexit(rt_at_exit);
+  return 0;
+}
+
+struct sl__rt *
+sl__rt_get(void)
+{
+  struct sl__rt *rt;
+
+  pthread_once(&atfork_once, register_atfork);
+  pthread_mutex_lock(&rt_init_lock);
+  rt = the_rt;
+  if (rt == NULL) {
+    rt = calloc(1, sizeof *rt);
+    if (rt == NULL || rt_start(rt) < 0) {
+      int e = errno;
+      free(rt); /* a half-started runtime is left to the exit */
+      rt = NULL;
+      errno = e;
+    } else {
+      the_rt = rt;
+    }
+  }
+  pthread_mutex_unlock(&rt_init_lock);
+  return rt;
+}
+
+/* ---- localhost across processes (through the hub) --------------------- */
+
+uint32_t
+sl__rt_localhost(struct sl__rt *rt, int tcp, uint16_t port)
+{
+  uint32_t addr;
+
+  if (rt->cfg.link == SL__LINK_HUB &&
+      sl__hub_who(rt->cfg.link_arg, tcp, port, &addr) == 0)
+    return addr;
+  return sl__host_addr(rt->host);
+}
+
+static int
+port_message(struct sl__rt *rt, const char *verb, int tcp, uint16_t port,
+             char *answer, size_t len)
+{
+  char q[96];
+  uint32_t a = sl__host_addr(rt->host);
+
+  snprintf(q, sizeof q, "%s %s %u %u.%u.%u.%u", verb, tcp ? "tcp" : "udp", port,
+           a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+  return sl__hub_ask(rt->cfg.link_arg, q, answer, len);
+}
+
+int
+sl__rt_claim_port(struct sl__rt *rt, int tcp, uint16_t port)
+{
+  char a[64];
+
+  if (rt->cfg.link != SL__LINK_HUB)
+    return 0;
+  if (port_message(rt, "CLAIM", tcp, port, a, sizeof a) < 0)
+    return 0; /* a hub that does not answer cannot object */
+  return strcmp(a, "OK") == 0 ? 0 : -EADDRINUSE;
+}
+
+void
+sl__rt_release_port(struct sl__rt *rt, int tcp, uint16_t port)
+{
+  char a[64];
+
+  if (rt->cfg.link == SL__LINK_HUB)
+    (void)port_message(rt, "RELEASE", tcp, port, a, sizeof a);
+}
+
+int
+sl__user_resolve(const char *name, char *buf, size_t len)
+{
+  struct sl__rt_config cfg;
+  struct in_addr in;
+  char msg[300];
+  uint32_t addr;
+
+  if (inet_pton(AF_INET, name, &in) == 1 || strcmp(name, "localhost") == 0 ||
+      strchr(name, ':') != NULL)
+    return -ENOENT; /* numeric, or what the system resolver does best */
+  if (sl__rt_config_read(&cfg, msg, sizeof msg) < 0 ||
+      cfg.link != SL__LINK_HUB ||
+      sl__hub_resolve(cfg.link_arg, name, &addr) < 0)
+    return -ENOENT;
+  in.s_addr = htonl(addr);
+  return inet_ntop(AF_INET, &in, buf, (socklen_t)len) ? 0 : -ENOSPC;
+}

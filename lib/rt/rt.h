@@ -1,0 +1,128 @@
+/* The runtime: socklab's stack inside a real process.  One host per
+ * process, driven by a background thread with the real clock; a link
+ * carries its packets (the hub, TUN, raw sockets, or the loopback of the
+ * process itself).  One mutex serialises everything that touches the
+ * core; blocking socket calls sleep on a condition variable that the
+ * core's notify callback broadcasts. */
+#ifndef SOCKLAB_RT_H
+#define SOCKLAB_RT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "pcap.h"
+#include "stack.h"
+
+/* ---- configuration from the environment (config.c) -------------------- */
+
+enum sl__link_kind { SL__LINK_HUB, SL__LINK_LOOP, SL__LINK_TUN, SL__LINK_RAW };
+
+struct sl__rt_config {
+  enum sl__link_kind link;
+  char link_arg[256]; /* hub socket path, or interface name */
+  uint32_t addr;      /* SOCKLAB_ADDR, host order; 0 = from the hub */
+  char hostname[64];  /* SOCKLAB_HOSTNAME, "" = none */
+  uint16_t mtu;       /* SOCKLAB_MTU */
+  uint64_t msl_us;    /* SOCKLAB_MSL_MS */
+  uint64_t seed;      /* SOCKLAB_SEED, for ISNs and ports */
+  int have_seed;
+  char pcap[256];  /* SOCKLAB_PCAP, "" = none */
+  char trace[256]; /* SOCKLAB_TRACE, "" = none */
+};
+
+/* Reads every SOCKLAB_* variable.  Returns 0, or -EINVAL with msg set to
+ * "SOCKLAB_MTU=abc: expected ..." naming the variable and what it
+ * accepts. */
+int sl__rt_config_read(struct sl__rt_config *cfg, char *msg, size_t msglen);
+
+/* The hub's default socket: $XDG_RUNTIME_DIR/socklab-hub.sock, else
+ * /tmp/socklab-hub-UID.sock. */
+void sl__hub_default_path(char *buf, size_t len);
+
+/* ---- links (link_*.c) ------------------------------------------------- */
+
+struct sl__link;
+struct sl__link_ops {
+  const char *name;
+  /* Sends one IPv4 datagram; never blocks (a full queue drops). */
+  void (*send)(struct sl__link *l, const uint8_t *pkt, size_t len);
+  /* Reads one datagram if one is waiting: its length, 0 for none. */
+  ssize_t (*recv)(struct sl__link *l, uint8_t *buf, size_t cap);
+  void (*close)(struct sl__link *l);
+};
+
+struct sl__link {
+  const struct sl__link_ops *ops;
+  int fd;        /* polled by the runtime thread for input */
+  uint32_t addr; /* the address the link gave the host (0: none) */
+};
+
+/* Opens the link the configuration names.  Returns 0 or a negative errno
+ * with msg explaining. */
+int sl__link_open(const struct sl__rt_config *cfg, struct sl__link **out,
+                  char *msg, size_t msglen);
+
+/* The hub link (link_hub.c): joins the virtual switch at cfg->link_arg,
+ * starting a hub there first when none runs. */
+int sl__hub_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
+                      char *msg, size_t msglen);
+
+/* Asks the hub at path for the address of name.  0 and *addr, -ENOENT
+ * when the hub knows no such name, or another negative errno. */
+int sl__hub_resolve(const char *path, const char *name, uint32_t *addr);
+
+/* Any control question (CLAIM, RELEASE, WHO...); hub.h has the protocol. */
+int sl__hub_ask(const char *path, const char *q, char *answer, size_t len);
+
+/* Which member listens on localhost's tcp (or udp) port: -ENOENT when
+ * none does. */
+int sl__hub_who(const char *path, int tcp, uint16_t port, uint32_t *addr);
+
+/* ---- the runtime (rt.c) ----------------------------------------------- */
+
+struct sl__rt {
+  pthread_mutex_t lock;   /* the core and every socklab socket */
+  pthread_cond_t changed; /* broadcast when any socket may have changed */
+  struct sl__host *host;
+  struct sl__link *link;
+  struct sl__rt_config cfg;
+  pthread_t thread;
+  int wake_fd;          /* eventfd: the thread looks at timers again */
+  uint64_t sleep_until; /* when the thread plans to wake, us */
+  uint64_t epoch_ns;    /* CLOCK_MONOTONIC at start: time 0 */
+  struct sl__pcap *pcap;
+  int generation; /* changes in a forked child */
+  int stopping;
+};
+
+/* The process's runtime, started on first use.  NULL with errno and a
+ * message (sl_last_error) when the configuration or the link fails. */
+struct sl__rt *sl__rt_get(void);
+
+/* Microseconds since the runtime started. */
+uint64_t sl__rt_now(const struct sl__rt *rt);
+
+/* Lock the runtime and bring the host's clock to now: every socket call
+ * starts with this and ends with sl__rt_unlock, which wakes the thread if
+ * the call armed a timer earlier than it planned to wake. */
+void sl__rt_lock(struct sl__rt *rt);
+void sl__rt_unlock(struct sl__rt *rt);
+
+/* Sleeps until something changes or deadline_us (runtime clock) passes;
+ * UINT64_MAX waits without a limit.  Returns 0, or -ETIMEDOUT. */
+int sl__rt_wait(struct sl__rt *rt, uint64_t deadline_us);
+
+/* Counter of forks: sockets made before a fork are not the child's. */
+int sl__rt_generation(void);
+
+/* localhost on socklab's stack: the address of the socklab process on
+ * this machine that has the port (over the hub), else this host's own. */
+uint32_t sl__rt_localhost(struct sl__rt *rt, int tcp, uint16_t port);
+
+/* Tells the hub this process now has (or no longer has) the port, so
+ * other processes' localhost reaches it.  -EADDRINUSE when another
+ * process has it. */
+int sl__rt_claim_port(struct sl__rt *rt, int tcp, uint16_t port);
+void sl__rt_release_port(struct sl__rt *rt, int tcp, uint16_t port);
+
+#endif
