@@ -73,6 +73,7 @@ TEST_SRCS := \
   tests/unit/check_tcp.c \
   tests/unit/check_tcp_rfc.c \
   tests/unit/check_udp.c \
+  tests/unit/check_user.c \
   tests/unit/check_wire.c \
   tests/unit/tcp_harness.c \
   tests/unit/testutil.c

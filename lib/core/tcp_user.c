@@ -410,9 +410,11 @@ sl__tcp_send(struct sl__tcb *t, const void *buf, size_t len)
   case SL_TCP_SYN_SENT:
   case SL_TCP_SYN_RECEIVED:
     return -EAGAIN; /* Linux waits for the handshake */
-  case SL_TCP_CLOSED:
   case SL_TCP_LISTEN:
-    return t->synced ? -EPIPE : -ENOTCONN;
+  case SL_TCP_CLOSED:
+    /* Linux (sk_stream_wait_connect) says EPIPE for a socket that is not
+     * connected, never ENOTCONN. */
+    return -EPIPE;
   default:
     return -EPIPE; /* we have sent (or queued) our FIN */
   }

@@ -11,6 +11,7 @@ Suite *sim_suite(void);
 Suite *tcp_suite(void);
 Suite *tcp_rfc_suite(void);
 Suite *udp_suite(void);
+Suite *user_suite(void);
 Suite *wire_suite(void);
 
 #endif

@@ -1,0 +1,382 @@
+/* The BSD mirror on socklab's own stack (SOCKLAB_STACK=user), in one
+ * process over the loop link: the same calls and the same errno as on the
+ * kernel's stack.  Each test runs in its own forked process, so the
+ * environment set in setup is what the runtime reads. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "socklab.h"
+#include "suites.h"
+#include "testutil.h"
+
+/* The runtime keeps a few descriptors for the process's life (its thread's
+ * eventfd, the link); start it before the leak check counts. */
+static void
+setup(void)
+{
+  int fd;
+  struct pollfd p;
+
+  setenv("SOCKLAB_STACK", "user", 1);
+  setenv("SOCKLAB_LINK", "loop", 1);
+  setenv("SOCKLAB_MSL_MS", "10", 1);
+  fd = sl_socket(AF_INET, SOCK_STREAM, 0);
+  ck_assert_msg(fd >= 0, "%s", sl_strerror());
+  p = (struct pollfd){.fd = fd, .events = POLLIN};
+  sl_poll(&p, 1, 0);
+  sl_close(fd);
+  tu_fd_setup();
+}
+
+static void
+port_of(int fd, char *buf, size_t len)
+{
+  snprintf(buf, len, "%d", sl_local_port(fd));
+}
+
+START_TEST(test_user_tcp_echo_in_process)
+{
+  enum { N = 200000 };
+  int lfd = sl_tcp_listen("127.0.0.1", "0", 4), fd;
+  char port[16], addr[SL_ADDRSTRLEN];
+  static char out[N], in[N];
+  struct tu_echo echo;
+
+  ck_assert_int_ge(lfd, 0);
+  ck_assert_int_eq(sl_stack_of(lfd), SL_STACK_USER);
+  port_of(lfd, port, sizeof port);
+  tu_echo_start(&echo, lfd, 1);
+  fd = sl_tcp_connect("127.0.0.1", port);
+  ck_assert_msg(fd >= 0, "%s", sl_strerror());
+  ck_assert_ptr_nonnull(strstr(sl_peer_addr(fd, addr, sizeof addr), port));
+  tu_pattern(out, N, 3);
+  ck_assert_int_eq(sl_writen(fd, out, N), N);
+  ck_assert_int_eq(sl_readn(fd, in, N), N);
+  ck_assert_int_eq(memcmp(in, out, N), 0);
+  sl_close(fd);
+  tu_echo_join(&echo);
+  ck_assert_int_eq(echo.echoed, N);
+  sl_close(lfd);
+}
+END_TEST
+
+START_TEST(test_user_connect_refused_names_address)
+{
+  int lfd = sl_tcp_listen("127.0.0.1", "0", 1);
+  char port[16], want[80];
+
+  port_of(lfd, port, sizeof port);
+  sl_close(lfd);
+  ck_assert_int_eq(sl_tcp_connect("127.0.0.1", port), -1);
+  ck_assert_int_eq(errno, ECONNREFUSED);
+  snprintf(want, sizeof want, "connect 127.0.0.1:%s: Connection refused", port);
+  ck_assert_str_eq(sl_strerror(), want);
+}
+END_TEST
+
+START_TEST(test_user_address_in_use)
+{
+  int lfd = sl_tcp_listen("127.0.0.1", "0", 1);
+  char port[16];
+
+  port_of(lfd, port, sizeof port);
+  ck_assert_int_eq(sl_tcp_listen("127.0.0.1", port, 1), -1);
+  ck_assert_int_eq(errno, EADDRINUSE);
+  ck_assert_ptr_nonnull(strstr(sl_strerror(), "Address already in use"));
+  sl_close(lfd);
+}
+END_TEST
+
+START_TEST(test_user_nonblocking_connect_completes_through_poll)
+{
+  int lfd = sl_tcp_listen("127.0.0.1", "0", 1);
+  struct sockaddr_in sin = {.sin_family = AF_INET,
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  struct pollfd p;
+  int fd = sl_socket(AF_INET, SOCK_STREAM, 0), err = -1, c;
+  socklen_t len = sizeof err;
+
+  sin.sin_port = htons((uint16_t)sl_local_port(lfd));
+  ck_assert_int_eq(sl_fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+  ck_assert_int_eq(sl_connect(fd, (struct sockaddr *)&sin, sizeof sin), -1);
+  ck_assert_int_eq(errno, EINPROGRESS);
+  p = (struct pollfd){.fd = fd, .events = POLLOUT};
+  ck_assert_int_eq(sl_poll(&p, 1, 2000), 1);
+  ck_assert(p.revents & POLLOUT);
+  ck_assert_int_eq(sl_getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+  ck_assert_int_eq(err, 0);
+  ck_assert_int_eq(sl_connect(fd, (struct sockaddr *)&sin, sizeof sin), -1);
+  ck_assert_int_eq(errno, EISCONN);
+  c = sl_accept(lfd, NULL, NULL);
+  ck_assert_int_ge(c, 0);
+  /* Non-blocking accept with nothing waiting: EAGAIN. */
+  ck_assert_int_eq(sl_fcntl(lfd, F_SETFL, O_NONBLOCK), 0);
+  ck_assert_int_eq(sl_accept(lfd, NULL, NULL), -1);
+  ck_assert_int_eq(errno, EAGAIN);
+  sl_close(c);
+  sl_close(fd);
+  sl_close(lfd);
+}
+END_TEST
+
+/* Two connected sockets on the user stack. */
+static void
+pair_up(int *lfd, int *cfd, int *sfd)
+{
+  char port[16];
+
+  *lfd = sl_tcp_listen("127.0.0.1", "0", 4);
+  ck_assert_int_ge(*lfd, 0);
+  port_of(*lfd, port, sizeof port);
+  *cfd = sl_tcp_connect("127.0.0.1", port);
+  ck_assert_int_ge(*cfd, 0);
+  *sfd = sl_accept(*lfd, NULL, NULL);
+  ck_assert_int_ge(*sfd, 0);
+}
+
+START_TEST(test_user_recv_timeout_gives_eagain)
+{
+  int l, c, s;
+  struct timeval tv = {.tv_usec = 50000};
+  char b;
+
+  pair_up(&l, &c, &s);
+  ck_assert_int_eq(sl_setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv),
+                   0);
+  ck_assert_int_eq(sl_recv(c, &b, 1, 0), -1);
+  ck_assert_int_eq(errno, EAGAIN);
+  sl_close(s);
+  sl_close(c);
+  sl_close(l);
+}
+END_TEST
+
+START_TEST(test_user_peer_reset_then_epipe)
+{
+  int l, c, s, r, i;
+  struct linger lg = {.l_onoff = 1, .l_linger = 0};
+  char b;
+
+  pair_up(&l, &c, &s);
+  ck_assert_int_eq(sl_setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg), 0);
+  sl_close(s); /* abortive: RST */
+  r = (int)sl_recv(c, &b, 1, 0);
+  ck_assert_int_eq(r, -1);
+  ck_assert_int_eq(errno, ECONNRESET);
+  for (i = 0, r = 0; i < 3 && r >= 0; i++)
+    r = (int)sl_send(c, "x", 1, 0);
+  ck_assert_int_eq(r, -1);
+  ck_assert_int_eq(errno, EPIPE);
+  sl_close(c);
+  sl_close(l);
+}
+END_TEST
+
+START_TEST(test_user_half_close_upload_then_reply)
+{
+  int l, c, s;
+  char buf[64];
+  ssize_t n;
+
+  pair_up(&l, &c, &s);
+  ck_assert_int_eq(sl_writen(c, "upload", 6), 6);
+  ck_assert_int_eq(sl_shutdown(c, SHUT_WR), 0);
+  ck_assert_int_eq(sl_readn(s, buf, sizeof buf), 6); /* then EOF */
+  ck_assert_int_eq(sl_writen(s, "got 6", 5), 5);
+  sl_close(s);
+  n = sl_readn(c, buf, sizeof buf);
+  ck_assert_int_eq(n, 5);
+  ck_assert_int_eq(memcmp(buf, "got 6", 5), 0);
+  ck_assert_int_eq(sl_send(c, "x", 1, 0), -1);
+  ck_assert_int_eq(errno, EPIPE);
+  sl_close(c);
+  sl_close(l);
+}
+END_TEST
+
+START_TEST(test_user_udp_boundaries_and_refused)
+{
+  int srv = sl_udp_bind("127.0.0.1", "0"), cli, gone;
+  char port[16], buf[64];
+
+  port_of(srv, port, sizeof port);
+  cli = sl_udp_connect("127.0.0.1", port);
+  ck_assert_int_ge(cli, 0);
+  ck_assert_int_eq(sl_send(cli, "one", 3, 0), 3);
+  ck_assert_int_eq(sl_send(cli, "two!", 4, 0), 4);
+  ck_assert_int_eq(sl_recv(srv, buf, sizeof buf, 0), 3);
+  ck_assert_int_eq(sl_recv(srv, buf, sizeof buf, 0), 4);
+  gone = sl_udp_bind("127.0.0.1", "0");
+  port_of(gone, port, sizeof port);
+  sl_close(gone);
+  sl_close(cli);
+  cli = sl_udp_connect("127.0.0.1", port);
+  ck_assert_int_eq(sl_send(cli, "ping", 4, 0), 4);
+  ck_assert_int_eq(sl_recv(cli, buf, sizeof buf, 0), -1);
+  ck_assert_int_eq(errno, ECONNREFUSED);
+  sl_close(cli);
+  sl_close(srv);
+}
+END_TEST
+
+struct late {
+  int fd;
+};
+
+static void *
+send_later(void *arg)
+{
+  struct late *l = arg;
+
+  usleep(50000);
+  sl_writen(l->fd, "hi\n", 3);
+  return NULL;
+}
+
+START_TEST(test_user_poll_pipe_and_socket_together)
+{
+  int l, c, s, pipefd[2];
+  struct pollfd p[2];
+  struct late lt;
+  pthread_t t;
+
+  pair_up(&l, &c, &s);
+  ck_assert_int_eq(pipe(pipefd), 0);
+  lt.fd = s;
+  pthread_create(&t, NULL, send_later, &lt);
+  p[0] = (struct pollfd){.fd = pipefd[0], .events = POLLIN};
+  p[1] = (struct pollfd){.fd = c, .events = POLLIN};
+  ck_assert_int_eq(sl_poll(p, 2, 5000), 1);
+  ck_assert_int_eq(p[0].revents, 0);
+  ck_assert(p[1].revents & POLLIN);
+  pthread_join(t, NULL);
+  ck_assert_int_eq(sl_write(pipefd[1], "k", 1), 1);
+  ck_assert_int_eq(sl_poll(p, 2, 0), 2);
+  close(pipefd[0]);
+  close(pipefd[1]);
+  sl_close(s);
+  sl_close(c);
+  sl_close(l);
+}
+END_TEST
+
+START_TEST(test_user_errors_as_linux_reports_them)
+{
+  int fd = sl_socket(AF_INET, SOCK_STREAM, 0);
+  int u = sl_socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in sin;
+  socklen_t len = sizeof sin;
+  char b;
+
+  ck_assert_int_eq(sl_getpeername(fd, (struct sockaddr *)&sin, &len), -1);
+  ck_assert_int_eq(errno, ENOTCONN);
+  ck_assert_int_eq(sl_recv(fd, &b, 1, 0), -1);
+  ck_assert_int_eq(errno, ENOTCONN);
+  ck_assert_int_eq(sl_send(fd, "x", 1, 0), -1);
+  ck_assert_int_eq(errno, EPIPE);
+  ck_assert_int_eq(sl_listen(u, 1), -1);
+  ck_assert_int_eq(errno, EOPNOTSUPP);
+  ck_assert_int_eq(sl_socket(AF_INET6, SOCK_STREAM, 0), -1);
+  ck_assert_int_eq(errno, EAFNOSUPPORT);
+  ck_assert_int_eq(sl_setsockopt(fd, SOL_SOCKET, 9999, &b, 1), -1);
+  ck_assert_int_eq(errno, EINVAL); /* optlen too short beats unknown */
+  ck_assert_int_eq(sl_close(fd), 0);
+  ck_assert_int_eq(sl_close(fd), -1);
+  ck_assert_int_eq(errno, EBADF);
+  sl_close(u);
+}
+END_TEST
+
+START_TEST(test_user_maxseg_negotiated_to_the_smaller)
+{
+  int lfd = sl_tcp_listen("127.0.0.1", "0", 1), fd, c, mss = 1000;
+  struct sockaddr_in sin = {.sin_family = AF_INET,
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof mss;
+
+  sin.sin_port = htons((uint16_t)sl_local_port(lfd));
+  fd = sl_socket(AF_INET, SOCK_STREAM, 0);
+  ck_assert_int_eq(sl_setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss),
+                   0);
+  ck_assert_int_eq(sl_connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+  c = sl_accept(lfd, NULL, NULL);
+  mss = 0;
+  ck_assert_int_eq(sl_getsockopt(c, IPPROTO_TCP, TCP_MAXSEG, &mss, &len), 0);
+  ck_assert_int_eq(mss, 1000);
+  sl_close(c);
+  sl_close(fd);
+  sl_close(lfd);
+}
+END_TEST
+
+START_TEST(test_user_forked_child_gets_ebadf)
+{
+  int fd = sl_socket(AF_INET, SOCK_STREAM, 0), status;
+  pid_t pid = fork();
+
+  if (pid == 0) {
+    char b;
+    int r = (int)sl_recv(fd, &b, 1, MSG_DONTWAIT);
+    _exit(r == -1 && errno == EBADF ? 0 : 1);
+  }
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  sl_close(fd);
+}
+END_TEST
+
+START_TEST(test_user_readline_over_user_socket)
+{
+  int l, c, s;
+  struct sl_reader r;
+  char line[32];
+
+  pair_up(&l, &c, &s);
+  ck_assert_int_eq(sl_writen(c, "first\nsec", 9), 9);
+  ck_assert_int_eq(sl_writen(c, "ond\n", 4), 4);
+  sl_close(c);
+  sl_reader_init(&r, s);
+  ck_assert_int_eq(sl_readline(&r, line, sizeof line), 6);
+  ck_assert_str_eq(line, "first\n");
+  ck_assert_int_eq(sl_readline(&r, line, sizeof line), 7);
+  ck_assert_str_eq(line, "second\n");
+  ck_assert_int_eq(sl_readline(&r, line, sizeof line), 0);
+  sl_close(s);
+  sl_close(l);
+}
+END_TEST
+
+Suite *
+user_suite(void)
+{
+  Suite *s = suite_create("user");
+  TCase *tc = tcase_create("user_stack");
+
+  tcase_add_checked_fixture(tc, setup, tu_fd_teardown);
+  tcase_set_timeout(tc, 20);
+  tcase_add_test(tc, test_user_tcp_echo_in_process);
+  tcase_add_test(tc, test_user_connect_refused_names_address);
+  tcase_add_test(tc, test_user_address_in_use);
+  tcase_add_test(tc, test_user_nonblocking_connect_completes_through_poll);
+  tcase_add_test(tc, test_user_recv_timeout_gives_eagain);
+  tcase_add_test(tc, test_user_peer_reset_then_epipe);
+  tcase_add_test(tc, test_user_half_close_upload_then_reply);
+  tcase_add_test(tc, test_user_udp_boundaries_and_refused);
+  tcase_add_test(tc, test_user_poll_pipe_and_socket_together);
+  tcase_add_test(tc, test_user_errors_as_linux_reports_them);
+  tcase_add_test(tc, test_user_maxseg_negotiated_to_the_smaller);
+  tcase_add_test(tc, test_user_forked_child_gets_ebadf);
+  tcase_add_test(tc, test_user_readline_over_user_socket);
+  suite_add_tcase(s, tc);
+  return s;
+}
