@@ -62,6 +62,7 @@ LIB_SRCS := $(CORE_SRCS) $(OBS_SRCS) $(RT_SRCS) \
 CLI_SRCS := \
   lib/cli/hub.c \
   lib/cli/main.c \
+  lib/cli/serve.c \
   lib/cli/sim.c
 
 TEST_SRCS := \

@@ -12,5 +12,7 @@ struct cli_command {
 int cli_version(int argc, char **argv);
 int cli_sim(int argc, char **argv);
 int cli_hub(int argc, char **argv);
+int cli_serve(int argc, char **argv);
+int cli_connect(int argc, char **argv);
 
 #endif

@@ -7,7 +7,9 @@
 #include "socklab.h"
 
 static const struct cli_command commands[] = {
+    {"connect", "an nc-like client on either stack", cli_connect},
     {"hub", "the virtual switch between socklab processes", cli_hub},
+    {"serve", "echo, discard or chargen server on either stack", cli_serve},
     {"sim", "a transfer over the simulated link, with faults", cli_sim},
     {"version", "print the version", cli_version},
 };
