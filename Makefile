@@ -153,7 +153,8 @@ check-deps:
 	fi
 
 TEST_SCRIPTS := tests/scripts/readme_example.sh tests/scripts/install.sh \
-                tests/scripts/sim_cli.sh tests/packetdrill/run.sh
+                tests/scripts/sim_cli.sh tests/packetdrill/run.sh \
+                tests/scripts/hub.sh
 
 test: check-deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN) $(PD_SO) $(PD_DRIVER)

@@ -89,11 +89,11 @@ cli_serve(int argc, char **argv)
  * stdout at the same time: an echo server answers while we still send,
  * and a client that only wrote would deadlock once both windows fill. */
 struct pump {
-  int fd;            /* the connection */
-  int src;           /* descriptor data comes from; -1 once at its end */
-  char out[16384];   /* read from src, not yet sent */
+  int fd;          /* the connection */
+  int src;         /* descriptor data comes from; -1 once at its end */
+  char out[16384]; /* read from src, not yet sent */
   size_t out_off, out_len;
-  long long got;     /* bytes received */
+  long long got; /* bytes received */
 };
 
 static int
@@ -177,9 +177,8 @@ cli_connect(int argc, char **argv)
     int sending = p.src >= 0 || p.out_off < p.out_len;
     int waiting_src = p.src >= 0 && p.out_off == p.out_len;
     struct pollfd pf[2] = {
-        {.fd = p.fd, .events = (short)(POLLIN | (sending && !waiting_src
-                                                     ? POLLOUT
-                                                     : 0))},
+        {.fd = p.fd,
+         .events = (short)(POLLIN | (sending && !waiting_src ? POLLOUT : 0))},
         {.fd = waiting_src ? p.src : -1, .events = POLLIN}};
     ssize_t n;
 
@@ -207,8 +206,8 @@ cli_connect(int argc, char **argv)
   fflush(stdout);
   sl_close(p.fd);
   if (expect >= 0 && p.got != expect) {
-    fprintf(stderr, "socklab connect: expected %lld bytes, got %lld\n",
-            expect, p.got);
+    fprintf(stderr, "socklab connect: expected %lld bytes, got %lld\n", expect,
+            p.got);
     return 1;
   }
   return 0;

@@ -167,10 +167,15 @@ sl__tcp_send_segment(struct sl__tcb *t, uint32_t seq, uint8_t flags,
   sl__ip_output(h, t->raddr, SL__IP_PROTO_TCP, n);
 }
 
+/* Segments without data carry SND.MAX, the highest sequence number sent,
+ * not SND.NXT: after a timeout pulls SND.NXT back to resend, an ACK with
+ * the old number would be unacceptable to the peer, which would answer
+ * with an ACK of its own -- and two such peers would ACK each other
+ * forever. */
 void
 sl__tcp_send_ack(struct sl__tcb *t)
 {
-  sl__tcp_send_segment(t, t->snd_nxt, SL__TCP_ACK, 0, NULL);
+  sl__tcp_send_segment(t, t->snd_max, SL__TCP_ACK, 0, NULL);
 }
 
 void
@@ -190,7 +195,7 @@ sl__tcp_challenge_ack(struct sl__tcb *t)
   }
   h->challenge_count++;
   h->stats.tcp.challenge_acks++;
-  sl__tcp_send_segment(t, t->snd_nxt, SL__TCP_ACK, 0, "challenge ack");
+  sl__tcp_send_segment(t, t->snd_max, SL__TCP_ACK, 0, "challenge ack");
 }
 
 void

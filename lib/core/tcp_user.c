@@ -524,7 +524,7 @@ sl__tcp_shutdown(struct sl__tcb *t, int how)
 void
 sl__tcp_send_rst(struct sl__tcb *t)
 {
-  sl__tcp_send_segment(t, t->snd_nxt, SL__TCP_RST | SL__TCP_ACK, 0, NULL);
+  sl__tcp_send_segment(t, t->snd_max, SL__TCP_RST | SL__TCP_ACK, 0, NULL);
 }
 
 void

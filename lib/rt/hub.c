@@ -25,9 +25,8 @@
 #define MAX_MEMBERS 1024
 
 struct member {
-  uint32_t addr;          /* 0: free slot */
-  struct sockaddr_un sun; /* where the member's socket is */
-  socklen_t sunlen;
+  uint32_t addr; /* 0: free slot */
+  int fd;        /* its connection to the hub, -1 once gone */
   pid_t pid;
   char name[64];
   int alive;    /* 0: departed; its address answers with RSTs */
@@ -45,6 +44,7 @@ struct port_claim {
 };
 
 #define MAX_CLAIMS 4096
+#define MAX_CONNS  (MAX_MEMBERS + 64) /* members and short questions */
 
 struct hub {
   const struct sl__hub_opts *o;
@@ -59,6 +59,8 @@ struct hub {
   int n_alive;
   uint64_t idle_since_us;
   uint64_t forwarded, resets;
+  int conns[MAX_CONNS]; /* accepted connections, members or not */
+  int n_conns;
 };
 
 static uint64_t
@@ -96,12 +98,11 @@ by_addr(struct hub *h, uint32_t addr)
 }
 
 static struct member *
-by_sender(struct hub *h, const struct sockaddr_un *sun, socklen_t len)
+by_fd(struct hub *h, int fd)
 {
   for (int i = 0; i < MAX_MEMBERS; i++) {
     struct member *m = &h->members[i];
-    if (m->addr && m->alive && m->sunlen == len &&
-        memcmp(&m->sun, sun, len) == 0)
+    if (m->addr && m->alive && m->fd == fd)
       return m;
   }
   return NULL;
@@ -113,6 +114,7 @@ depart(struct hub *h, struct member *m, const char *why)
   if (!m->alive)
     return;
   m->alive = 0;
+  m->fd = -1;
   h->n_alive--;
   if (h->n_alive == 0)
     h->idle_since_us = hub_now(h);
@@ -121,16 +123,15 @@ depart(struct hub *h, struct member *m, const char *why)
 }
 
 static void
-reply(struct hub *h, const struct sockaddr_un *to, socklen_t tolen,
-      const char *text)
+reply(struct hub *h, int fd, const char *text)
 {
   char buf[256];
   size_t n = strlen(text);
 
+  (void)h;
   buf[0] = '\0';
   memcpy(buf + 1, text, n);
-  (void)sendto(h->fd, buf, n + 1, MSG_DONTWAIT, (const struct sockaddr *)to,
-               tolen);
+  (void)send(fd, buf, n + 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 /* ---- forwarding ---------------------------------------------------------- */
@@ -184,10 +185,9 @@ node_input(void *node, const uint8_t *pkt, size_t len, uint64_t now)
     reset_for_departed(h, m->addr, pkt, len);
     return;
   }
-  if (sendto(h->fd, pkt, len, MSG_DONTWAIT, (struct sockaddr *)&m->sun,
-             m->sunlen) < 0 &&
-      (errno == ECONNREFUSED || errno == ENOENT))
-    depart(h, m, "its socket is gone");
+  if (send(m->fd, pkt, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN)
+    depart(h, m, "its connection is gone"); /* EAGAIN: dropped, as a
+                                               full device queue would */
   h->forwarded++;
 }
 
@@ -249,8 +249,7 @@ name_taken(struct hub *h, const char *name)
 }
 
 static void
-hello(struct hub *h, const char *args, const struct sockaddr_un *sun,
-      socklen_t sunlen)
+hello(struct hub *h, const char *args, int fd)
 {
   char want[32] = "0", name[64] = "-", text[128], ip[INET_ADDRSTRLEN];
   long pid = 0;
@@ -259,12 +258,12 @@ hello(struct hub *h, const char *args, const struct sockaddr_un *sun,
   uint32_t addr;
 
   if (sscanf(args, "%31s %ld %63s", want, &pid, name) < 2) {
-    reply(h, sun, sunlen, "ERROR malformed HELLO");
+    reply(h, fd, "ERROR malformed HELLO");
     return;
   }
   if (strcmp(name, "-") != 0 && name_taken(h, name)) {
     snprintf(text, sizeof text, "ERROR the name %s is taken", name);
-    reply(h, sun, sunlen, text);
+    reply(h, fd, text);
     return;
   }
   if (strcmp(want, "0") == 0) {
@@ -272,7 +271,7 @@ hello(struct hub *h, const char *args, const struct sockaddr_un *sun,
   } else if (inet_pton(AF_INET, want, &in) == 1) {
     addr = ntohl(in.s_addr);
   } else {
-    reply(h, sun, sunlen, "ERROR malformed address");
+    reply(h, fd, "ERROR malformed address");
     return;
   }
   m = addr ? free_slot(h, addr) : NULL;
@@ -281,7 +280,7 @@ hello(struct hub *h, const char *args, const struct sockaddr_un *sun,
              "ERROR address %s is in use (or the hub "
              "is full)",
              want);
-    reply(h, sun, sunlen, text);
+    reply(h, fd, text);
     return;
   }
   if (m->addr != addr) {
@@ -289,8 +288,7 @@ hello(struct hub *h, const char *args, const struct sockaddr_un *sun,
     m->addr = addr;
   }
   m->hub = h;
-  m->sun = *sun;
-  m->sunlen = sunlen;
+  m->fd = fd;
   m->pid = (pid_t)pid;
   snprintf(m->name, sizeof m->name, "%s", strcmp(name, "-") ? name : "");
   m->alive = 1;
@@ -300,13 +298,12 @@ hello(struct hub *h, const char *args, const struct sockaddr_un *sun,
   in.s_addr = htonl(addr);
   inet_ntop(AF_INET, &in, ip, sizeof ip);
   snprintf(text, sizeof text, "WELCOME %s", ip);
-  reply(h, sun, sunlen, text);
+  reply(h, fd, text);
   say(h, "hub: %s joined as %s", m->name[0] ? m->name : "member", addr);
 }
 
 static void
-resolve(struct hub *h, const char *name, const struct sockaddr_un *sun,
-        socklen_t sunlen)
+resolve(struct hub *h, const char *name, int fd)
 {
   char text[64], ip[INET_ADDRSTRLEN];
 
@@ -316,11 +313,11 @@ resolve(struct hub *h, const char *name, const struct sockaddr_un *sun,
       struct in_addr in = {.s_addr = htonl(m->addr)};
       inet_ntop(AF_INET, &in, ip, sizeof ip);
       snprintf(text, sizeof text, "ADDR %s", ip);
-      reply(h, sun, sunlen, text);
+      reply(h, fd, text);
       return;
     }
   }
-  reply(h, sun, sunlen, "NOADDR");
+  reply(h, fd, "NOADDR");
 }
 
 static struct port_claim *
@@ -341,8 +338,7 @@ find_claim(struct hub *h, int proto, unsigned port)
 /* "CLAIM tcp|udp PORT ADDR" -> OK | ERROR, "RELEASE tcp|udp PORT ADDR"
  * -> OK, "WHO tcp|udp PORT" -> ADDR | NOADDR. */
 static void
-ports(struct hub *h, const char *verb, const char *args,
-      const struct sockaddr_un *sun, socklen_t sunlen)
+ports(struct hub *h, const char *verb, const char *args, int fd)
 {
   char proto[8], ip[INET_ADDRSTRLEN] = "0", text[64];
   unsigned port;
@@ -351,73 +347,72 @@ ports(struct hub *h, const char *verb, const char *args,
   struct port_claim *c;
 
   if (sscanf(args, "%7s %u %15s", proto, &port, ip) < 2 || port > 65535) {
-    reply(h, sun, sunlen, "ERROR malformed");
+    reply(h, fd, "ERROR malformed");
     return;
   }
   p = strcmp(proto, "udp") == 0 ? SL__IP_PROTO_UDP : SL__IP_PROTO_TCP;
   c = find_claim(h, p, port);
   if (strcmp(verb, "WHO") == 0) {
     if (c == NULL) {
-      reply(h, sun, sunlen, "NOADDR");
+      reply(h, fd, "NOADDR");
       return;
     }
     in.s_addr = htonl(c->addr);
     inet_ntop(AF_INET, &in, ip, sizeof ip);
     snprintf(text, sizeof text, "ADDR %s", ip);
-    reply(h, sun, sunlen, text);
+    reply(h, fd, text);
     return;
   }
   if (inet_pton(AF_INET, ip, &in) != 1) {
-    reply(h, sun, sunlen, "ERROR malformed");
+    reply(h, fd, "ERROR malformed");
     return;
   }
   if (strcmp(verb, "RELEASE") == 0) {
     if (c != NULL && c->addr == ntohl(in.s_addr))
       c->addr = 0;
-    reply(h, sun, sunlen, "OK");
+    reply(h, fd, "OK");
     return;
   }
   if (c != NULL && c->addr != ntohl(in.s_addr)) {
-    reply(h, sun, sunlen, "ERROR in use");
+    reply(h, fd, "ERROR in use");
     return;
   }
   for (int i = 0; c == NULL && i < MAX_CLAIMS; i++)
     if (h->claims[i].addr == 0)
       c = &h->claims[i];
   if (c == NULL) {
-    reply(h, sun, sunlen, "ERROR full");
+    reply(h, fd, "ERROR full");
     return;
   }
   *c = (struct port_claim){
       .addr = ntohl(in.s_addr), .proto = (uint8_t)p, .port = (uint16_t)port};
-  reply(h, sun, sunlen, "OK");
+  reply(h, fd, "OK");
 }
 
 static void
-control(struct hub *h, char *msg, const struct sockaddr_un *sun,
-        socklen_t sunlen)
+control(struct hub *h, char *msg, int fd)
 {
   struct member *m;
 
   if (strncmp(msg, "CLAIM ", 6) == 0) {
-    ports(h, "CLAIM", msg + 6, sun, sunlen);
+    ports(h, "CLAIM", msg + 6, fd);
     return;
   }
   if (strncmp(msg, "RELEASE ", 8) == 0) {
-    ports(h, "RELEASE", msg + 8, sun, sunlen);
+    ports(h, "RELEASE", msg + 8, fd);
     return;
   }
   if (strncmp(msg, "WHO ", 4) == 0) {
-    ports(h, "WHO", msg + 4, sun, sunlen);
+    ports(h, "WHO", msg + 4, fd);
     return;
   }
 
   if (strncmp(msg, "HELLO ", 6) == 0) {
-    hello(h, msg + 6, sun, sunlen);
+    hello(h, msg + 6, fd);
   } else if (strncmp(msg, "RESOLVE ", 8) == 0) {
-    resolve(h, msg + 8, sun, sunlen);
+    resolve(h, msg + 8, fd);
   } else if (strcmp(msg, "BYE") == 0) {
-    if ((m = by_sender(h, sun, sunlen)) != NULL)
+    if ((m = by_fd(h, fd)) != NULL)
       depart(h, m, "said goodbye");
   }
 }
@@ -447,13 +442,16 @@ hub_open(struct hub *h, const char *path)
     return -1;
   }
   strcpy(sun.sun_path, path);
-  h->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  /* SOCK_SEQPACKET: a connection per member keeps datagram boundaries,
+   * is not limited to a few queued messages the way a shared datagram
+   * socket is (net.unix.max_dgram_qlen), and says at once when a member's
+   * process is gone. */
+  h->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   if (h->fd < 0) {
     perror("socklab hub: socket");
     return -1;
   }
-  setsockopt(h->fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
-  setsockopt(h->fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+  (void)big;
   old = umask(077); /* the hub is the user's own */
   if (bind(h->fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
     int e = errno;
@@ -463,7 +461,58 @@ hub_open(struct hub *h, const char *path)
     return -1;
   }
   umask(old);
+  if (listen(h->fd, 128) < 0) {
+    perror("socklab hub: listen");
+    close(h->fd);
+    return -1;
+  }
   return 0;
+}
+
+static void
+accept_conn(struct hub *h)
+{
+  int fd = accept4(h->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  int big = 1 << 20;
+
+  if (fd < 0)
+    return;
+  if (h->n_conns == MAX_CONNS) {
+    reply(h, fd, "ERROR the hub is full");
+    close(fd);
+    return;
+  }
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+  h->conns[h->n_conns++] = fd;
+}
+
+/* Reads what connection i has: control messages, or a member's packets
+ * for the wire.  End of file: the process left (or crashed). */
+static void
+read_conn(struct hub *h, int i, uint8_t *buf, size_t cap)
+{
+  int fd = h->conns[i];
+  struct member *m;
+
+  for (int k = 0; k < 256; k++) {
+    ssize_t n = recv(fd, buf, cap - 1, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+      return;
+    if (n <= 0) {
+      if ((m = by_fd(h, fd)) != NULL)
+        depart(h, m, "its connection closed");
+      close(fd);
+      h->conns[i] = h->conns[--h->n_conns];
+      return;
+    }
+    if (buf[0] == '\0') {
+      buf[n] = '\0';
+      control(h, (char *)buf + 1, fd);
+    } else if ((m = by_fd(h, fd)) != NULL) {
+      sl__sim_send(h->sim, m->addr, buf, (size_t)n);
+    }
+  }
 }
 
 static uint64_t
@@ -505,33 +554,27 @@ sl__hub_run(const struct sl__hub_opts *o)
       sl__sim_set_tap(h->sim, pcap_tap, h);
   }
   for (;;) {
-    struct pollfd p = {.fd = h->fd, .events = POLLIN};
+    struct pollfd p[1 + MAX_CONNS];
     uint64_t now = hub_now(h), next = sl__sim_next_event(h->sim);
-    int timeout = 1000;
+    int timeout = 1000, n = 1;
 
     if (next != SL__TIME_NEVER)
       timeout = next <= now ? 0 : (int)((next - now + 999) / 1000);
     if (timeout > 1000)
       timeout = 1000;
-    if (poll(&p, 1, timeout) < 0 && errno != EINTR)
+    p[0] = (struct pollfd){.fd = h->fd, .events = POLLIN};
+    for (int i = 0; i < h->n_conns; i++)
+      p[n++] = (struct pollfd){.fd = h->conns[i], .events = POLLIN};
+    if (poll(p, (nfds_t)n, timeout) < 0 && errno != EINTR)
       break;
     now = hub_now(h);
     sl__sim_run_until(h->sim, now);
-    for (int i = 0; i < 1024 && (p.revents & POLLIN); i++) {
-      struct sockaddr_un from;
-      socklen_t fromlen = sizeof from;
-      ssize_t n = recvfrom(h->fd, buf, sizeof buf - 1, MSG_DONTWAIT,
-                           (struct sockaddr *)&from, &fromlen);
-      struct member *m;
-      if (n <= 0)
-        break;
-      if (buf[0] == '\0') {
-        buf[n] = '\0';
-        control(h, (char *)buf + 1, &from, fromlen);
-      } else if ((m = by_sender(h, &from, fromlen)) != NULL) {
-        sl__sim_send(h->sim, m->addr, buf, (size_t)n);
-      }
-    }
+    if (p[0].revents & POLLIN)
+      accept_conn(h);
+    /* Newest first, so closing one does not disturb the indices left. */
+    for (int i = n - 1; i >= 1; i--)
+      if (p[i].revents & (POLLIN | POLLHUP | POLLERR))
+        read_conn(h, i - 1, buf, sizeof buf);
     sl__sim_run_until(h->sim, hub_now(h));
     if (now - last_check >= 1000000) {
       check_alive(h);
@@ -541,6 +584,8 @@ sl__hub_run(const struct sl__hub_opts *o)
         now - h->idle_since_us >= (uint64_t)o->idle_exit_s * 1000000)
       break;
   }
+  for (int i = 0; i < h->n_conns; i++)
+    close(h->conns[i]);
   unlink(o->path);
   close(h->fd);
   if (h->pcap && sl__pcap_close(h->pcap) < 0)
@@ -556,7 +601,7 @@ static int
 hub_answers(const char *path)
 {
   struct sockaddr_un sun = {.sun_family = AF_UNIX};
-  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   int ok;
 
   snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
@@ -591,7 +636,11 @@ sl__hub_spawn(const char *path)
      * started us -- a terminal, a CI pipe -- is not held open), every
      * inherited descriptor closed. */
     struct sl__hub_opts o = {.idle_exit_s = 10};
+    const char *idle = getenv("SOCKLAB_HUB_IDLE_S");
     int devnull;
+
+    if (idle != NULL && atoi(idle) > 0)
+      o.idle_exit_s = atoi(idle);
 
     setsid();
     if (fork() != 0)

@@ -18,27 +18,23 @@ struct hub_link {
   struct sl__link base;
 };
 
-/* A socket with an automatically chosen abstract address, connected to
- * the hub at path. */
+/* A connection to the hub at path (SOCK_SEQPACKET: messages keep their
+ * boundaries, and the hub sees at once when this process is gone). */
 static int
 hub_socket(const char *path)
 {
   struct sockaddr_un sun = {.sun_family = AF_UNIX};
-  sa_family_t fam = AF_UNIX;
-  int fd, big = 4 << 20;
+  int fd, big = 1 << 20;
 
   if (strlen(path) >= sizeof sun.sun_path)
     return -ENAMETOOLONG;
   strcpy(sun.sun_path, path);
-  fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return -errno;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
   setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
-  /* Binding just the family asks Linux for a unique abstract name, so the
-   * hub has somewhere to send to. */
-  if (bind(fd, (struct sockaddr *)&fam, sizeof fam) < 0 ||
-      connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
+  if (connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
     int e = errno;
     close(fd);
     return -e;
@@ -56,7 +52,7 @@ ask(int fd, const char *q, char *answer, size_t len)
 
   buf[0] = '\0';
   memcpy(buf + 1, q, n);
-  if (send(fd, buf, n + 1, 0) < 0)
+  if (send(fd, buf, n + 1, MSG_NOSIGNAL) < 0)
     return -errno;
   for (;;) {
     ssize_t r;
@@ -127,7 +123,7 @@ hub_send(struct sl__link *l, const uint8_t *pkt, size_t len)
 {
   /* A full socket buffer drops the packet, as a full device queue would;
    * TCP retransmits. */
-  (void)send(l->fd, pkt, len, MSG_DONTWAIT);
+  (void)send(l->fd, pkt, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 static ssize_t
@@ -135,7 +131,9 @@ hub_recv(struct sl__link *l, uint8_t *buf, size_t cap)
 {
   for (;;) {
     ssize_t n = recv(l->fd, buf, cap, MSG_DONTWAIT);
-    if (n <= 0)
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+      return -EPIPE; /* the hub is gone */
+    if (n < 0)
       return 0;
     if (buf[0] != '\0')
       return n; /* control messages after joining are not for us */
@@ -147,7 +145,7 @@ hub_close(struct sl__link *l)
 {
   static const char bye[] = "\0BYE";
 
-  (void)send(l->fd, bye, sizeof bye - 1, MSG_DONTWAIT);
+  (void)send(l->fd, bye, sizeof bye - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
   close(l->fd);
   free(l);
 }

@@ -127,7 +127,8 @@ rt_notify(void *arg, struct sl__tcb *tcb, struct sl__udp_pcb *pcb)
 
 /* ---- the thread --------------------------------------------------------- */
 
-static void
+/* Returns -1 when the link went down for good. */
+static int
 drain_link(struct sl__rt *rt)
 {
   static _Thread_local uint8_t buf[65536];
@@ -136,12 +137,20 @@ drain_link(struct sl__rt *rt)
   /* A bounded batch, so timers still run under a flood. */
   for (int i = 0; i < 256; i++) {
     n = rt->link->ops->recv(rt->link, buf, sizeof buf);
-    if (n <= 0)
+    if (n < 0) {
+      fprintf(stderr,
+              "socklab: the %s link went away (%s); socklab "
+              "sockets cannot reach other hosts any more\n",
+              rt->link->ops->name, strerror((int)-n));
+      return -1;
+    }
+    if (n == 0)
       break;
     if (rt->pcap != NULL)
       sl__pcap_write(rt->pcap, sl__rt_now(rt), buf, (size_t)n);
     sl__host_input(rt->host, buf, (size_t)n, sl__rt_now(rt));
   }
+  return 0;
 }
 
 static void *
@@ -172,8 +181,8 @@ rt_thread(void *arg)
         ;
     pthread_mutex_lock(&rt->lock);
     rt->sleep_until = 0;
-    if (p[0].revents & POLLIN)
-      drain_link(rt);
+    if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && drain_link(rt) < 0)
+      p[0].fd = -1; /* stop polling a dead link */
   }
   pthread_mutex_unlock(&rt->lock);
   return NULL;

@@ -46,7 +46,8 @@ struct sl__link_ops {
   const char *name;
   /* Sends one IPv4 datagram; never blocks (a full queue drops). */
   void (*send)(struct sl__link *l, const uint8_t *pkt, size_t len);
-  /* Reads one datagram if one is waiting: its length, 0 for none. */
+  /* Reads one datagram if one is waiting: its length, 0 for none, or a
+   * negative errno when the link is down for good. */
   ssize_t (*recv)(struct sl__link *l, uint8_t *buf, size_t cap);
   void (*close)(struct sl__link *l);
 };

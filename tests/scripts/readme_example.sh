@@ -18,4 +18,15 @@ echo "$out" | grep -Eq '^server 127\.0\.0\.1:[0-9]+ got hello, server$' ||
   { echo "readme_example: unexpected output:"; echo "$out"; exit 1; }
 echo "$out" | grep -Eq '^from client 127\.0\.0\.1:[0-9]+$' ||
   { echo "readme_example: unexpected output:"; echo "$out"; exit 1; }
-echo "ok - README example compiles and runs as printed"
+# The same program on socklab's own stack, through a hub of its own: the
+# same lines, with addresses on the hub's network.
+out=$(SOCKLAB_STACK=user SOCKLAB_LINK="hub:$work/hub.sock" \
+      SOCKLAB_HUB_IDLE_S=1 "$work/hello")
+echo "$out" | grep -Eq '^server 10\.77\.[0-9.]+:[0-9]+ got hello, server$' ||
+  { echo "readme_example (user stack): unexpected output:"; echo "$out"; exit 1; }
+echo "$out" | grep -Eq '^from client 10\.77\.[0-9.]+:[0-9]+$' ||
+  { echo "readme_example (user stack): unexpected output:"; echo "$out"; exit 1; }
+# The hub it started exits once idle; wait for that, as we started it.
+for _ in $(seq 50); do [ -S "$work/hub.sock" ] || break; sleep 0.1; done
+[ -S "$work/hub.sock" ] && { echo "readme_example: the hub did not exit"; exit 1; }
+echo "ok - README example compiles and runs as printed, on both stacks"

@@ -780,6 +780,31 @@ START_TEST(test_three_duplicate_acks_trigger_fast_retransmit)
 }
 END_TEST
 
+/* Found on the hub with 10% loss in both directions: after a timeout
+ * pulled SND.NXT back, pure ACKs carried the old number, each side found
+ * the other's ACK unacceptable and answered it: an endless ACK war. */
+START_TEST(test_rto_pure_ack_after_go_back_carries_snd_max)
+{
+  static char data[3000];
+  const struct th_pkt *p;
+  uint32_t max;
+
+  th_established(th);
+  sl__tcp_set_nodelay(th->t, 1);
+  sl__tcp_send(th->t, data, sizeof data);
+  th->next = th->nout;
+  max = th->t->snd_max;
+  th_advance(th, sl__tcp_rto(th->t)); /* go back: resend the first */
+  th->next = th->nout;
+  ck_assert_uint_lt(th->t->snd_nxt, max);
+  th_send_data(th, "x", 1); /* the peer's data wants an ACK */
+  th_advance(th, th->cfg.delack_us);
+  p = th_pop(th);
+  ck_assert_uint_eq(p->seg.len, 0);
+  ck_assert_uint_eq(p->seg.seq, max);
+}
+END_TEST
+
 /* ---- flow control --------------------------------------------------- */
 
 START_TEST(test_zero_window_persist_probes_back_off_until_open)
@@ -1220,6 +1245,7 @@ tcp_suite(void)
   tcase_add_test(tc, test_rto_karn_no_sample_from_retransmission);
   tcase_add_test(tc, test_rtt_sample_sets_rto);
   tcase_add_test(tc, test_three_duplicate_acks_trigger_fast_retransmit);
+  tcase_add_test(tc, test_rto_pure_ack_after_go_back_carries_snd_max);
 
   tc = tcase(s, "flow_control");
   tcase_add_test(tc, test_zero_window_persist_probes_back_off_until_open);
