@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "priv.h"
 #include "xfer.h"
@@ -79,10 +80,12 @@ struct run {
   struct sl__tcb *listener, *client, *server;
   uint64_t sent; /* bytes the client's TCP accepted */
   struct pattern pat;
-  uint8_t chunk[CHUNK];  /* pattern bytes generated ahead of sending */
-  size_t chunk_off;      /* first unsent byte in chunk */
-  size_t chunk_len;      /* valid bytes in chunk */
-  uint8_t expect[CHUNK]; /* scratch for the server's comparison */
+  uint8_t chunk[CHUNK];   /* pattern bytes generated ahead of sending */
+  size_t chunk_off;       /* first unsent byte in chunk */
+  size_t chunk_len;       /* valid bytes in chunk */
+  uint8_t expect[CHUNK];  /* scratch for the comparisons */
+  struct sl__ring echo_q; /* echo: read by the server, not yet sent back */
+  int client_shut;        /* echo: the client shut down writing */
   int client_closing, server_closing;
   int failed;
 };
@@ -138,6 +141,55 @@ tap(void *arg, uint64_t now, uint32_t from, uint32_t to, const uint8_t *pkt,
     x->tap(x->tap_arg, now, from, to, pkt, len, event);
 }
 
+/* Echo mode, while still sending: read (and check) what came back. */
+static void
+echo_drain(struct run *r)
+{
+  struct sl__xfer *x = r->x;
+  uint8_t buf[16384];
+  ssize_t n;
+
+  while ((n = sl__tcp_recv(r->client, buf, sizeof buf, 0)) > 0) {
+    fill(&r->pat, x->echoed, r->expect, (size_t)n);
+    if (memcmp(buf, r->expect, (size_t)n) != 0)
+      x->identical = 0;
+    x->echoed += (uint64_t)n;
+  }
+}
+
+/* Echo mode: the client half-closes once everything is sent, checks
+ * what comes back, and closes when the server has closed. */
+static void
+client_read_echo(struct run *r)
+{
+  struct sl__xfer *x = r->x;
+  uint8_t buf[16384];
+  ssize_t n;
+
+  if (!r->client_shut) {
+    sl__tcp_shutdown(r->client, SHUT_WR);
+    r->client_shut = 1;
+  }
+  while ((n = sl__tcp_recv(r->client, buf, sizeof buf, 0)) != -EAGAIN) {
+    if (n < 0) {
+      x->client_error = (int)n;
+      r->failed = 1;
+      return;
+    }
+    if (n == 0) {
+      sl__tcp_close(r->client);
+      r->client = NULL;
+      r->client_closing = 1;
+      return;
+    }
+    fill(&r->pat, x->echoed, r->expect, (size_t)n);
+    if (x->echoed + (uint64_t)n > x->bytes ||
+        memcmp(buf, r->expect, (size_t)n) != 0)
+      x->identical = 0;
+    x->echoed += (uint64_t)n;
+  }
+}
+
 static void
 client_side(struct run *r)
 {
@@ -165,8 +217,12 @@ client_side(struct run *r)
     }
     w = sl__tcp_send(r->client, r->chunk + r->chunk_off,
                      r->chunk_len - r->chunk_off);
-    if (w == -EAGAIN)
+    if (w == -EAGAIN) {
+      /* Reading the echo while sending keeps both windows open. */
+      if (x->echo && r->sent < x->bytes)
+        echo_drain(r);
       return;
+    }
     if (w < 0) {
       x->client_error = (int)w;
       r->failed = 1;
@@ -175,9 +231,36 @@ client_side(struct run *r)
     r->sent += (uint64_t)w;
     r->chunk_off += (size_t)w;
   }
+  if (x->echo) {
+    client_read_echo(r);
+    return;
+  }
   sl__tcp_close(r->client); /* the host frees it when it is done */
   r->client = NULL;
   r->client_closing = 1;
+}
+
+/* Echo mode: sends what the server has read and not yet echoed. */
+static int
+echo_flush(struct run *r)
+{
+  uint8_t buf[16384];
+
+  while (r->echo_q.len > 0) {
+    size_t n = r->echo_q.len < sizeof buf ? r->echo_q.len : sizeof buf;
+    ssize_t w;
+    sl__ring_peek(&r->echo_q, 0, buf, n);
+    w = sl__tcp_send(r->server, buf, n);
+    if (w == -EAGAIN)
+      return 0;
+    if (w < 0) {
+      r->x->server_error = (int)w;
+      r->failed = 1;
+      return -1;
+    }
+    sl__ring_drop(&r->echo_q, (size_t)w);
+  }
+  return 0;
 }
 
 static void
@@ -192,7 +275,10 @@ server_side(struct run *r)
     sl__tcp_close(r->listener); /* one connection is all it serves */
     r->listener = NULL;
   }
-  while (r->server != NULL &&
+  if (r->server != NULL && x->echo && echo_flush(r) < 0)
+    return;
+  while (r->server != NULL && (!x->echo || r->echo_q.len < CHUNK) &&
+         !x->server_eof &&
          (n = sl__tcp_recv(r->server, buf, sizeof buf, 0)) != -EAGAIN) {
     if (n < 0) {
       x->server_error = (int)n;
@@ -201,10 +287,12 @@ server_side(struct run *r)
     }
     if (n == 0) {
       x->server_eof = 1;
-      sl__tcp_close(r->server);
-      r->server = NULL;
-      r->server_closing = 1;
-      return;
+      break;
+    }
+    if (x->echo) {
+      sl__ring_put(&r->echo_q, buf, (size_t)n, 4 * CHUNK);
+      if (echo_flush(r) < 0)
+        return;
     }
     if (!x->no_verify) {
       fill(&r->pat, x->received, r->expect, (size_t)n);
@@ -212,6 +300,12 @@ server_side(struct run *r)
         x->identical = 0;
     }
     x->received += (uint64_t)n;
+  }
+  /* Close after end of stream, once everything is echoed. */
+  if (r->server != NULL && x->server_eof && r->echo_q.len == 0) {
+    sl__tcp_close(r->server);
+    r->server = NULL;
+    r->server_closing = 1;
   }
 }
 
@@ -285,6 +379,7 @@ sl__xfer_run(struct sl__xfer *x)
   r->x = x;
   pattern_init(&r->pat, x->seed);
   x->received = 0;
+  x->echoed = 0;
   x->identical = 1;
   x->server_eof = x->client_closed = x->server_closed = 0;
   x->client_error = x->server_error = 0;
@@ -303,11 +398,13 @@ sl__xfer_run(struct sl__xfer *x)
       e = x->client_error;
     else if (x->server_error)
       e = x->server_error;
-    else if (!x->identical || x->received != x->bytes)
+    else if (!x->identical || x->received != x->bytes ||
+             (x->echo && x->echoed != x->bytes))
       e = done == 1 ? -EIO : -ETIMEDOUT;
     else if (done != 1)
       e = -ETIMEDOUT;
   }
+  sl__ring_free(&r->echo_q);
   if (r->sim)
     sl__sim_free(r->sim);
   sl__host_free(r->client_host);

@@ -27,9 +27,13 @@ struct sl__xfer {
   sl__trace_fn *trace; /* sees both hosts' events */
   void *trace_arg;
   int no_verify; /* benchmarks: send zeros, do not compare */
+  int echo;      /* the server echoes; the client checks the echo and
+                    closes after the server (both directions carry data,
+                    as in the labs' echo) */
 
   /* What happened. */
   uint64_t received; /* bytes the server read */
+  uint64_t echoed;   /* echo: bytes the client read back */
   int identical;     /* every one of them as sent */
   int server_eof;    /* the server saw end of stream */
   int client_closed; /* both hosts ended with no connection left */

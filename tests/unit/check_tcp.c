@@ -1050,6 +1050,30 @@ START_TEST(test_sim_lossy_transfer_identical_over_50_seeds)
 }
 END_TEST
 
+/* Both directions at once (an echo), both lossy: what found the ACK war
+ * that one-way transfers cannot show. */
+START_TEST(test_sim_lossy_echo_identical_over_20_seeds)
+{
+  for (uint64_t seed = 1; seed <= 20; seed++) {
+    struct sl__xfer x = {.seed = seed,
+                         .bytes = 256 << 10,
+                         .echo = 1,
+                         .faults = {.loss = 0.10,
+                                    .reorder = 0.05,
+                                    .dup = 0.01,
+                                    .corrupt = 0.01,
+                                    .delay_us = 1000}};
+    int r = sl__xfer_run(&x);
+
+    ck_assert_msg(r == 0, "seed %llu: %s; %llu sent, %llu echoed",
+                  (unsigned long long)seed, strerror(-r),
+                  (unsigned long long)x.received, (unsigned long long)x.echoed);
+    ck_assert_uint_eq(x.client_stats.tcp.bad_transitions, 0);
+    ck_assert_uint_eq(x.server_stats.tcp.bad_transitions, 0);
+  }
+}
+END_TEST
+
 START_TEST(test_sim_same_seed_same_run)
 {
   uint64_t dur[2], segs[2];
@@ -1265,6 +1289,7 @@ tcp_suite(void)
   tcase_add_test(tc, test_sim_mss_1460_vs_1400_client_segments_at_most_1400);
   tcase_add_test(tc, test_sim_clean_transfer_closes_cleanly);
   tcase_add_test(tc, test_sim_lossy_transfer_identical_over_50_seeds);
+  tcase_add_test(tc, test_sim_lossy_echo_identical_over_20_seeds);
   tcase_add_test(tc, test_sim_same_seed_same_run);
   tcase_add_test(tc, test_sim_simultaneous_close_goes_through_closing);
   tcase_add_test(tc, test_sim_simultaneous_open_establishes_both);
