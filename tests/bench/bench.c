@@ -20,11 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "hub.h"
 #include "priv.h"
+#include "socklab.h"
 #include "sim.h"
 #include "xfer.h"
 
@@ -330,6 +333,95 @@ sim_setups(int n, int *ok)
   return i / start;
 }
 
+/* ---- two processes over the hub ----------------------------------------- */
+
+/* The server child: accepts one connection, reads to end of stream and
+ * reports bytes per second through the pipe. */
+static void
+hub_server(const char *port, int report)
+{
+  static char buf[1 << 16];
+  int lfd = sl_tcp_listen("127.0.0.1", port, 1), fd;
+  uint64_t got = 0;
+  double start, rate = -1;
+  ssize_t n;
+
+  if (lfd >= 0 && (fd = sl_accept(lfd, NULL, NULL)) >= 0) {
+    start = now_s();
+    while ((n = sl_read(fd, buf, sizeof buf)) > 0)
+      got += (uint64_t)n;
+    rate = (double)got / (now_s() - start);
+    sl_close(fd);
+  }
+  if (write(report, &rate, sizeof rate) != sizeof rate)
+    _exit(1);
+  _exit(0);
+}
+
+static void
+hub_client(const char *port, uint64_t bytes)
+{
+  static char buf[1 << 16];
+  int fd = -1;
+  uint64_t sent = 0;
+
+  for (int i = 0; i < 100 && fd < 0; i++) {
+    fd = sl_tcp_connect("127.0.0.1", port);
+    if (fd < 0)
+      usleep(20000); /* the server may not listen yet */
+  }
+  while (fd >= 0 && sent < bytes) {
+    ssize_t w = sl_write(fd, buf, sizeof buf);
+    if (w <= 0)
+      break;
+    sent += (uint64_t)w;
+  }
+  if (fd >= 0)
+    sl_close(fd);
+  _exit(sent >= bytes ? 0 : 1);
+}
+
+/* Bytes per second between two processes on socklab's stack, through a
+ * hub of the benchmark's own; -1 on failure. */
+static double
+hub_throughput(uint64_t bytes)
+{
+  struct sl__hub_opts o = {.idle_exit_s = 0};
+  char link[160], port[16];
+  int p[2];
+  pid_t hub, srv, cli;
+  double rate = -1;
+
+  snprintf(o.path, sizeof o.path, "/tmp/socklab-bench-%d.sock",
+           (int)getpid());
+  snprintf(link, sizeof link, "hub:%s", o.path);
+  snprintf(port, sizeof port, "%d", 30000 + (int)(getpid() % 20000));
+  if (pipe(p) < 0)
+    return -1;
+  if ((hub = fork()) == 0)
+    _exit(sl__hub_run(&o));
+  for (int i = 0; i < 100 && access(o.path, F_OK) != 0; i++)
+    usleep(10000);
+  setenv("SOCKLAB_STACK", "user", 1);
+  setenv("SOCKLAB_LINK", link, 1);
+  if ((srv = fork()) == 0)
+    hub_server(port, p[1]);
+  if ((cli = fork()) == 0)
+    hub_client(port, bytes);
+  unsetenv("SOCKLAB_STACK");
+  unsetenv("SOCKLAB_LINK");
+  if (read(p[0], &rate, sizeof rate) != sizeof rate)
+    rate = -1;
+  waitpid(srv, NULL, 0);
+  waitpid(cli, NULL, 0);
+  kill(hub, SIGTERM);
+  waitpid(hub, NULL, 0);
+  unlink(o.path);
+  close(p[0]);
+  close(p[1]);
+  return rate;
+}
+
 static size_t
 heap_in_use(void)
 {
@@ -420,6 +512,15 @@ main(int argc, char **argv)
   printf("  socklab, simulated:     %9.0f /s  (%.2fx kernel; target "
          "100000/s)%s\n\n",
          ss, ss / ks, ok1 ? "" : "  [FAILED: connections left behind]");
+
+  {
+    double ht = hub_throughput(bytes / 4);
+    printf("two processes over the hub (unix sockets), %llu MiB\n",
+           (unsigned long long)(bytes / 4 >> 20));
+    printf("  socklab, hub:           %6.2f Gbit/s  (%.2fx kernel "
+           "loopback; target 2 Gbit/s)\n\n",
+           ht * 8 / 1e9, ht / kt);
+  }
 
   mem = sim_idle_memory(conns, &ok2);
   printf("idle established connections in one process: %d%s\n", conns,
