@@ -60,6 +60,7 @@ LIB_SRCS := $(CORE_SRCS) $(OBS_SRCS) $(RT_SRCS) \
   lib/src/version.c
 
 CLI_SRCS := \
+  lib/cli/args.c \
   lib/cli/hub.c \
   lib/cli/main.c \
   lib/cli/serve.c \

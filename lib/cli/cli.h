@@ -3,11 +3,18 @@
 #ifndef SOCKLAB_CLI_H
 #define SOCKLAB_CLI_H
 
+#include <stdint.h>
+
 struct cli_command {
   const char *name;
   const char *summary;
   int (*run)(int argc, char **argv); /* argv[0] is the command's name */
 };
+
+/* Option values (args.c): 0, or -1 when s is not one. */
+int cli_parse_prob(const char *s, double *out); /* "0.1" or "10%" */
+int cli_parse_number(const char *s, double lo, double hi, double *out);
+int cli_parse_bytes(const char *s, uint64_t *out); /* "4096", "1M" */
 
 int cli_version(int argc, char **argv);
 int cli_sim(int argc, char **argv);

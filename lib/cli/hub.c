@@ -35,36 +35,6 @@ hub_usage(FILE *out)
 }
 
 static int
-prob(const char *s, double *out)
-{
-  char *end;
-  double v = strtod(s, &end);
-
-  if (end == s)
-    return -1;
-  if (*end == '%') {
-    v /= 100;
-    end++;
-  }
-  if (*end != '\0' || !(v >= 0 && v <= 1))
-    return -1;
-  *out = v;
-  return 0;
-}
-
-static int
-number(const char *s, double lo, double hi, double *out)
-{
-  char *end;
-  double v = strtod(s, &end);
-
-  if (end == s || *end != '\0' || !(v >= lo && v <= hi))
-    return -1;
-  *out = v;
-  return 0;
-}
-
-static int
 bad(const char *opt, const char *val, const char *accepts)
 {
   fprintf(stderr, "socklab hub: --%s %s: expected %s\n", opt, val, accepts);
@@ -104,7 +74,7 @@ cli_hub(int argc, char **argv)
     case 'd':
     case 'r':
     case 'c':
-      if (prob(optarg, &v) < 0)
+      if (cli_parse_prob(optarg, &v) < 0)
         return bad(opt == 'l'   ? "loss"
                    : opt == 'd' ? "dup"
                    : opt == 'r' ? "reorder"
@@ -116,17 +86,17 @@ cli_hub(int argc, char **argv)
                      : &o.faults.corrupt) = v;
       break;
     case 'D':
-      if (number(optarg, 0, 60000, &v) < 0)
+      if (cli_parse_number(optarg, 0, 60000, &v) < 0)
         return bad("delay", optarg, "milliseconds, 0 to 60000");
       o.faults.delay_us = (uint32_t)llround(v * 1000);
       break;
     case 'R':
-      if (number(optarg, 0.001, 1e6, &v) < 0)
+      if (cli_parse_number(optarg, 0.001, 1e6, &v) < 0)
         return bad("rate", optarg, "Mbit/s, 0.001 to 1000000");
       o.faults.rate_bps = (uint64_t)(v * 1e6);
       break;
     case 's':
-      if (number(optarg, 0, 1e18, &v) < 0)
+      if (cli_parse_number(optarg, 0, 1e18, &v) < 0)
         return bad("seed", optarg, "a non-negative integer");
       o.seed = (uint64_t)v;
       have_seed = 1;
@@ -135,7 +105,7 @@ cli_hub(int argc, char **argv)
       snprintf(o.pcap, sizeof o.pcap, "%s", optarg);
       break;
     case 'i':
-      if (number(optarg, 0, 86400, &v) < 0)
+      if (cli_parse_number(optarg, 0, 86400, &v) < 0)
         return bad("idle-exit", optarg, "seconds, 0 (never) to 86400");
       o.idle_exit_s = (int)v;
       break;

@@ -29,70 +29,6 @@ sim_usage(FILE *out)
 }
 
 static int
-parse_bytes(const char *s, uint64_t *out)
-{
-  char *end;
-  double v = strtod(s, &end);
-  double mult = 1;
-
-  if (end == s || v < 0)
-    return -1;
-  switch (*end) {
-  case 'k':
-  case 'K':
-    mult = 1024;
-    end++;
-    break;
-  case 'm':
-  case 'M':
-    mult = 1024 * 1024;
-    end++;
-    break;
-  case 'g':
-  case 'G':
-    mult = 1024.0 * 1024 * 1024;
-    end++;
-    break;
-  default:
-    break;
-  }
-  if (*end != '\0' || v * mult > 1e15)
-    return -1;
-  *out = (uint64_t)(v * mult);
-  return 0;
-}
-
-static int
-parse_prob(const char *s, double *out)
-{
-  char *end;
-  double v = strtod(s, &end);
-
-  if (end == s)
-    return -1;
-  if (*end == '%') {
-    v /= 100;
-    end++;
-  }
-  if (*end != '\0' || !(v >= 0 && v <= 1))
-    return -1;
-  *out = v;
-  return 0;
-}
-
-static int
-parse_double(const char *s, double lo, double hi, double *out)
-{
-  char *end;
-  double v = strtod(s, &end);
-
-  if (end == s || *end != '\0' || !(v >= lo && v <= hi))
-    return -1;
-  *out = v;
-  return 0;
-}
-
-static int
 bad_value(const char *opt, const char *val, const char *accepts)
 {
   fprintf(stderr, "socklab sim: --%s %s: expected %s\n", opt, val, accepts);
@@ -194,14 +130,14 @@ cli_sim(int argc, char **argv)
   while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (opt) {
     case 'b':
-      if (parse_bytes(optarg, &x.bytes) < 0)
+      if (cli_parse_bytes(optarg, &x.bytes) < 0)
         return bad_value("bytes", optarg, "a byte count such as 4096 or 1M");
       break;
     case 'l':
     case 'd':
     case 'r':
     case 'c':
-      if (parse_prob(optarg, &v) < 0)
+      if (cli_parse_prob(optarg, &v) < 0)
         return bad_value(opts[opt == 'l'   ? 1
                               : opt == 'd' ? 2
                               : opt == 'r' ? 3
@@ -214,22 +150,22 @@ cli_sim(int argc, char **argv)
                      : &x.faults.corrupt) = v;
       break;
     case 'D':
-      if (parse_double(optarg, 0, 60000, &v) < 0)
+      if (cli_parse_number(optarg, 0, 60000, &v) < 0)
         return bad_value("delay", optarg, "milliseconds, 0 to 60000");
       x.faults.delay_us = (uint32_t)llround(v * 1000);
       break;
     case 'R':
-      if (parse_double(optarg, 0.001, 1e6, &v) < 0)
+      if (cli_parse_number(optarg, 0.001, 1e6, &v) < 0)
         return bad_value("rate", optarg, "Mbit/s, 0.001 to 1000000");
       x.faults.rate_bps = (uint64_t)(v * 1e6);
       break;
     case 'm':
-      if (parse_bytes(optarg, &u) < 0 || u < 88 || u > 1460)
+      if (cli_parse_bytes(optarg, &u) < 0 || u < 88 || u > 1460)
         return bad_value("mss", optarg, "a segment size, 88 to 1460");
       x.mss_client = x.mss_server = (uint16_t)u;
       break;
     case 's':
-      if (parse_bytes(optarg, &x.seed) < 0)
+      if (cli_parse_bytes(optarg, &x.seed) < 0)
         return bad_value("seed", optarg, "a non-negative integer");
       have_seed = 1;
       break;

@@ -90,12 +90,10 @@ struct run {
   int failed;
 };
 
-static void
-output(void *arg, const uint8_t *pkt, size_t len)
+void
+sl__sim_output(void *sim, const uint8_t *pkt, size_t len)
 {
-  struct run *r = arg;
-
-  sl__sim_send(r->sim, sl__get32(pkt + 12), pkt, len);
+  sl__sim_send(sim, sl__get32(pkt + 12), pkt, len);
 }
 
 static void
@@ -116,7 +114,7 @@ node_deadline(void *node)
   return sl__host_next_deadline(node);
 }
 
-static const struct sl__sim_node_ops host_ops = {
+const struct sl__sim_node_ops sl__sim_host_ops = {
     .input = node_input, .poll = node_poll, .next_deadline = node_deadline};
 
 /* Watches the wire for the largest payload, then passes packets on. */
@@ -338,16 +336,16 @@ setup(struct run *r)
     sl__host_config_default(&cfg);
   r->sim = sl__sim_new(x->seed);
   cfg.seed = x->seed;
-  r->client_host = sl__host_new(SL__XFER_CLIENT, &cfg, output, r);
+  r->client_host = sl__host_new(SL__XFER_CLIENT, &cfg, sl__sim_output, r->sim);
   cfg.seed = x->seed + 1;
-  r->server_host = sl__host_new(SL__XFER_SERVER, &cfg, output, r);
+  r->server_host = sl__host_new(SL__XFER_SERVER, &cfg, sl__sim_output, r->sim);
   if (!r->sim || !r->client_host || !r->server_host)
     return -ENOMEM;
   if ((e = sl__sim_set_faults(r->sim, &x->faults)) < 0 ||
-      (e = sl__sim_attach(r->sim, SL__XFER_CLIENT, &host_ops, r->client_host)) <
-          0 ||
-      (e = sl__sim_attach(r->sim, SL__XFER_SERVER, &host_ops, r->server_host)) <
-          0)
+      (e = sl__sim_attach(r->sim, SL__XFER_CLIENT, &sl__sim_host_ops,
+                          r->client_host)) < 0 ||
+      (e = sl__sim_attach(r->sim, SL__XFER_SERVER, &sl__sim_host_ops,
+                          r->server_host)) < 0)
     return e;
   sl__sim_set_tap(r->sim, tap, r);
   if (x->trace) {

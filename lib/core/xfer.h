@@ -47,6 +47,12 @@ struct sl__xfer {
   struct sl__sim_counters wire;
 };
 
+/* Hosts as nodes of a sim.  sl__sim_output is the output callback of a
+ * host whose output argument is the sim (the packet's source address says
+ * who sends); sl__sim_host_ops attach the host itself as the node. */
+void sl__sim_output(void *sim, const uint8_t *pkt, size_t len);
+extern const struct sl__sim_node_ops sl__sim_host_ops;
+
 /* Runs the transfer.  Returns 0 when the data arrived identical and both
  * sides closed cleanly, -ETIMEDOUT when max_us passed first, -EIO when
  * the data differ, -ENOMEM, or the error that ended a side. */

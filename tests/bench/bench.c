@@ -221,34 +221,6 @@ struct duo {
 };
 
 static void
-duo_output(void *arg, const uint8_t *pkt, size_t len)
-{
-  struct duo *d = arg;
-
-  sl__sim_send(d->sim, sl__get32(pkt + 12), pkt, len);
-}
-
-static void
-n_input(void *n, const uint8_t *p, size_t l, uint64_t now)
-{
-  sl__host_input(n, p, l, now);
-}
-
-static void
-n_poll(void *n, uint64_t now)
-{
-  sl__host_poll(n, now);
-}
-
-static uint64_t
-n_deadline(void *n)
-{
-  return sl__host_next_deadline(n);
-}
-
-static const struct sl__sim_node_ops ops = {n_input, n_poll, n_deadline};
-
-static void
 duo_init(struct duo *d, uint64_t msl_us, uint32_t delay_us)
 {
   struct sl__host_config cfg;
@@ -256,11 +228,11 @@ duo_init(struct duo *d, uint64_t msl_us, uint32_t delay_us)
   sl__host_config_default(&cfg);
   cfg.msl_us = msl_us;
   d->sim = sl__sim_new(1);
-  d->c = sl__host_new(SL__XFER_CLIENT, &cfg, duo_output, d);
+  d->c = sl__host_new(SL__XFER_CLIENT, &cfg, sl__sim_output, d->sim);
   cfg.seed = 2;
-  d->s = sl__host_new(SL__XFER_SERVER, &cfg, duo_output, d);
-  sl__sim_attach(d->sim, SL__XFER_CLIENT, &ops, d->c);
-  sl__sim_attach(d->sim, SL__XFER_SERVER, &ops, d->s);
+  d->s = sl__host_new(SL__XFER_SERVER, &cfg, sl__sim_output, d->sim);
+  sl__sim_attach(d->sim, SL__XFER_CLIENT, &sl__sim_host_ops, d->c);
+  sl__sim_attach(d->sim, SL__XFER_SERVER, &sl__sim_host_ops, d->s);
   sl__sim_set_faults(d->sim, &(struct sl__sim_faults){.delay_us = delay_us});
 }
 
@@ -392,8 +364,7 @@ hub_throughput(uint64_t bytes)
   pid_t hub, srv, cli;
   double rate = -1;
 
-  snprintf(o.path, sizeof o.path, "/tmp/socklab-bench-%d.sock",
-           (int)getpid());
+  snprintf(o.path, sizeof o.path, "/tmp/socklab-bench-%d.sock", (int)getpid());
   snprintf(link, sizeof link, "hub:%s", o.path);
   snprintf(port, sizeof port, "%d", 30000 + (int)(getpid() % 20000));
   if (pipe(p) < 0)

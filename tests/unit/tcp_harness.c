@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "tcp_harness.h"
+#include "xfer.h"
 #include "testutil.h"
 
 void
@@ -304,36 +305,6 @@ th_last_ack(struct th *th)
 
 /* ---- two hosts over the sim ------------------------------------------- */
 
-static void
-pair_output(void *arg, const uint8_t *pkt, size_t len)
-{
-  struct pair *p = arg;
-
-  /* Bytes 12..15 of our own header say which host sends. */
-  sl__sim_send(p->sim, sl__get32(pkt + 12), pkt, len);
-}
-
-static void
-node_input(void *node, const uint8_t *pkt, size_t len, uint64_t now)
-{
-  sl__host_input(node, pkt, len, now);
-}
-
-static void
-node_poll(void *node, uint64_t now)
-{
-  sl__host_poll(node, now);
-}
-
-static uint64_t
-node_deadline(void *node)
-{
-  return sl__host_next_deadline(node);
-}
-
-static const struct sl__sim_node_ops host_ops = {
-    .input = node_input, .poll = node_poll, .next_deadline = node_deadline};
-
 void
 pair_init(struct pair *p, uint64_t seed, const struct sl__host_config *cfg_a,
           const struct sl__host_config *cfg_b)
@@ -350,10 +321,10 @@ pair_init(struct pair *p, uint64_t seed, const struct sl__host_config *cfg_a,
   cb.seed = seed + 1;
   p->sim = sl__sim_new(seed);
   ck_assert_ptr_nonnull(p->sim);
-  p->a = sl__host_new(PAIR_A, &ca, pair_output, p);
-  p->b = sl__host_new(PAIR_B, &cb, pair_output, p);
-  ck_assert_int_eq(sl__sim_attach(p->sim, PAIR_A, &host_ops, p->a), 0);
-  ck_assert_int_eq(sl__sim_attach(p->sim, PAIR_B, &host_ops, p->b), 0);
+  p->a = sl__host_new(PAIR_A, &ca, sl__sim_output, p->sim);
+  p->b = sl__host_new(PAIR_B, &cb, sl__sim_output, p->sim);
+  ck_assert_int_eq(sl__sim_attach(p->sim, PAIR_A, &sl__sim_host_ops, p->a), 0);
+  ck_assert_int_eq(sl__sim_attach(p->sim, PAIR_B, &sl__sim_host_ops, p->b), 0);
 }
 
 void
