@@ -118,12 +118,13 @@ sl__link_open(const struct sl__rt_config *cfg, struct sl__link **out, char *msg,
   case SL__LINK_HUB:
     return sl__hub_link_open(cfg, out, msg, msglen);
   case SL__LINK_TUN:
+    return sl__tun_link_open(cfg, out, msg, msglen);
   case SL__LINK_RAW:
   default:
     snprintf(msg, msglen,
-             "SOCKLAB_LINK=%s:%s: TUN and raw links are not available in "
-             "this build yet; use hub (the default) or loop",
-             cfg->link == SL__LINK_TUN ? "tun" : "raw", cfg->link_arg);
+             "SOCKLAB_LINK=raw:%s: raw links are not available in this "
+             "build yet; use hub (the default), loop or tun:IFNAME",
+             cfg->link_arg);
     return -EPROTONOSUPPORT;
   }
 }
