@@ -21,7 +21,8 @@ head -c 1048576 /dev/urandom >"$work/blob"
 
 start_hub() { # $1 socket, rest: options
   local sock=$1; shift
-  "$sl" hub --socket "$sock" --quiet --idle-exit 0 "$@" &
+  "$sl" hub --socket "$sock" --quiet --idle-exit 0 "$@" </dev/null \
+    >/dev/null 2>&1 &
   pids+=($!)
   for _ in $(seq 50); do [ -S "$sock" ] && return 0; sleep 0.1; done
   fail "the hub at $sock did not start"

@@ -18,6 +18,8 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # Anything still running in our namespace is ours too.
+  for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   ip netns del "$ns" 2>/dev/null || true
   rm -rf "$work"
@@ -25,6 +27,9 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "tun: $*"; exit 1; }
 in_ns() { ip netns exec "$ns" "$@"; }
+# Background jobs: `ip netns exec` execs the command, so $! is its PID,
+# and none keeps this script's stdout (a CI pipe) open.
+bg_ns() { ip netns exec "$ns" "$@" </dev/null >/dev/null 2>&1 & pids+=($!); }
 
 ip netns add "$ns" || skip "cannot create a network namespace here"
 in_ns ip link set lo up
@@ -38,15 +43,14 @@ head -c 10485760 /dev/urandom >"$work/blob"
 
 cap=""
 if command -v tcpdump >/dev/null; then
-  in_ns tcpdump -i sl0 -n -U -w "$work/cap.pcap" tcp 2>/dev/null &
-  pids+=($!)
+  bg_ns tcpdump -i sl0 -n -U -w "$work/cap.pcap" tcp
+  dump_pid=$!
   cap="$work/cap.pcap"
   sleep 0.5
 fi
 
 # A kernel echo server, socklab's client.
-in_ns "$sl" serve echo 7000 1 >/dev/null &
-pids+=($!)
+bg_ns "$sl" serve echo 7000 1
 sleep 0.3
 in_ns "${user[@]}" timeout 60 "$sl" connect --send-file "$work/blob" \
   --expect-bytes 10485760 10.99.0.1 7000 >"$work/back1" ||
@@ -54,9 +58,8 @@ in_ns "${user[@]}" timeout 60 "$sl" connect --send-file "$work/blob" \
 cmp -s "$work/blob" "$work/back1" || fail "kernel echo not identical"
 
 # socklab's echo server, a kernel client.
-in_ns "${user[@]}" timeout 60 "$sl" serve echo 7001 1 >/dev/null &
+bg_ns "${user[@]}" timeout 60 "$sl" serve echo 7001 1
 srv=$!
-pids+=($srv)
 sleep 0.5
 in_ns timeout 60 "$sl" connect --send-file "$work/blob" \
   --expect-bytes 10485760 10.99.0.2 7001 >"$work/back2" ||
@@ -66,8 +69,8 @@ wait "$srv" || fail "the socklab server failed"
 
 if [ -n "$cap" ]; then
   sleep 0.5
-  kill "${pids[0]}" 2>/dev/null || true
-  wait "${pids[0]}" 2>/dev/null || true
+  kill "$dump_pid" 2>/dev/null || true
+  wait "$dump_pid" 2>/dev/null || true
   tcpdump -nr "$cap" 2>/dev/null >"$work/dump"
   # MSS: socklab announced 1360 (MTU 1400), the kernel 1460; nobody sent
   # a segment larger than 1360.
