@@ -121,6 +121,12 @@ sl__rt_config_read(struct sl__rt_config *cfg, char *msg, size_t msglen)
                     "twice this)");
     cfg->msl_us = n * 1000;
   }
+  if ((v = getenv("SOCKLAB_RTO_MIN_MS")) != NULL && v[0] != '\0') {
+    if (parse_uint(v, 1, 60000, &n) < 0)
+      return refuse(msg, msglen, "SOCKLAB_RTO_MIN_MS", v,
+                    "expected milliseconds, 1 to 60000 (default 200)");
+    cfg->rto_min_us = n * 1000;
+  }
   if ((v = getenv("SOCKLAB_SEED")) != NULL && v[0] != '\0') {
     if (parse_uint(v, 0, UINT64_MAX, &n) < 0)
       return refuse(msg, msglen, "SOCKLAB_SEED", v,

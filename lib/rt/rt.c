@@ -257,6 +257,8 @@ rt_start(struct sl__rt *rt)
   sl__host_config_default(&hc);
   hc.mtu = rt->cfg.mtu;
   hc.msl_us = rt->cfg.msl_us;
+  if (rt->cfg.rto_min_us)
+    hc.rto_min_us = rt->cfg.rto_min_us;
   if (rt->cfg.have_seed) {
     hc.seed = rt->cfg.seed;
   } else {

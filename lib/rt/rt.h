@@ -19,12 +19,13 @@ enum sl__link_kind { SL__LINK_HUB, SL__LINK_LOOP, SL__LINK_TUN, SL__LINK_RAW };
 
 struct sl__rt_config {
   enum sl__link_kind link;
-  char link_arg[256]; /* hub socket path, or interface name */
-  uint32_t addr;      /* SOCKLAB_ADDR, host order; 0 = from the hub */
-  char hostname[64];  /* SOCKLAB_HOSTNAME, "" = none */
-  uint16_t mtu;       /* SOCKLAB_MTU */
-  uint64_t msl_us;    /* SOCKLAB_MSL_MS */
-  uint64_t seed;      /* SOCKLAB_SEED, for ISNs and ports */
+  char link_arg[256];  /* hub socket path, or interface name */
+  uint32_t addr;       /* SOCKLAB_ADDR, host order; 0 = from the hub */
+  char hostname[64];   /* SOCKLAB_HOSTNAME, "" = none */
+  uint16_t mtu;        /* SOCKLAB_MTU */
+  uint64_t msl_us;     /* SOCKLAB_MSL_MS */
+  uint64_t rto_min_us; /* SOCKLAB_RTO_MIN_MS, 0 = the default */
+  uint64_t seed;       /* SOCKLAB_SEED, for ISNs and ports */
   int have_seed;
   char pcap[256];  /* SOCKLAB_PCAP, "" = none */
   char trace[256]; /* SOCKLAB_TRACE, "" = none */
