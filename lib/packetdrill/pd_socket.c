@@ -425,7 +425,7 @@ do_send(struct sl__pd *pd, struct sl__pd_sock *s, const void *buf, size_t len,
   int w;
 
   if (flags & ~SEND_FLAGS)
-    return -EOPNOTSUPP; /* MSG_MORE, MSG_OOB...: not implemented */
+    return -EOPNOTSUPP; /* MSG_MORE, MSG_OOB...: not supported */
   if (buf == NULL && len > 0)
     return -EFAULT;
   if (s->udp != NULL) {
@@ -654,7 +654,7 @@ pd_shutdown(void *ud, int fd, int how)
   if ((s = enter(pd, fd)) == NULL)
     return -1;
   if (s->tcb == NULL)
-    return (int)leave(pd, -EOPNOTSUPP); /* UDP: not implemented */
+    return (int)leave(pd, -EOPNOTSUPP); /* UDP: not supported */
   return (int)leave(pd, sl__tcp_shutdown(s->tcb, how));
 }
 

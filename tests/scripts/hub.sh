@@ -68,8 +68,7 @@ SOCKLAB_LINK="hub:$work/clean.sock" timeout 30 "$sl" connect \
   --send-file "$work/big" localhost 7100 >/dev/null 2>"$work/err" &
 cli=$!
 sleep 0.3
-kill -9 "$srv"
-wait "$srv" 2>/dev/null || true
+{ kill -9 "$srv" && wait "$srv"; } 2>/dev/null || true
 if wait "$cli"; then fail "the client did not notice its peer died"; fi
 grep -Eq 'reset|Broken pipe' "$work/err" ||
   fail "killed peer: $(cat "$work/err")"

@@ -67,6 +67,21 @@ in_ns timeout 60 "$sl" connect --send-file "$work/blob" \
 cmp -s "$work/blob" "$work/back2" || fail "socklab echo not identical"
 wait "$srv" || fail "the socklab server failed"
 
+# A kernel peer that stops reading: its window closes, socklab's sender
+# probes the zero window, and when the reader resumes the transfer ends
+# identical.  The kernel's buffers are made small (in our namespace only)
+# so that they fill.
+in_ns sysctl -qw net.ipv4.tcp_rmem="4096 16384 65536" 2>/dev/null ||
+  echo "tun: note: could not shrink tcp_rmem; the zero window may not show"
+bg_ns "${user[@]}" timeout 60 "$sl" serve echo 7002 1
+srv=$!
+sleep 0.5
+in_ns timeout 60 "$sl" connect --send-file "$work/blob" \
+  --expect-bytes 10485760 10.99.0.2 7002 | (sleep 2; cat >"$work/back3") ||
+  fail "the paused kernel reader failed"
+cmp -s "$work/blob" "$work/back3" || fail "paused reader: not identical"
+wait "$srv" || fail "the socklab server (paused reader) failed"
+
 if [ -n "$cap" ]; then
   sleep 0.5
   kill "$dump_pid" 2>/dev/null || true
@@ -79,7 +94,11 @@ if [ -n "$cap" ]; then
   [ "${max:-0}" -le 1360 ] || fail "a segment of $max bytes exceeds the MSS"
   grep -q 'Flags \[R' "$work/dump" && fail "an RST in the capture"
   grep -q 'Flags \[F' "$work/dump" || fail "no FIN in the capture"
-  echo "ok - tun: 10 MiB echo both ways with the kernel, MSS 1360, clean close (max segment $max)"
+  grep -q '10.99.0.1.* > 10.99.0.2.7002: .*win 0,' "$work/dump" ||
+    fail "the paused kernel reader never advertised a zero window"
+  grep -Eq '10.99.0.2.7002 > .*length 1$' "$work/dump" ||
+    fail "no one-byte zero-window probe from socklab"
+  echo "ok - tun: 10 MiB echo both ways with the kernel, MSS 1360, clean close, zero-window probes to a paused kernel reader (max segment $max)"
 else
   echo "ok - tun: 10 MiB echo both ways with the kernel (no tcpdump: capture not checked)"
 fi
