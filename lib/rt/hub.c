@@ -44,7 +44,19 @@ struct port_claim {
 };
 
 #define MAX_CLAIMS 4096
-#define MAX_CONNS  (MAX_MEMBERS + 64) /* members and short questions */
+#define MAX_FLOWS  4096 /* TCP connections the hub remembers; a power of 2 */
+
+/* A TCP connection seen on the wire, so that when one end's process dies
+ * the hub can reset the other end at once, as the dead process's kernel
+ * would have (a peer that is only waiting to receive would otherwise wait
+ * forever). */
+struct flow {
+  uint32_t addr[2]; /* the two ends, host order */
+  uint16_t port[2];
+  uint32_t next[2]; /* the sequence number each end sends next */
+  int used;
+};
+#define MAX_CONNS (MAX_MEMBERS + 64) /* members and short questions */
 
 struct hub {
   const struct sl__hub_opts *o;
@@ -59,6 +71,7 @@ struct hub {
   int n_alive;
   uint64_t idle_since_us;
   uint64_t forwarded, resets;
+  struct flow flows[MAX_FLOWS];
   int conns[MAX_CONNS]; /* accepted connections, members or not */
   int n_conns;
 };
@@ -108,6 +121,25 @@ by_fd(struct hub *h, int fd)
   return NULL;
 }
 
+static void send_reset(struct hub *h, uint32_t from, uint16_t sport,
+                       uint32_t to, uint16_t dport, uint32_t seq, uint32_t ack,
+                       uint8_t flags);
+
+/* Resets every connection the departed member had. */
+static void
+reset_flows_of(struct hub *h, uint32_t dead)
+{
+  for (int i = 0; i < MAX_FLOWS; i++) {
+    struct flow *f = &h->flows[i];
+    for (int side = 0; f->used && side < 2; side++)
+      if (f->addr[side] == dead) {
+        send_reset(h, dead, f->port[side], f->addr[!side], f->port[!side],
+                   f->next[side], 0, SL__TCP_RST);
+        f->used = 0;
+      }
+  }
+}
+
 static void
 depart(struct hub *h, struct member *m, const char *why)
 {
@@ -120,6 +152,7 @@ depart(struct hub *h, struct member *m, const char *why)
     h->idle_since_us = hub_now(h);
   say(h, "hub: %s left: %s", m->name[0] ? m->name : "member", m->addr);
   (void)why;
+  reset_flows_of(h, m->addr);
 }
 
 static void
@@ -136,6 +169,24 @@ reply(struct hub *h, int fd, const char *text)
 
 /* ---- forwarding ---------------------------------------------------------- */
 
+/* Puts a reset on the wire as if `from` had sent it. */
+static void
+send_reset(struct hub *h, uint32_t from, uint16_t sport, uint32_t to,
+           uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+  struct sl__tcp_seg out = {
+      .sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = flags};
+  struct sl__ip4_hdr ip = {
+      .ttl = 64, .proto = SL__IP_PROTO_TCP, .src = from, .dst = to};
+  uint8_t buf[60];
+  size_t n = sl__tcp_write(buf + 20, sizeof buf - 20, from, to, &out);
+
+  ip.total_len = (uint16_t)(20 + n);
+  sl__ip4_write(buf, 20, &ip);
+  h->resets++;
+  sl__sim_send(h->sim, from, buf, 20 + n);
+}
+
 /* A member's address is gone: answer a TCP segment for it with a reset,
  * as a host whose process died (and whose kernel closed its sockets)
  * would, so that the peer does not wait for a timeout. */
@@ -143,34 +194,67 @@ static void
 reset_for_departed(struct hub *h, uint32_t dead, const uint8_t *pkt, size_t len)
 {
   struct sl__ip4_hdr ip;
-  struct sl__tcp_seg in, out = {0};
-  uint8_t buf[60];
-  size_t n;
+  struct sl__tcp_seg in;
 
   if (sl__ip4_parse(pkt, len, &ip) != 0 || ip.proto != SL__IP_PROTO_TCP ||
       sl__tcp_parse(pkt + ip.hdr_len, sl__ip4_payload_len(&ip), ip.src, ip.dst,
                     &in) != 0 ||
       (in.flags & SL__TCP_RST))
     return;
-  out.sport = in.dport;
-  out.dport = in.sport;
-  if (in.flags & SL__TCP_ACK) {
-    out.seq = in.ack;
-    out.flags = SL__TCP_RST;
-  } else {
-    out.ack = in.seq + (uint32_t)in.len + !!(in.flags & SL__TCP_SYN) +
-              !!(in.flags & SL__TCP_FIN);
-    out.flags = SL__TCP_RST | SL__TCP_ACK;
+  /* RFC 9293 3.10.7.1: take SEQ from the ACK, or ACK what arrived. */
+  if (in.flags & SL__TCP_ACK)
+    send_reset(h, dead, in.dport, ip.src, in.sport, in.ack, 0, SL__TCP_RST);
+  else
+    send_reset(h, dead, in.dport, ip.src, in.sport, 0,
+               in.seq + (uint32_t)in.len + !!(in.flags & SL__TCP_SYN) +
+                   !!(in.flags & SL__TCP_FIN),
+               SL__TCP_RST | SL__TCP_ACK);
+}
+
+/* Remembers where a TCP connection is, from a packet a member sent.  Read
+ * straight from the bytes, without verifying checksums: this runs for
+ * every packet, and a wrong guess only costs a challenge ACK later. */
+static void
+track_flow(struct hub *h, const uint8_t *pkt, size_t len)
+{
+  size_t ihl = (size_t)(pkt[0] & 15) * 4, tcplen, doff;
+  uint32_t src, dst, seq, hash;
+  uint16_t sport, dport;
+  uint8_t flags;
+  struct flow *f;
+  int side;
+
+  if (len < 40 || pkt[9] != SL__IP_PROTO_TCP || ihl < 20 || ihl + 20 > len)
+    return;
+  src = sl__get32(pkt + 12);
+  dst = sl__get32(pkt + 16);
+  sport = sl__get16(pkt + ihl);
+  dport = sl__get16(pkt + ihl + 2);
+  seq = sl__get32(pkt + ihl + 4);
+  doff = (size_t)(pkt[ihl + 12] >> 4) * 4;
+  flags = pkt[ihl + 13];
+  tcplen = (size_t)sl__get16(pkt + 2) - ihl;
+  if (doff < 20 || tcplen < doff || (size_t)sl__get16(pkt + 2) > len)
+    return;
+  /* The same slot for both directions: hash the unordered pair. */
+  hash =
+      (src ^ dst ^ (uint32_t)(sport ^ dport) * 2654435761u) & (MAX_FLOWS - 1);
+  f = &h->flows[hash];
+  side = f->used && f->addr[1] == src && f->port[1] == sport;
+  if (!f->used || !((f->addr[side] == src && f->port[side] == sport &&
+                     f->addr[!side] == dst && f->port[!side] == dport))) {
+    if (flags & SL__TCP_RST)
+      return;
+    *f = (struct flow){
+        .used = 1, .addr = {src, dst}, .port = {sport, dport}, .next = {0, 0}};
+    side = 0;
   }
-  n = sl__tcp_write(buf + 20, sizeof buf - 20, dead, ip.src, &out);
-  ip = (struct sl__ip4_hdr){.total_len = (uint16_t)(20 + n),
-                            .ttl = 64,
-                            .proto = SL__IP_PROTO_TCP,
-                            .src = dead,
-                            .dst = ip.src};
-  sl__ip4_write(buf, 20, &ip);
-  h->resets++;
-  sl__sim_send(h->sim, dead, buf, 20 + n);
+  if (flags & SL__TCP_RST) {
+    f->used = 0;
+    return;
+  }
+  f->next[side] = seq + (uint32_t)(tcplen - doff) + !!(flags & SL__TCP_SYN) +
+                  !!(flags & SL__TCP_FIN);
 }
 
 /* The sim delivers a packet to a member. */
@@ -510,6 +594,7 @@ read_conn(struct hub *h, int i, uint8_t *buf, size_t cap)
       buf[n] = '\0';
       control(h, (char *)buf + 1, fd);
     } else if ((m = by_fd(h, fd)) != NULL) {
+      track_flow(h, buf, (size_t)n);
       sl__sim_send(h->sim, m->addr, buf, (size_t)n);
     }
   }

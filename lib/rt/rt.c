@@ -6,8 +6,8 @@
  * new one (a new host, with its own address on the hub); sockets made
  * before the fork belong to the parent and give EBADF in the child.
  * exit: sockets still open are closed as close() would, and the process
- * waits up to a second for their data and FINs to be acknowledged, the way
- * the kernel finishes connections of a process that exited. */
+ * waits up to five seconds for their data and FINs to be acknowledged, the
+ * way the kernel finishes connections of a process that exited. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
@@ -206,7 +206,8 @@ register_atfork(void)
 }
 
 /* At exit: close what the program left open, then give the connections
- * up to a second to deliver their data and FINs. */
+ * up to five seconds to deliver their data and FINs (a kernel would keep
+ * trying for minutes; a process cannot linger that long). */
 static void
 rt_at_exit(void)
 {
@@ -222,7 +223,7 @@ rt_at_exit(void)
     if (!t->orphan)
       sl__tcp_close(t);
   }
-  limit = sl__rt_now(rt) + 1000000;
+  limit = sl__rt_now(rt) + 5000000;
   do {
     busy = 0;
     for (struct sl__tcb *t = rt->host->all_tcbs; t != NULL; t = t->next_all)

@@ -9,7 +9,8 @@
  *
  * Wall-clock figures vary from run to run; ratios against the kernel,
  * measured in the same run on the same machine, are what to compare.
- * `bench --kernel-tcp BYTES` is the kernel half, run inside the namespace. */
+ * `bench --kernel-tcp BYTES` is the kernel half, run inside the namespace;
+ * `bench --tun-half BYTES` socklab over TUN to a kernel server, likewise. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <malloc.h>
@@ -393,6 +394,87 @@ hub_throughput(uint64_t bytes)
   return rate;
 }
 
+/* ---- socklab over TUN, the kernel as the peer ------------------------- */
+
+/* The half that runs inside the namespace: a kernel server thread, and a
+ * socklab client on the TUN device sending to it.  Prints bytes/s. */
+static int
+tun_half(uint64_t bytes)
+{
+  static char buf[1 << 16];
+  struct sockaddr_in sin = {.sin_family = AF_INET};
+  struct ksink k = {0};
+  pthread_t t;
+  double start;
+  uint64_t sent = 0;
+  int fd, one = 1;
+  char port[16];
+
+  k.lfd = socket(AF_INET, SOCK_STREAM, 0);
+  setsockopt(k.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  inet_pton(AF_INET, "10.99.0.1", &sin.sin_addr);
+  sin.sin_port = htons(7300);
+  if (bind(k.lfd, (struct sockaddr *)&sin, sizeof sin) < 0 ||
+      listen(k.lfd, 1) < 0)
+    return 1;
+  pthread_create(&t, NULL, kernel_sink, &k);
+  setenv("SOCKLAB_STACK", "user", 1);
+  setenv("SOCKLAB_LINK", "tun:sl0", 1);
+  setenv("SOCKLAB_ADDR", "10.99.0.2", 1);
+  snprintf(port, sizeof port, "%d", 7300);
+  fd = sl_tcp_connect("10.99.0.1", port);
+  if (fd < 0) {
+    fprintf(stderr, "bench: %s\n", sl_strerror());
+    return 1;
+  }
+  start = now_s();
+  while (sent < bytes) {
+    ssize_t w = sl_write(fd, buf, sizeof buf);
+    if (w <= 0)
+      break;
+    sent += (uint64_t)w;
+  }
+  sl_close(fd);
+  pthread_join(t, NULL);
+  printf("%f\n", (double)k.bytes / (now_s() - start));
+  return 0;
+}
+
+/* Creates a namespace with a TUN device and runs tun_half inside;
+ * -1 when that is not possible here. */
+static double
+tun_throughput(const char *self, uint64_t bytes)
+{
+  char ns[64], cmd[512];
+  FILE *p;
+  double v = -1;
+
+  if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK) != 0 ||
+      system("command -v ip >/dev/null 2>&1") != 0)
+    return -1;
+  snprintf(ns, sizeof ns, "socklab-bench-tun-%d", (int)getpid());
+  snprintf(cmd, sizeof cmd,
+           "ip netns add %s && ip -n %s link set lo up && "
+           "ip -n %s tuntap add dev sl0 mode tun && "
+           "ip -n %s addr add 10.99.0.1/24 dev sl0 && "
+           "ip -n %s link set sl0 up",
+           ns, ns, ns, ns, ns);
+  if (system(cmd) == 0) {
+    snprintf(cmd, sizeof cmd, "ip netns exec %s %s --tun-half %llu", ns, self,
+             (unsigned long long)bytes);
+    p = popen(cmd, "r");
+    if (p != NULL) {
+      if (fscanf(p, "%lf", &v) != 1)
+        v = -1;
+      pclose(p);
+    }
+  }
+  snprintf(cmd, sizeof cmd, "ip netns del %s 2>/dev/null", ns);
+  if (system(cmd) != 0)
+    fprintf(stderr, "bench: could not delete namespace %s\n", ns);
+  return v;
+}
+
 static size_t
 heap_in_use(void)
 {
@@ -453,6 +535,8 @@ main(int argc, char **argv)
   double kt, st, ks, ss, mem;
   char how[64] = "plain loopback (MTU 65536; not root, so no namespace)";
 
+  if (argc == 3 && strcmp(argv[1], "--tun-half") == 0)
+    return tun_half(strtoull(argv[2], NULL, 10));
   if (argc == 3 && strcmp(argv[1], "--kernel-tcp") == 0) {
     printf("%f\n", kernel_throughput(strtoull(argv[2], NULL, 10)));
     return 0;
@@ -491,6 +575,18 @@ main(int argc, char **argv)
     printf("  socklab, hub:           %6.2f Gbit/s  (%.2fx kernel "
            "loopback; target 2 Gbit/s)\n\n",
            ht * 8 / 1e9, ht / kt);
+  }
+
+  {
+    double tt = tun_throughput(argv[0], bytes / 4);
+    if (tt < 0)
+      printf("socklab over TUN to the kernel: skipped (needs root, "
+             "/dev/net/tun and ip)\n\n");
+    else
+      printf("socklab over TUN to the kernel's TCP, %llu MiB\n"
+             "  socklab -> kernel:     %6.2f Gbit/s  (%.2fx kernel "
+             "loopback; target 1 Gbit/s)\n\n",
+             (unsigned long long)(bytes / 4 >> 20), tt * 8 / 1e9, tt / kt);
   }
 
   mem = sim_idle_memory(conns, &ok2);

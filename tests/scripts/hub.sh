@@ -73,6 +73,26 @@ if wait "$cli"; then fail "the client did not notice its peer died"; fi
 grep -Eq 'reset|Broken pipe' "$work/err" ||
   fail "killed peer: $(cat "$work/err")"
 
+# A client killed while the server only waits to read: nothing would ever
+# tell the server, so the hub resets the connections the dead process had.
+SOCKLAB_LINK="hub:$work/clean.sock" timeout 30 "$sl" serve echo 7150 1 \
+  >/dev/null 2>&1 &
+srv=$!
+pids+=($srv)
+sleep 0.3
+# Its stdin: a FIFO this shell holds open, so it sends nothing and waits.
+mkfifo "$work/quiet"
+exec 3<>"$work/quiet"
+SOCKLAB_LINK="hub:$work/clean.sock" "$sl" connect localhost 7150 \
+  <"$work/quiet" >/dev/null 2>&1 &
+cli=$!
+sleep 0.5
+{ kill -9 "$cli" && wait "$cli"; } 2>/dev/null || true
+exec 3>&-
+for _ in $(seq 50); do kill -0 "$srv" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$srv" 2>/dev/null && fail "the server never heard its client died"
+wait "$srv" 2>/dev/null || true
+
 # No hub at the path: the first process starts one, which exits when idle.
 auto="$work/auto.sock"
 SOCKLAB_LINK="hub:$auto" SOCKLAB_HUB_IDLE_S=1 SOCKLAB_HOSTNAME=lonely \
@@ -86,4 +106,4 @@ grep -qx hi "$work/hi" || fail "auto-started hub: no echo"
 wait "$srv"
 for _ in $(seq 50); do [ -S "$auto" ] || break; sleep 0.1; done
 [ -S "$auto" ] && fail "the auto-started hub did not exit when idle"
-echo "ok - hub: 1 MiB echo clean and at 10% loss, refused, killed peer reset, names, auto-start and idle exit"
+echo "ok - hub: 1 MiB echo clean and at 10% loss, refused, killed peers reset (sender and idle receiver), names, auto-start and idle exit"
