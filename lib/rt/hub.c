@@ -23,6 +23,7 @@
 #include "wire.h"
 
 #define MAX_MEMBERS 1024
+#define MAX_FD      4096 /* connections above this are refused */
 
 struct member {
   uint32_t addr; /* 0: free slot */
@@ -72,7 +73,8 @@ struct hub {
   uint64_t idle_since_us;
   uint64_t forwarded, resets;
   struct flow flows[MAX_FLOWS];
-  int conns[MAX_CONNS]; /* accepted connections, members or not */
+  int conns[MAX_CONNS];             /* accepted connections, members or not */
+  struct member *fd_member[MAX_FD]; /* by connection descriptor */
   int n_conns;
 };
 
@@ -110,15 +112,14 @@ by_addr(struct hub *h, uint32_t addr)
   return NULL;
 }
 
+/* The member on connection fd: a table indexed by descriptor, because
+ * this runs for every packet. */
 static struct member *
 by_fd(struct hub *h, int fd)
 {
-  for (int i = 0; i < MAX_MEMBERS; i++) {
-    struct member *m = &h->members[i];
-    if (m->addr && m->alive && m->fd == fd)
-      return m;
-  }
-  return NULL;
+  struct member *m = fd >= 0 && fd < MAX_FD ? h->fd_member[fd] : NULL;
+
+  return m != NULL && m->alive && m->fd == fd ? m : NULL;
 }
 
 static void send_reset(struct hub *h, uint32_t from, uint16_t sport,
@@ -146,6 +147,8 @@ depart(struct hub *h, struct member *m, const char *why)
   if (!m->alive)
     return;
   m->alive = 0;
+  if (m->fd >= 0 && m->fd < MAX_FD)
+    h->fd_member[m->fd] = NULL;
   m->fd = -1;
   h->n_alive--;
   if (h->n_alive == 0)
@@ -373,6 +376,8 @@ hello(struct hub *h, const char *args, int fd)
   }
   m->hub = h;
   m->fd = fd;
+  if (fd >= 0 && fd < MAX_FD)
+    h->fd_member[fd] = m;
   m->pid = (pid_t)pid;
   snprintf(m->name, sizeof m->name, "%s", strcmp(name, "-") ? name : "");
   m->alive = 1;
@@ -561,7 +566,7 @@ accept_conn(struct hub *h)
 
   if (fd < 0)
     return;
-  if (h->n_conns == MAX_CONNS) {
+  if (h->n_conns == MAX_CONNS || fd >= MAX_FD) {
     reply(h, fd, "ERROR the hub is full");
     close(fd);
     return;
