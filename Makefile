@@ -48,6 +48,7 @@ RT_SRCS := \
   lib/rt/hub.c \
   lib/rt/link.c \
   lib/rt/link_hub.c \
+  lib/rt/link_raw.c \
   lib/rt/link_tun.c \
   lib/rt/rt.c \
   lib/rt/usock.c
@@ -156,7 +157,7 @@ check-deps:
 
 TEST_SCRIPTS := tests/scripts/readme_example.sh tests/scripts/install.sh \
                 tests/scripts/sim_cli.sh tests/packetdrill/run.sh \
-                tests/scripts/hub.sh tests/scripts/tun.sh
+                tests/scripts/hub.sh tests/scripts/tun.sh tests/scripts/raw.sh
 
 test: check-deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN) $(PD_SO) $(PD_DRIVER)

@@ -51,8 +51,8 @@ read_link(struct sl__rt_config *cfg, char *msg, size_t msglen)
 {
   const char *v = getenv("SOCKLAB_LINK");
   static const char accepts[] =
-      "expected hub (the default), hub:PATH, loop or tun:IFNAME "
-      "(raw:IFNAME is not available yet)";
+      "expected hub (the default), hub:PATH, loop, tun:IFNAME or "
+      "raw:IFNAME";
 
   if (v == NULL || v[0] == '\0' || strcmp(v, "hub") == 0) {
     cfg->link = SL__LINK_HUB;

@@ -120,11 +120,9 @@ sl__link_open(const struct sl__rt_config *cfg, struct sl__link **out, char *msg,
   case SL__LINK_TUN:
     return sl__tun_link_open(cfg, out, msg, msglen);
   case SL__LINK_RAW:
+    return sl__raw_link_open(cfg, out, msg, msglen);
   default:
-    snprintf(msg, msglen,
-             "SOCKLAB_LINK=raw:%s: raw links are not available in this "
-             "build yet; use hub (the default), loop or tun:IFNAME",
-             cfg->link_arg);
-    return -EPROTONOSUPPORT;
+    snprintf(msg, msglen, "SOCKLAB_LINK: unknown link");
+    return -EINVAL;
   }
 }

@@ -77,6 +77,10 @@ int sl__hub_resolve(const char *path, const char *name, uint32_t *addr);
 int sl__tun_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
                       char *msg, size_t msglen);
 
+/* The raw link (link_raw.c): a packet socket on interface cfg->link_arg. */
+int sl__raw_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
+                      char *msg, size_t msglen);
+
 /* Any control question (CLAIM, RELEASE, WHO...); hub.h has the protocol. */
 int sl__hub_ask(const char *path, const char *q, char *answer, size_t len);
 
