@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 
+#include "sim.h"
+
 struct cli_command {
   const char *name;
   const char *summary;
@@ -15,6 +17,13 @@ struct cli_command {
 int cli_parse_prob(const char *s, double *out); /* "0.1" or "10%" */
 int cli_parse_number(const char *s, double lo, double hi, double *out);
 int cli_parse_bytes(const char *s, uint64_t *out); /* "4096", "1M" */
+
+/* The fault options both sim and hub take, by their getopt letters:
+ * l loss, d dup, r reorder, c corrupt (probabilities), D delay (ms), R rate
+ * (Mbit/s).  Returns 1 when opt was one of them and arg is good, -1 after
+ * printing what is wrong, 0 when opt is not a fault option. */
+int cli_fault_option(const char *cmd, int opt, const char *arg,
+                     struct sl__sim_faults *f);
 
 int cli_version(int argc, char **argv);
 int cli_sim(int argc, char **argv);

@@ -2,7 +2,6 @@
  * foreground (socklab processes also start one on their own when none
  * runs; see README, "Two terminals"). */
 #include <getopt.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,36 +63,16 @@ cli_hub(int argc, char **argv)
   sl__hub_default_path(o.path, sizeof o.path);
   optind = 1;
   while ((opt = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
+    int fr = cli_fault_option("hub", opt, optarg, &o.faults);
+    if (fr < 0)
+      return 2;
+    if (fr > 0)
+      continue;
     switch (opt) {
     case 'S':
       if (strlen(optarg) >= sizeof o.path)
         return bad("socket", optarg, "a path shorter than 108 bytes");
       snprintf(o.path, sizeof o.path, "%s", optarg);
-      break;
-    case 'l':
-    case 'd':
-    case 'r':
-    case 'c':
-      if (cli_parse_prob(optarg, &v) < 0)
-        return bad(opt == 'l'   ? "loss"
-                   : opt == 'd' ? "dup"
-                   : opt == 'r' ? "reorder"
-                                : "corrupt",
-                   optarg, "a probability such as 0.1 or 10%");
-      *(opt == 'l'   ? &o.faults.loss
-        : opt == 'd' ? &o.faults.dup
-        : opt == 'r' ? &o.faults.reorder
-                     : &o.faults.corrupt) = v;
-      break;
-    case 'D':
-      if (cli_parse_number(optarg, 0, 60000, &v) < 0)
-        return bad("delay", optarg, "milliseconds, 0 to 60000");
-      o.faults.delay_us = (uint32_t)llround(v * 1000);
-      break;
-    case 'R':
-      if (cli_parse_number(optarg, 0.001, 1e6, &v) < 0)
-        return bad("rate", optarg, "Mbit/s, 0.001 to 1000000");
-      o.faults.rate_bps = (uint64_t)(v * 1e6);
       break;
     case 's':
       if (cli_parse_number(optarg, 0, 1e18, &v) < 0)

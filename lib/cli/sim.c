@@ -2,7 +2,6 @@
  * with seeded faults; prints what arrived and how the stack coped. */
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,41 +122,20 @@ cli_sim(int argc, char **argv)
   struct pcap_tap ptap = {0};
   const char *pcap_path = NULL;
   int have_seed = 0, opt, result;
-  double v, wall;
+  double wall;
   uint64_t u;
 
   optind = 1;
   while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    int fr = cli_fault_option("sim", opt, optarg, &x.faults);
+    if (fr < 0)
+      return 2;
+    if (fr > 0)
+      continue;
     switch (opt) {
     case 'b':
       if (cli_parse_bytes(optarg, &x.bytes) < 0)
         return bad_value("bytes", optarg, "a byte count such as 4096 or 1M");
-      break;
-    case 'l':
-    case 'd':
-    case 'r':
-    case 'c':
-      if (cli_parse_prob(optarg, &v) < 0)
-        return bad_value(opts[opt == 'l'   ? 1
-                              : opt == 'd' ? 2
-                              : opt == 'r' ? 3
-                                           : 4]
-                             .name,
-                         optarg, "a probability such as 0.1 or 10%");
-      *(opt == 'l'   ? &x.faults.loss
-        : opt == 'd' ? &x.faults.dup
-        : opt == 'r' ? &x.faults.reorder
-                     : &x.faults.corrupt) = v;
-      break;
-    case 'D':
-      if (cli_parse_number(optarg, 0, 60000, &v) < 0)
-        return bad_value("delay", optarg, "milliseconds, 0 to 60000");
-      x.faults.delay_us = (uint32_t)llround(v * 1000);
-      break;
-    case 'R':
-      if (cli_parse_number(optarg, 0.001, 1e6, &v) < 0)
-        return bad_value("rate", optarg, "Mbit/s, 0.001 to 1000000");
-      x.faults.rate_bps = (uint64_t)(v * 1e6);
       break;
     case 'm':
       if (cli_parse_bytes(optarg, &u) < 0 || u < 88 || u > 1460)
