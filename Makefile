@@ -41,7 +41,8 @@ CORE_SRCS := \
   lib/core/xfer.c
 
 OBS_SRCS := \
-  lib/obs/pcap.c
+  lib/obs/pcap.c \
+  lib/obs/trace.c
 
 RT_SRCS := \
   lib/rt/config.c \

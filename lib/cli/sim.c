@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "pcap.h"
+#include "trace.h"
 #include "xfer.h"
 
 static void
@@ -120,7 +121,8 @@ cli_sim(int argc, char **argv)
                                        {0, 0, 0, 0}};
   struct sl__xfer x = {.bytes = 1 << 20};
   struct pcap_tap ptap = {0};
-  const char *pcap_path = NULL;
+  const char *pcap_path = NULL, *trace_path = NULL;
+  struct sl__trace_file *trace = NULL;
   int have_seed = 0, opt, result;
   double wall;
   uint64_t u;
@@ -148,8 +150,7 @@ cli_sim(int argc, char **argv)
       have_seed = 1;
       break;
     case 't':
-      fprintf(stderr, "socklab sim: --trace is not yet available (it "
-                      "arrives with the trace format); running without\n");
+      trace_path = optarg;
       break;
     case 'p':
       pcap_path = optarg;
@@ -178,6 +179,16 @@ cli_sim(int argc, char **argv)
     x.tap = pcap_tap;
     x.tap_arg = &ptap;
   }
+  if (trace_path != NULL) {
+    trace = sl__trace_open(trace_path);
+    if (trace == NULL) {
+      fprintf(stderr, "socklab sim: --trace %s: %s\n", trace_path,
+              strerror(errno));
+      return 1;
+    }
+    x.trace = sl__trace_write;
+    x.trace_arg = trace;
+  }
   printf("socklab sim: %llu bytes, 10.0.0.1 -> 10.0.0.2:80, seed %llu\n",
          (unsigned long long)x.bytes, (unsigned long long)x.seed);
   printf("faults:        loss %g, dup %g, reorder %g, corrupt %g, "
@@ -196,6 +207,15 @@ cli_sim(int argc, char **argv)
       return 1;
     }
     printf("pcap:          %s (tcpdump -r %s)\n", pcap_path, pcap_path);
+  }
+  if (trace != NULL) {
+    int e = sl__trace_close(trace);
+    if (e < 0) {
+      fprintf(stderr, "socklab sim: --trace %s: %s\n", trace_path,
+              strerror(-e));
+      return 1;
+    }
+    printf("trace:         %s (JSON lines, lib/obs/TRACE.md)\n", trace_path);
   }
   printf("replay:        socklab sim --seed %llu", (unsigned long long)x.seed);
   for (int i = 1; i < argc; i++)

@@ -115,11 +115,16 @@ sl__trace(struct sl__host *h, struct sl__event *ev)
   if (h->trace == NULL)
     return;
   ev->time_us = h->now;
+  ev->host = h->addr;
   if (ev->tcb != NULL) {
     ev->laddr = ev->tcb->laddr;
     ev->raddr = ev->tcb->raddr;
     ev->lport = ev->tcb->lport;
     ev->rport = ev->tcb->rport;
+    ev->iss = ev->tcb->iss;
+    ev->irs = ev->tcb->state >= SL_TCP_SYN_RECEIVED || ev->tcb->synced
+                  ? ev->tcb->irs
+                  : 0;
   }
   h->trace(h->trace_arg, ev);
 }

@@ -160,7 +160,10 @@ const char *sl__timer_name(enum sl__timer t);
 struct sl__event {
   enum sl__ev_type type;
   uint64_t time_us;
+  uint32_t host;             /* the host that saw it (its address) */
   const struct sl__tcb *tcb; /* the connection, or NULL */
+  uint32_t iss, irs;         /* the connection's initial sequence numbers,
+                                for relative numbers (irs 0: not known) */
   uint32_t laddr, raddr;     /* the 4-tuple (zero when unknown) */
   uint16_t lport, rport;
   const struct sl__tcp_seg *seg; /* SEG_IN, SEG_OUT */

@@ -33,6 +33,9 @@ trace_in(struct sl__host *h, struct sl__tcb *t, const struct arrival *a)
 {
   struct sl__event ev = {.type = SL__EV_SEG_IN, .tcb = t, .seg = &a->seg};
 
+  /* A listener is not the connection: name the segment's own 4-tuple. */
+  if (t != NULL && t->state == SL_TCP_LISTEN)
+    ev.tcb = t = NULL;
   if (t == NULL) {
     ev.laddr = a->ip->dst;
     ev.raddr = a->ip->src;

@@ -234,6 +234,11 @@ rt_at_exit(void)
     sl__pcap_close(rt->pcap);
     rt->pcap = NULL;
   }
+  if (rt->trace != NULL) {
+    sl__host_set_trace(rt->host, NULL, NULL);
+    sl__trace_close(rt->trace);
+    rt->trace = NULL;
+  }
   pthread_mutex_unlock(&rt->lock);
 }
 
@@ -276,15 +281,30 @@ rt_start(struct sl__rt *rt)
   if (rt->host == NULL)
     return sl__err_msg(SL_ERR_SYSTEM, ENOMEM, "socket: out of memory");
   sl__host_set_notify(rt->host, rt_notify, rt);
+  /* A forked child writes its own files (PATH.PID), not over its
+   * parent's. */
+  if (generation > 0) {
+    size_t n = strlen(rt->cfg.pcap), m = strlen(rt->cfg.trace);
+    if (n > 0)
+      snprintf(rt->cfg.pcap + n, sizeof rt->cfg.pcap - n, ".%d", (int)getpid());
+    if (m > 0)
+      snprintf(rt->cfg.trace + m, sizeof rt->cfg.trace - m, ".%d",
+               (int)getpid());
+  }
   if (rt->cfg.pcap[0] != '\0') {
     rt->pcap = sl__pcap_open(rt->cfg.pcap);
     if (rt->pcap == NULL)
       fprintf(stderr, "socklab: SOCKLAB_PCAP=%s: %s; no capture\n",
               rt->cfg.pcap, strerror(errno));
   }
-  if (rt->cfg.trace[0] != '\0')
-    fprintf(stderr, "socklab: SOCKLAB_TRACE is not yet available (it "
-                    "arrives with the trace format); no trace written\n");
+  if (rt->cfg.trace[0] != '\0') {
+    rt->trace = sl__trace_open(rt->cfg.trace);
+    if (rt->trace == NULL)
+      fprintf(stderr, "socklab: SOCKLAB_TRACE=%s: %s; no trace\n",
+              rt->cfg.trace, strerror(errno));
+    else
+      sl__host_set_trace(rt->host, sl__trace_write, rt->trace);
+  }
   pthread_mutex_init(&rt->lock, NULL);
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "pcap.h"
+#include "trace.h"
 #include "stack.h"
 
 /* ---- configuration from the environment (config.c) -------------------- */
@@ -101,7 +102,8 @@ struct sl__rt {
   uint64_t sleep_until; /* when the thread plans to wake, us */
   uint64_t epoch_ns;    /* CLOCK_MONOTONIC at start: time 0 */
   struct sl__pcap *pcap;
-  int generation; /* changes in a forked child */
+  struct sl__trace_file *trace; /* SOCKLAB_TRACE */
+  int generation;               /* changes in a forked child */
   int stopping;
 };
 

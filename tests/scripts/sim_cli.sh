@@ -23,6 +23,20 @@ diff <(grep -v -e '^wall clock' -e '^pcap' -e '^replay' "$work/run1") \
      <(grep -v -e '^wall clock' -e '^pcap' -e '^replay' "$work/run2") ||
   fail "the same seed gave a different run"
 
+# The trace: one JSON object per line, the handshake's states and the MSS.
+"$sl" sim --bytes 3000 --seed 1 --trace "$work/t.jsonl" >/dev/null ||
+  fail "a traced transfer failed"
+grep -qv '^{"v":1,"t":[0-9]*\.[0-9]\{6\},"host":"10\.0\.0\.[12]","ev":"' \
+  "$work/t.jsonl" && fail "a trace line outside the schema"
+grep -q '"from":"SYN-SENT","to":"ESTABLISHED","cause":"rcv SYN,ACK"' \
+  "$work/t.jsonl" || fail "no SYN-SENT -> ESTABLISHED in the trace"
+grep -q '"from":"LISTEN","to":"SYN-RECEIVED"' "$work/t.jsonl" ||
+  fail "no LISTEN -> SYN-RECEIVED in the trace"
+grep -q '"dir":"out","flags":"S",.*"mss":1460' "$work/t.jsonl" ||
+  fail "no SYN with its MSS in the trace"
+grep -q '"from":"TIME-WAIT","to":"CLOSED","cause":"2MSL timeout"' \
+  "$work/t.jsonl" || fail "no TIME-WAIT expiry in the trace"
+
 if "$sl" sim --loss 2 >"$work/bad" 2>&1; then fail "--loss 2 accepted"; fi
 grep -q -- '--loss 2: expected a probability' "$work/bad" ||
   fail "unclear message for a bad probability: $(cat "$work/bad")"
@@ -34,8 +48,8 @@ if command -v tcpdump >/dev/null 2>&1; then
     fail "tcpdump warned: $(cat "$work/err")"
   grep -q 'Flags \[S\]' "$work/dump" || fail "no SYN in the pcap"
   grep -q 'Flags \[F\.\]' "$work/dump" || fail "no FIN in the pcap"
-  echo "ok - socklab sim: lossy transfer, replay, errors, pcap opens in tcpdump"
+  echo "ok - socklab sim: lossy transfer, replay, trace, errors, pcap opens in tcpdump"
 else
-  echo "ok - socklab sim: lossy transfer, replay, errors" \
+  echo "ok - socklab sim: lossy transfer, replay, trace, errors" \
        "(skip pcap check: tcpdump not installed; .ci/run installs it)"
 fi
