@@ -477,7 +477,13 @@ ack_advances(struct sl__tcb *t, const struct sl__tcp_seg *s)
     sl__ring_trim(&t->sndq); /* all acknowledged: keep no buffer */
   } else
     sl__tcp_set_timer(t, SL__TIMER_REXMT, sl__tcp_rto(t));
-  sl__notify_tcb(t); /* room in the send buffer */
+  /* Room in the send buffer: wake writers once a third of it is free, not
+   * for every ACK (Linux's low-water mark), or when it is all sent. */
+  {
+    size_t low = t->sndbuf - t->sndbuf / 3; /* queued bytes at 1/3 free */
+    if ((t->sndq.len + data > low && t->sndq.len <= low) || t->sndq.len == 0)
+      sl__notify_tcb(t);
+  }
 }
 
 /* Step five for SEG.ACK = SND.UNA: maybe a duplicate ACK (RFC 5681 2). */

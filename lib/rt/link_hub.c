@@ -8,14 +8,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "hub.h"
 #include "rt.h"
 
+#define BATCH      64   /* packets sent with one sendmmsg */
+#define BATCH_SLOT 2048 /* bytes a batched packet may have */
+
+/* Packets go out in batches: one system call for a window's worth of
+ * segments instead of one each (the runtime flushes before it lets go of
+ * its lock, so nothing waits). */
 struct hub_link {
   struct sl__link base;
+  unsigned queued;
+  struct mmsghdr msgs[BATCH];
+  struct iovec iov[BATCH];
+  uint8_t slots[BATCH][BATCH_SLOT];
 };
 
 /* A connection to the hub at path (SOCK_SEQPACKET: messages keep their
@@ -119,11 +130,34 @@ sl__hub_who(const char *path, int tcp, uint16_t port, uint32_t *addr)
 }
 
 static void
+hub_flush(struct sl__link *l)
+{
+  struct hub_link *hl = (struct hub_link *)l;
+
+  /* A full socket buffer drops what does not fit, as a full device queue
+   * would; TCP retransmits. */
+  if (hl->queued > 0)
+    (void)sendmmsg(l->fd, hl->msgs, hl->queued, MSG_DONTWAIT | MSG_NOSIGNAL);
+  hl->queued = 0;
+}
+
+static void
 hub_send(struct sl__link *l, const uint8_t *pkt, size_t len)
 {
-  /* A full socket buffer drops the packet, as a full device queue would;
-   * TCP retransmits. */
-  (void)send(l->fd, pkt, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+  struct hub_link *hl = (struct hub_link *)l;
+  unsigned i;
+
+  if (hl->queued == BATCH || len > BATCH_SLOT)
+    hub_flush(l);
+  if (len > BATCH_SLOT) {
+    (void)send(l->fd, pkt, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    return;
+  }
+  i = hl->queued++;
+  memcpy(hl->slots[i], pkt, len);
+  hl->iov[i] = (struct iovec){.iov_base = hl->slots[i], .iov_len = len};
+  hl->msgs[i] =
+      (struct mmsghdr){.msg_hdr = {.msg_iov = &hl->iov[i], .msg_iovlen = 1}};
 }
 
 static ssize_t
@@ -143,6 +177,7 @@ hub_recv(struct sl__link *l, uint8_t *buf, size_t cap)
 static void
 hub_close(struct sl__link *l)
 {
+  hub_flush(l);
   static const char bye[] = "\0BYE";
 
   (void)send(l->fd, bye, sizeof bye - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -150,8 +185,11 @@ hub_close(struct sl__link *l)
   free(l);
 }
 
-static const struct sl__link_ops hub_ops = {
-    .name = "hub", .send = hub_send, .recv = hub_recv, .close = hub_close};
+static const struct sl__link_ops hub_ops = {.name = "hub",
+                                            .send = hub_send,
+                                            .recv = hub_recv,
+                                            .close = hub_close,
+                                            .flush = hub_flush};
 
 int
 sl__hub_link_open(const struct sl__rt_config *cfg, struct sl__link **out,

@@ -71,6 +71,8 @@ sl__rt_unlock(struct sl__rt *rt)
    * must wake it, or the timer would fire late. */
   int wake = sl__host_next_deadline(rt->host) < rt->sleep_until;
 
+  if (rt->link->ops->flush)
+    rt->link->ops->flush(rt->link);
   pthread_mutex_unlock(&rt->lock);
   if (wake)
     wake_thread(rt);
@@ -85,6 +87,8 @@ sl__rt_wait(struct sl__rt *rt, uint64_t deadline_us)
 
   if (sl__host_next_deadline(rt->host) < rt->sleep_until)
     wake_thread(rt);
+  if (rt->link->ops->flush)
+    rt->link->ops->flush(rt->link); /* the lock goes while we sleep */
   if (deadline_us == UINT64_MAX) {
     pthread_cond_wait(&rt->changed, &rt->lock);
   } else {
@@ -173,6 +177,8 @@ rt_thread(void *arg)
     timeout = deadline == SL__TIME_NEVER ? -1
               : deadline <= now          ? 0
                                          : (int)((deadline - now + 999) / 1000);
+    if (rt->link->ops->flush)
+      rt->link->ops->flush(rt->link);
     pthread_mutex_unlock(&rt->lock);
     if (poll(p, 2, timeout) < 0 && errno != EINTR)
       perror("socklab: runtime poll");

@@ -52,6 +52,9 @@ struct sl__link_ops {
    * negative errno when the link is down for good. */
   ssize_t (*recv)(struct sl__link *l, uint8_t *buf, size_t cap);
   void (*close)(struct sl__link *l);
+  /* Sends what send() batched, if the link batches (may be NULL).  The
+   * runtime calls it before it lets go of its lock. */
+  void (*flush)(struct sl__link *l);
 };
 
 struct sl__link {
