@@ -8,7 +8,9 @@
 
 static const struct cli_command commands[] = {
     {"connect", "an nc-like client on either stack", cli_connect},
+    {"demo", "a connection on socklab's stack, drawn and explained", cli_demo},
     {"hub", "the virtual switch between socklab processes", cli_hub},
+    {"ladder", "draw a connection of a trace as a ladder diagram", cli_ladder},
     {"serve", "echo, discard or chargen server on either stack", cli_serve},
     {"sim", "a transfer over the simulated link, with faults", cli_sim},
     {"version", "print the version", cli_version},

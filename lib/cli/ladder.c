@@ -1,0 +1,409 @@
+/* socklab ladder: one connection of a trace (lib/obs/TRACE.md) drawn as
+ * the lecture notes draw it -- two time lines, the client on the left, the
+ * server on the right, every segment an arrow, and each side's state
+ * written beside its line whenever it changes.  Text in 80 columns, with
+ * colour (client red, server blue) only on a terminal. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define MAX_EVENTS 100000
+#define ARROW      43 /* columns between the two time lines */
+
+struct event {
+  double t;
+  char host[16];
+  char ev[8];
+  char conn[48];
+  char dir[4], flags[8], from[16], to[16], note[24], timer[12];
+  long long seq, ack, rseq, rack, win, len, mss;
+};
+
+/* ---- reading our own JSON lines ----------------------------------------- */
+
+/* The raw text after "key": in line, or NULL. */
+static const char *
+field(const char *line, const char *key)
+{
+  char pat[32];
+  const char *p;
+
+  snprintf(pat, sizeof pat, "\"%s\":", key);
+  p = strstr(line, pat);
+  return p ? p + strlen(pat) : NULL;
+}
+
+static void
+str_field(const char *line, const char *key, char *out, size_t len)
+{
+  const char *p = field(line, key);
+  size_t n = 0;
+
+  out[0] = '\0';
+  if (p == NULL || *p != '"')
+    return;
+  for (p++; *p && *p != '"' && n + 1 < len; p++)
+    out[n++] = *p;
+  out[n] = '\0';
+}
+
+static long long
+num_field(const char *line, const char *key)
+{
+  const char *p = field(line, key);
+
+  return p ? strtoll(p, NULL, 10) : -1;
+}
+
+static int
+parse_line(const char *line, struct event *e)
+{
+  const char *t = field(line, "t");
+
+  if (strncmp(line, "{\"v\":1,", 7) != 0 || t == NULL)
+    return -1;
+  memset(e, 0, sizeof *e);
+  e->t = strtod(t, NULL);
+  str_field(line, "host", e->host, sizeof e->host);
+  str_field(line, "ev", e->ev, sizeof e->ev);
+  str_field(line, "conn", e->conn, sizeof e->conn);
+  str_field(line, "dir", e->dir, sizeof e->dir);
+  str_field(line, "flags", e->flags, sizeof e->flags);
+  str_field(line, "from", e->from, sizeof e->from);
+  str_field(line, "to", e->to, sizeof e->to);
+  str_field(line, "note", e->note, sizeof e->note);
+  str_field(line, "timer", e->timer, sizeof e->timer);
+  e->seq = num_field(line, "seq");
+  e->ack = num_field(line, "ack");
+  e->rseq = num_field(line, "rseq");
+  e->rack = num_field(line, "rack");
+  e->win = num_field(line, "win");
+  e->len = num_field(line, "len");
+  e->mss = num_field(line, "mss");
+  return 0;
+}
+
+/* ---- connections -------------------------------------------------------- */
+
+/* "A:P>B:P" and "B:P>A:P" are the same connection. */
+static int
+same_conn(const char *a, const char *b)
+{
+  char rev[48];
+  const char *gt = strchr(b, '>');
+
+  if (strcmp(a, b) == 0)
+    return 1;
+  if (gt == NULL)
+    return 0;
+  snprintf(rev, sizeof rev, "%s>%.*s", gt + 1, (int)(gt - b), b);
+  return strcmp(a, rev) == 0;
+}
+
+/* ---- drawing ---------------------------------------------------------------
+ */
+
+struct style {
+  const char *client, *server, *reset;
+};
+
+/* State names as netstat prints them: the spelling of the notes. */
+static const char *
+netstat_name(const char *rfc)
+{
+  static const char *const map[][2] = {
+      {"SYN-RECEIVED", "SYN_RECV"}, {"FIN-WAIT-1", "FIN_WAIT1"},
+      {"FIN-WAIT-2", "FIN_WAIT2"},  {"CLOSE-WAIT", "CLOSE_WAIT"},
+      {"LAST-ACK", "LAST_ACK"},     {"TIME-WAIT", "TIME_WAIT"},
+      {"SYN-SENT", "SYN_SENT"},
+  };
+
+  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+    if (strcmp(rfc, map[i][0]) == 0)
+      return map[i][1];
+  return rfc;
+}
+
+/* "SYN,ACK seq=0 ack=1 mss=1400" */
+static void
+seg_label(const struct event *e, int absolute, char *buf, size_t len)
+{
+  char names[32] = "";
+  const char *f = e->flags;
+  size_t n;
+
+  if (strchr(f, 'S'))
+    strcat(names, "SYN,");
+  if (strchr(f, 'F'))
+    strcat(names, "FIN,");
+  if (strchr(f, 'R'))
+    strcat(names, "RST,");
+  if (strchr(f, 'P'))
+    strcat(names, "PSH,");
+  if (strchr(f, '.'))
+    strcat(names, "ACK,");
+  n = strlen(names);
+  if (n > 0)
+    names[n - 1] = '\0';
+  n = (size_t)snprintf(buf, len, "%s seq=%lld", names,
+                       absolute || e->rseq < 0 ? e->seq : e->rseq);
+  if (strchr(f, '.') && n < len)
+    n += (size_t)snprintf(buf + n, len - n, " ack=%lld",
+                          absolute || e->rack < 0 ? e->ack : e->rack);
+  if (e->len > 0 && n < len)
+    n += (size_t)snprintf(buf + n, len - n, " len=%lld", e->len);
+  if (e->mss >= 0 && n < len)
+    n += (size_t)snprintf(buf + n, len - n, " mss=%lld", e->mss);
+  if (e->win == 0 && n < len)
+    n += (size_t)snprintf(buf + n, len - n, " win=0");
+}
+
+static void
+row(const struct style *st, double t, const char *left, const char *middle,
+    const char *right)
+{
+  printf("%8.4f %s%12s%s |%-*s| %s%s%s\n", t, st->client, left, st->reset,
+         ARROW, middle, st->server, right, st->reset);
+}
+
+/* An arrow of ARROW columns with label in it: "--- label --->" or
+ * "<--- label ---"; a lost segment ends in "X" before reaching the line. */
+static void
+arrow(char *out, const char *label, int rightward, int lost)
+{
+  size_t n = strlen(label);
+  size_t pad, i = 0;
+
+  if (n > ARROW - 6)
+    n = ARROW - 6;
+  pad = (ARROW - n - 2) / 2;
+  memset(out, '-', ARROW);
+  out[ARROW] = '\0';
+  if (rightward)
+    out[ARROW - 1] = lost ? 'X' : '>';
+  else
+    out[0] = lost ? 'X' : '<';
+  if (lost) {
+    /* Stops short: it never got there. */
+    for (i = 0; i < 4; i++)
+      out[rightward ? ARROW - 1 - i : i] = ' ';
+    out[rightward ? ARROW - 5 : 4] = 'X';
+  }
+  out[pad] = ' ';
+  memcpy(out + pad + 1, label, n);
+  out[pad + 1 + n] = ' ';
+}
+
+static int
+same_segment(const struct event *a, const struct event *b)
+{
+  return strcmp(a->ev, "seg") == 0 && a->seq == b->seq && a->ack == b->ack &&
+         a->len == b->len && strcmp(a->flags, b->flags) == 0;
+}
+
+/* Was segment i received by the other side?  It was if the other side
+ * logged the same segment arriving before the sender sent it again (a
+ * retransmission is the same segment, and its arrival is its own). */
+static int
+delivered(struct event *ev, int n, int i, const char *other, char *used)
+{
+  for (int j = i + 1; j < n; j++) {
+    struct event *e = &ev[j];
+    if (!same_segment(e, &ev[i]))
+      continue;
+    if (strcmp(e->dir, "out") == 0 && strcmp(e->host, ev[i].host) == 0)
+      return 0; /* sent again before anything arrived: this one was lost */
+    if (!used[j] && strcmp(e->dir, "in") == 0 && strcmp(e->host, other) == 0) {
+      used[j] = 1;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static int
+draw(struct event *ev, int n, const char *conn, int absolute,
+     const struct style *st)
+{
+  char client[16] = "", server[16] = "", label[64], line[ARROW + 1];
+  char *used = calloc((size_t)n, 1);
+  char cname[64], sname[64];
+  const char *gt;
+
+  /* The client is whoever sent the first SYN without ACK. */
+  for (int i = 0; i < n; i++)
+    if (same_conn(ev[i].conn, conn) && strcmp(ev[i].ev, "seg") == 0 &&
+        strcmp(ev[i].dir, "out") == 0 && strcmp(ev[i].flags, "S") == 0) {
+      snprintf(client, sizeof client, "%s", ev[i].host);
+      gt = strchr(ev[i].conn, '>');
+      snprintf(cname, sizeof cname, "%.*s", (int)(gt - ev[i].conn), ev[i].conn);
+      snprintf(sname, sizeof sname, "%s", gt + 1);
+      break;
+    }
+  if (client[0] == '\0' || used == NULL) {
+    fprintf(stderr,
+            "socklab ladder: no SYN opens connection %s in the "
+            "trace\n",
+            conn);
+    free(used);
+    return 1;
+  }
+  for (int i = 0; i < n; i++)
+    if (same_conn(ev[i].conn, conn) && strcmp(ev[i].host, client) != 0) {
+      snprintf(server, sizeof server, "%s", ev[i].host);
+      break;
+    }
+  printf("%8s %s%12s%s  %-*s  %s%s%s\n", "time", st->client, "client",
+         st->reset, ARROW, "", st->server, "server", st->reset);
+  printf("%8s %s%21s%s  %*s%s%s%s\n", "", st->client, cname, st->reset,
+         ARROW - 9, "", st->server, sname, st->reset);
+  for (int i = 0; i < n; i++) {
+    struct event *e = &ev[i];
+    int is_client = strcmp(e->host, client) == 0;
+
+    if (!same_conn(e->conn, conn) &&
+        !(strcmp(e->ev, "state") == 0 && strcmp(e->to, "LISTEN") == 0 &&
+          !is_client && strcmp(e->host, server) == 0))
+      continue;
+    if (strcmp(e->ev, "state") == 0) {
+      char s[32];
+      snprintf(s, sizeof s, "%s", netstat_name(e->to));
+      row(st, e->t, is_client ? s : "", "", is_client ? "" : s);
+    } else if (strcmp(e->ev, "seg") == 0 && strcmp(e->dir, "out") == 0) {
+      int lost = !delivered(ev, n, i, is_client ? server : client, used);
+      seg_label(e, absolute, label, sizeof label);
+      if (e->note[0] != '\0' && strlen(label) + strlen(e->note) + 3 < 38) {
+        strcat(label, " (");
+        strcat(label, e->note);
+        strcat(label, ")");
+      }
+      arrow(line, label, is_client, lost);
+      row(st, e->t, "", line, "");
+    } else if (strcmp(e->ev, "timer") == 0 && strcmp(e->timer, "delack") != 0) {
+      /* A timer that changes what happens next: a retransmission, a
+       * probe, the end of TIME-WAIT. */
+      char s[32];
+      snprintf(s, sizeof s, "(%s)", e->timer);
+      row(st, e->t, is_client ? s : "", "", is_client ? "" : s);
+    }
+  }
+  free(used);
+  return 0;
+}
+
+static int
+load(FILE *f, struct event **out, int *count)
+{
+  char line[1024];
+  struct event *ev = calloc(MAX_EVENTS, sizeof *ev);
+  int n = 0, lineno = 0;
+
+  if (ev == NULL)
+    return -1;
+  while (fgets(line, sizeof line, f) != NULL && n < MAX_EVENTS) {
+    lineno++;
+    if (line[0] == '\n')
+      continue;
+    if (parse_line(line, &ev[n]) < 0) {
+      fprintf(stderr,
+              "socklab ladder: line %d is not a version-1 trace "
+              "event (lib/obs/TRACE.md)\n",
+              lineno);
+      free(ev);
+      return -1;
+    }
+    n++;
+  }
+  *out = ev;
+  *count = n;
+  return 0;
+}
+
+int
+cli_ladder_file(const char *path, int conn_no, int absolute, int color)
+{
+  struct style plain = {"", "", ""};
+  struct style colour = {"\033[31m", "\033[34m", "\033[0m"};
+  struct event *ev;
+  char conns[64][48];
+  int n, nconn = 0, r;
+  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+
+  if (f == NULL) {
+    perror(path);
+    return 1;
+  }
+  r = load(f, &ev, &n);
+  if (f != stdin)
+    fclose(f);
+  if (r < 0)
+    return 1;
+  /* Connections in order of their first SYN. */
+  for (int i = 0; i < n && nconn < 64; i++) {
+    int seen = 0;
+    if (strcmp(ev[i].ev, "seg") != 0 || strcmp(ev[i].flags, "S") != 0 ||
+        strcmp(ev[i].dir, "out") != 0)
+      continue;
+    for (int k = 0; k < nconn; k++)
+      seen |= same_conn(conns[k], ev[i].conn);
+    if (!seen)
+      snprintf(conns[nconn++], sizeof conns[0], "%s", ev[i].conn);
+  }
+  if (conn_no < 1 || conn_no > nconn) {
+    fprintf(stderr,
+            "socklab ladder: %s has %d connection%s; --conn %d "
+            "does not name one\n",
+            path, nconn, nconn == 1 ? "" : "s", conn_no);
+    free(ev);
+    return 1;
+  }
+  r = draw(ev, n, conns[conn_no - 1], absolute, color ? &colour : &plain);
+  free(ev);
+  return r;
+}
+
+int
+cli_ladder(int argc, char **argv)
+{
+  static const struct option opts[] = {{"conn", required_argument, 0, 'c'},
+                                       {"absolute-seq", no_argument, 0, 'a'},
+                                       {"no-color", no_argument, 0, 'n'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  int opt, conn = 1, absolute = 0, color = isatty(1);
+
+  optind = 1;
+  while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (opt) {
+    case 'c':
+      conn = atoi(optarg);
+      break;
+    case 'a':
+      absolute = 1;
+      break;
+    case 'n':
+      color = 0;
+      break;
+    case 'h':
+      printf("usage: socklab ladder TRACE [--conn N] [--absolute-seq] "
+             "[--no-color]\n"
+             "Draws connection N (default 1) of a trace as a ladder "
+             "diagram:\nthe client on the left, the server on the right, "
+             "each segment an\narrow (X: lost on the way), each state "
+             "change beside its line.\n");
+      return 0;
+    default:
+      return 2;
+    }
+  }
+  if (argc - optind != 1) {
+    fprintf(stderr, "usage: socklab ladder TRACE [--conn N] "
+                    "[--absolute-seq] [--no-color]\n");
+    return 2;
+  }
+  return cli_ladder_file(argv[optind], conn, absolute, color);
+}
