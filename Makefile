@@ -220,7 +220,7 @@ uninstall:
 # ---- demo -------------------------------------------------------------------
 
 demo: all
-	@$(CLI) demo --trace $(BUILD)/demo-trace.jsonl
+	@$(CLI) demo --trace $(BUILD)/demo-trace.jsonl --svg $(BUILD)/demo-ladder.svg
 
 clean:
 	rm -rf $(BUILD)

@@ -78,6 +78,7 @@ cli_demo(int argc, char **argv)
                                        {"loss", required_argument, 0, 'l'},
                                        {"seed", required_argument, 0, 's'},
                                        {"no-color", no_argument, 0, 'n'},
+                                       {"svg", required_argument, 0, 'g'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   struct sl__host_config cfg;
@@ -87,7 +88,7 @@ cli_demo(int argc, char **argv)
                        .mss_server = 1400,
                        .faults = {.delay_us = 1000}};
   struct seen s;
-  const char *path = "socklab-demo.jsonl";
+  const char *path = "socklab-demo.jsonl", *svg = NULL;
   int opt, color = isatty(1), r;
   double v;
 
@@ -125,9 +126,12 @@ cli_demo(int argc, char **argv)
     case 'n':
       color = 0;
       break;
+    case 'g':
+      svg = optarg;
+      break;
     case 'h':
       printf("usage: socklab demo [--bytes N] [--loss P] [--seed N] "
-             "[--trace FILE] [--no-color]\n"
+             "[--trace FILE] [--svg FILE] [--no-color]\n"
              "One TCP connection on socklab's own stack (simulated link, "
              "1 ms each way),\ndrawn as a ladder diagram and explained. "
              "The trace goes to FILE\n(default socklab-demo.jsonl).\n");
@@ -159,7 +163,7 @@ cli_demo(int argc, char **argv)
          "  %llu bytes, 1 ms each way%s\n\n",
          x.mss_client, x.mss_server, (unsigned long long)x.bytes,
          x.faults.loss > 0 ? ", with loss" : "");
-  if (cli_ladder_file(path, 1, 0, color) != 0)
+  if (cli_ladder_file(path, 1, 0, color, NULL) != 0)
     return 1;
   printf("\nWhat it shows (read from this run):\n");
   printf("  - The 3-way handshake.  Client: %s.\n", s.client_open);
@@ -185,6 +189,8 @@ cli_demo(int argc, char **argv)
     printf("  - %u segment(s) were lost and retransmitted (X on the "
            "ladder).\n",
            s.retransmissions);
+  if (svg != NULL && cli_ladder_file(path, 1, 0, 0, svg) == 0)
+    printf("\nThe same ladder as an SVG (for a browser or slides): %s\n", svg);
   printf("\nThe trace (JSON lines) is in %s;\n"
          "  build/bin/socklab ladder %s   redraws it.\n"
          "Try: build/bin/socklab demo --loss 20%% --seed 3   (losses and "

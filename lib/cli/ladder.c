@@ -225,26 +225,149 @@ delivered(struct event *ev, int n, int i, const char *other, char *used)
   return 0;
 }
 
-static int
-draw(struct event *ev, int n, const char *conn, int absolute,
-     const struct style *st)
+/* One row of the diagram, whatever it is drawn on. */
+enum row_kind { ROW_STATE, ROW_SEG, ROW_TIMER };
+
+struct lrow {
+  double t;
+  enum row_kind kind;
+  int client_side; /* the state, the timer, or the sender is the client */
+  int lost;        /* ROW_SEG: never arrived */
+  char text[64];
+};
+
+struct ladder {
+  char cname[64], sname[64]; /* "10.0.0.1:58909", "10.0.0.2:80" */
+  struct lrow *rows;
+  int n;
+};
+
+static void
+render_text(const struct ladder *l, const struct style *st)
 {
-  char client[16] = "", server[16] = "", label[64], line[ARROW + 1];
+  char line[ARROW + 1];
+
+  printf("%8s %s%12s%s  %-*s  %s%s%s\n", "time", st->client, "client",
+         st->reset, ARROW, "", st->server, "server", st->reset);
+  printf("%8s %s%21s%s  %*s%s%s%s\n", "", st->client, l->cname, st->reset,
+         ARROW - 9, "", st->server, l->sname, st->reset);
+  for (int i = 0; i < l->n; i++) {
+    const struct lrow *r = &l->rows[i];
+    if (r->kind == ROW_SEG) {
+      arrow(line, r->text, r->client_side, r->lost);
+      row(st, r->t, "", line, "");
+    } else {
+      row(st, r->t, r->client_side ? r->text : "", "",
+          r->client_side ? "" : r->text);
+    }
+  }
+}
+
+/* The same diagram as a self-contained SVG: client red on the left,
+ * server blue on the right, arrows slanting down as time passes. */
+static int
+render_svg(const struct ladder *l, const char *path)
+{
+  const int left = 230, right = 590, top = 80, step = 26, width = 820;
+  const char *red = "#c0392b", *blue = "#2155a6";
+  int height = top + step * (l->n + 1) + 20;
+  FILE *f = fopen(path, "w");
+
+  if (f == NULL) {
+    perror(path);
+    return 1;
+  }
+  fprintf(f,
+          "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+          "height=\"%d\" viewBox=\"0 0 %d %d\" "
+          "font-family=\"DejaVu Sans Mono, monospace\" font-size=\"12\">\n"
+          "<title>socklab ladder: %s - %s</title>\n"
+          "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+          "<defs>\n"
+          "<marker id=\"r\" markerWidth=\"10\" markerHeight=\"8\" refX=\"9\" "
+          "refY=\"4\" orient=\"auto\"><path d=\"M0,0 L10,4 L0,8 z\" "
+          "fill=\"%s\"/></marker>\n"
+          "<marker id=\"b\" markerWidth=\"10\" markerHeight=\"8\" refX=\"9\" "
+          "refY=\"4\" orient=\"auto\"><path d=\"M0,0 L10,4 L0,8 z\" "
+          "fill=\"%s\"/></marker>\n</defs>\n",
+          width, height, width, height, l->cname, l->sname, red, blue);
+  fprintf(f,
+          "<text x=\"%d\" y=\"30\" text-anchor=\"middle\" fill=\"%s\" "
+          "font-weight=\"bold\">client %s</text>\n"
+          "<text x=\"%d\" y=\"30\" text-anchor=\"middle\" fill=\"%s\" "
+          "font-weight=\"bold\">server %s</text>\n"
+          "<line x1=\"%d\" y1=\"50\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
+          "stroke-width=\"3\"/>\n"
+          "<line x1=\"%d\" y1=\"50\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
+          "stroke-width=\"3\"/>\n"
+          "<text x=\"10\" y=\"60\" fill=\"#777\">time (s)</text>\n",
+          left, red, l->cname, right, blue, l->sname, left, left, height - 10,
+          red, right, right, height - 10, blue);
+  for (int i = 0; i < l->n; i++) {
+    const struct lrow *r = &l->rows[i];
+    int y = top + step * i;
+    const char *colour = r->client_side ? red : blue;
+
+    fprintf(f, "<text x=\"10\" y=\"%d\" fill=\"#777\">%.4f</text>\n", y + 4,
+            r->t);
+    if (r->kind == ROW_SEG) {
+      int x1 = r->client_side ? left : right;
+      int x2 = r->client_side ? right : left;
+      /* A lost segment stops two thirds of the way, with a cross. */
+      int xe = r->lost ? x1 + (x2 - x1) * 2 / 3 : x2;
+      int ye = r->lost ? y + 8 : y + 12;
+      fprintf(f,
+              "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+              "stroke=\"%s\" stroke-width=\"1.5\"%s/>\n",
+              x1, y, xe, ye, colour,
+              r->lost          ? ""
+              : r->client_side ? " marker-end=\"url(#r)\""
+                               : " marker-end=\"url(#b)\"");
+      if (r->lost)
+        fprintf(f,
+                "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
+                "fill=\"%s\" font-weight=\"bold\">X</text>\n",
+                xe, ye + 5, colour);
+      fprintf(f,
+              "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
+              "fill=\"%s\">%s</text>\n",
+              (left + right) / 2, y - 2, colour, r->text);
+    } else {
+      fprintf(f,
+              "<text x=\"%d\" y=\"%d\" text-anchor=\"%s\" fill=\"%s\"%s>"
+              "%s</text>\n",
+              r->client_side ? left - 10 : right + 10, y + 4,
+              r->client_side ? "end" : "start", colour,
+              r->kind == ROW_TIMER ? " font-style=\"italic\"" : "", r->text);
+    }
+  }
+  fprintf(f, "</svg>\n");
+  return fclose(f) == 0 ? 0 : 1;
+}
+
+/* Builds the rows of one connection: its states, the segments each side
+ * sent (lost or not), and the timers that change what happens next. */
+static int
+build(struct event *ev, int n, const char *conn, int absolute, struct ladder *l)
+{
+  char client[16] = "", server[16] = "";
   char *used = calloc((size_t)n, 1);
-  char cname[64], sname[64];
   const char *gt;
 
+  l->rows = calloc((size_t)n + 1, sizeof *l->rows);
+  l->n = 0;
   /* The client is whoever sent the first SYN without ACK. */
   for (int i = 0; i < n; i++)
     if (same_conn(ev[i].conn, conn) && strcmp(ev[i].ev, "seg") == 0 &&
         strcmp(ev[i].dir, "out") == 0 && strcmp(ev[i].flags, "S") == 0) {
       snprintf(client, sizeof client, "%s", ev[i].host);
       gt = strchr(ev[i].conn, '>');
-      snprintf(cname, sizeof cname, "%.*s", (int)(gt - ev[i].conn), ev[i].conn);
-      snprintf(sname, sizeof sname, "%s", gt + 1);
+      snprintf(l->cname, sizeof l->cname, "%.*s", (int)(gt - ev[i].conn),
+               ev[i].conn);
+      snprintf(l->sname, sizeof l->sname, "%s", gt + 1);
       break;
     }
-  if (client[0] == '\0' || used == NULL) {
+  if (client[0] == '\0' || used == NULL || l->rows == NULL) {
     fprintf(stderr,
             "socklab ladder: no SYN opens connection %s in the "
             "trace\n",
@@ -257,38 +380,37 @@ draw(struct event *ev, int n, const char *conn, int absolute,
       snprintf(server, sizeof server, "%s", ev[i].host);
       break;
     }
-  printf("%8s %s%12s%s  %-*s  %s%s%s\n", "time", st->client, "client",
-         st->reset, ARROW, "", st->server, "server", st->reset);
-  printf("%8s %s%21s%s  %*s%s%s%s\n", "", st->client, cname, st->reset,
-         ARROW - 9, "", st->server, sname, st->reset);
   for (int i = 0; i < n; i++) {
     struct event *e = &ev[i];
+    struct lrow *r = &l->rows[l->n];
     int is_client = strcmp(e->host, client) == 0;
 
     if (!same_conn(e->conn, conn) &&
         !(strcmp(e->ev, "state") == 0 && strcmp(e->to, "LISTEN") == 0 &&
           !is_client && strcmp(e->host, server) == 0))
       continue;
+    r->t = e->t;
+    r->client_side = is_client;
     if (strcmp(e->ev, "state") == 0) {
-      char s[32];
-      snprintf(s, sizeof s, "%s", netstat_name(e->to));
-      row(st, e->t, is_client ? s : "", "", is_client ? "" : s);
+      r->kind = ROW_STATE;
+      snprintf(r->text, sizeof r->text, "%s", netstat_name(e->to));
+      l->n++;
     } else if (strcmp(e->ev, "seg") == 0 && strcmp(e->dir, "out") == 0) {
-      int lost = !delivered(ev, n, i, is_client ? server : client, used);
-      seg_label(e, absolute, label, sizeof label);
-      if (e->note[0] != '\0' && strlen(label) + strlen(e->note) + 3 < 38) {
-        strcat(label, " (");
-        strcat(label, e->note);
-        strcat(label, ")");
+      r->kind = ROW_SEG;
+      r->lost = !delivered(ev, n, i, is_client ? server : client, used);
+      seg_label(e, absolute, r->text, sizeof r->text);
+      if (e->note[0] != '\0' && strlen(r->text) + strlen(e->note) + 3 < 38) {
+        strcat(r->text, " (");
+        strcat(r->text, e->note);
+        strcat(r->text, ")");
       }
-      arrow(line, label, is_client, lost);
-      row(st, e->t, "", line, "");
+      l->n++;
     } else if (strcmp(e->ev, "timer") == 0 && strcmp(e->timer, "delack") != 0) {
       /* A timer that changes what happens next: a retransmission, a
        * probe, the end of TIME-WAIT. */
-      char s[32];
-      snprintf(s, sizeof s, "(%s)", e->timer);
-      row(st, e->t, is_client ? s : "", "", is_client ? "" : s);
+      r->kind = ROW_TIMER;
+      snprintf(r->text, sizeof r->text, "(%s)", e->timer);
+      l->n++;
     }
   }
   free(used);
@@ -324,7 +446,8 @@ load(FILE *f, struct event **out, int *count)
 }
 
 int
-cli_ladder_file(const char *path, int conn_no, int absolute, int color)
+cli_ladder_file(const char *path, int conn_no, int absolute, int color,
+                const char *svg)
 {
   struct style plain = {"", "", ""};
   struct style colour = {"\033[31m", "\033[34m", "\033[0m"};
@@ -361,7 +484,15 @@ cli_ladder_file(const char *path, int conn_no, int absolute, int color)
     free(ev);
     return 1;
   }
-  r = draw(ev, n, conns[conn_no - 1], absolute, color ? &colour : &plain);
+  {
+    struct ladder l;
+    r = build(ev, n, conns[conn_no - 1], absolute, &l);
+    if (r == 0 && svg != NULL)
+      r = render_svg(&l, svg);
+    else if (r == 0)
+      render_text(&l, color ? &colour : &plain);
+    free(l.rows);
+  }
   free(ev);
   return r;
 }
@@ -372,9 +503,11 @@ cli_ladder(int argc, char **argv)
   static const struct option opts[] = {{"conn", required_argument, 0, 'c'},
                                        {"absolute-seq", no_argument, 0, 'a'},
                                        {"no-color", no_argument, 0, 'n'},
+                                       {"svg", required_argument, 0, 's'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   int opt, conn = 1, absolute = 0, color = isatty(1);
+  const char *svg = NULL;
 
   optind = 1;
   while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -388,13 +521,17 @@ cli_ladder(int argc, char **argv)
     case 'n':
       color = 0;
       break;
+    case 's':
+      svg = optarg;
+      break;
     case 'h':
       printf("usage: socklab ladder TRACE [--conn N] [--absolute-seq] "
-             "[--no-color]\n"
+             "[--no-color] [--svg FILE]\n"
              "Draws connection N (default 1) of a trace as a ladder "
              "diagram:\nthe client on the left, the server on the right, "
              "each segment an\narrow (X: lost on the way), each state "
-             "change beside its line.\n");
+             "change beside its line.  --svg writes the same diagram as a\n"
+             "self-contained SVG for a browser or slides.\n");
       return 0;
     default:
       return 2;
@@ -402,8 +539,8 @@ cli_ladder(int argc, char **argv)
   }
   if (argc - optind != 1) {
     fprintf(stderr, "usage: socklab ladder TRACE [--conn N] "
-                    "[--absolute-seq] [--no-color]\n");
+                    "[--absolute-seq] [--no-color] [--svg FILE]\n");
     return 2;
   }
-  return cli_ladder_file(argv[optind], conn, absolute, color);
+  return cli_ladder_file(argv[optind], conn, absolute, color, svg);
 }

@@ -26,8 +26,18 @@ grep -q $'\033' "$work/out" && fail "colour codes with --no-color"
 "$sl" ladder --no-color "$work/l.jsonl" >"$work/ladder" ||
   fail "socklab ladder failed"
 grep -q 'X' "$work/ladder" || fail "no lost segment marked on a lossy run"
+# The SVG: a whole, self-contained document with both time lines, an
+# arrow per segment and the lost one crossed out.
+"$sl" ladder "$work/l.jsonl" --svg "$work/l.svg" || fail "--svg failed"
+head -c 4 "$work/l.svg" | grep -q '<svg' || fail "the SVG does not start"
+tail -n 1 "$work/l.svg" | grep -qx '</svg>' || fail "the SVG does not end"
+grep -q '>client 10.0.0.1:' "$work/l.svg" || fail "no client line in the SVG"
+grep -q 'font-weight="bold">X</text>' "$work/l.svg" ||
+  fail "no lost segment in the SVG"
+grep -o 'http[^"]*' "$work/l.svg" | grep -vqx 'http://www.w3.org/2000/svg' &&
+  fail "the SVG refers to something outside itself"
 if "$sl" ladder "$work/l.jsonl" --conn 2 2>"$work/err"; then
   fail "--conn 2 accepted for a trace with one connection"
 fi
 grep -q 'has 1 connection' "$work/err" || fail "unclear --conn error"
-echo "ok - demo: the connection drawn and explained in 80 columns; ladder marks losses"
+echo "ok - demo: the connection drawn and explained in 80 columns; ladder marks losses, as text and SVG"
