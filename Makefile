@@ -46,6 +46,7 @@ OBS_SRCS := \
 
 RT_SRCS := \
   lib/rt/config.c \
+  lib/rt/export.c \
   lib/rt/hub.c \
   lib/rt/link.c \
   lib/rt/link_hub.c \
@@ -68,6 +69,7 @@ CLI_SRCS := \
   lib/cli/hub.c \
   lib/cli/ladder.c \
   lib/cli/main.c \
+  lib/cli/netstat.c \
   lib/cli/serve.c \
   lib/cli/sim.c
 
@@ -161,7 +163,7 @@ check-deps:
 TEST_SCRIPTS := tests/scripts/readme_example.sh tests/scripts/install.sh \
                 tests/scripts/sim_cli.sh tests/packetdrill/run.sh \
                 tests/scripts/hub.sh tests/scripts/tun.sh tests/scripts/raw.sh \
-                tests/scripts/demo.sh
+                tests/scripts/demo.sh tests/scripts/netstat.sh
 
 test: check-deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN) $(PD_SO) $(PD_DRIVER)

@@ -28,6 +28,7 @@ int cli_fault_option(const char *cmd, int opt, const char *arg,
 int cli_version(int argc, char **argv);
 int cli_sim(int argc, char **argv);
 int cli_hub(int argc, char **argv);
+int cli_netstat(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 int cli_ladder(int argc, char **argv);
 /* Draws connection conn_no (from 1) of the trace at path. */

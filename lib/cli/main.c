@@ -11,6 +11,7 @@ static const struct cli_command commands[] = {
     {"demo", "a connection on socklab's stack, drawn and explained", cli_demo},
     {"hub", "the virtual switch between socklab processes", cli_hub},
     {"ladder", "draw a connection of a trace as a ladder diagram", cli_ladder},
+    {"netstat", "kernel and socklab sockets side by side", cli_netstat},
     {"serve", "echo, discard or chargen server on either stack", cli_serve},
     {"sim", "a transfer over the simulated link, with faults", cli_sim},
     {"version", "print the version", cli_version},

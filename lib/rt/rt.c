@@ -161,8 +161,9 @@ static void *
 rt_thread(void *arg)
 {
   struct sl__rt *rt = arg;
-  struct pollfd p[2] = {{.fd = rt->link->fd, .events = POLLIN},
-                        {.fd = rt->wake_fd, .events = POLLIN}};
+  struct pollfd p[3] = {{.fd = rt->link->fd, .events = POLLIN},
+                        {.fd = rt->wake_fd, .events = POLLIN},
+                        {.fd = rt->export_fd, .events = POLLIN}};
   uint64_t drain;
 
   pthread_mutex_lock(&rt->lock);
@@ -180,13 +181,15 @@ rt_thread(void *arg)
     if (rt->link->ops->flush)
       rt->link->ops->flush(rt->link);
     pthread_mutex_unlock(&rt->lock);
-    if (poll(p, 2, timeout) < 0 && errno != EINTR)
+    if (poll(p, 3, timeout) < 0 && errno != EINTR)
       perror("socklab: runtime poll");
     if (p[1].revents & POLLIN)
       while (read(rt->wake_fd, &drain, sizeof drain) > 0)
         ;
     pthread_mutex_lock(&rt->lock);
     rt->sleep_until = 0;
+    if (p[2].revents & POLLIN)
+      sl__export_serve(rt);
     if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && drain_link(rt) < 0)
       p[0].fd = -1; /* stop polling a dead link */
   }
@@ -240,6 +243,7 @@ rt_at_exit(void)
     sl__pcap_close(rt->pcap);
     rt->pcap = NULL;
   }
+  sl__export_close(rt);
   if (rt->trace != NULL) {
     sl__host_set_trace(rt->host, NULL, NULL);
     sl__trace_close(rt->trace);
@@ -317,6 +321,9 @@ rt_start(struct sl__rt *rt)
   pthread_cond_init(&rt->changed, &ca);
   pthread_condattr_destroy(&ca);
   rt->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  rt->export_fd = -1;
+  if (sl__export_open(rt) < 0)
+    rt->export_fd = -1; /* netstat will not see us; nothing else changes */
   rt->generation = generation;
   rt->epoch_ns = mono_ns();
   if (rt->wake_fd < 0 ||

@@ -106,7 +106,9 @@ struct sl__rt {
   uint64_t epoch_ns;    /* CLOCK_MONOTONIC at start: time 0 */
   struct sl__pcap *pcap;
   struct sl__trace_file *trace; /* SOCKLAB_TRACE */
-  int generation;               /* changes in a forked child */
+  int export_fd;                /* where socklab netstat asks (export.c) */
+  char export_path[108];
+  int generation; /* changes in a forked child */
   int stopping;
 };
 
@@ -126,6 +128,12 @@ void sl__rt_unlock(struct sl__rt *rt);
 /* Sleeps until something changes or deadline_us (runtime clock) passes;
  * UINT64_MAX waits without a limit.  Returns 0, or -ETIMEDOUT. */
 int sl__rt_wait(struct sl__rt *rt, uint64_t deadline_us);
+
+/* The directory of the per-process netstat sockets (export.c). */
+void sl__sockdir(char *buf, size_t len);
+int sl__export_open(struct sl__rt *rt);
+void sl__export_serve(struct sl__rt *rt);
+void sl__export_close(struct sl__rt *rt);
 
 /* Counter of forks: sockets made before a fork are not the child's. */
 int sl__rt_generation(void);

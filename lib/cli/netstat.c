@@ -1,0 +1,418 @@
+/* socklab netstat: the kernel's sockets and socklab-stack sockets side by
+ * side, in netstat's format, with a column that says which stack.  Kernel
+ * sockets come from /proc/net/{tcp,tcp6,udp,udp6} (PID/program from the
+ * /proc/PID/fd links); socklab sockets from each running socklab process,
+ * which answers on SOCKDIR/PID.sock (lib/rt/export.c). */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "rt.h"
+
+struct row {
+  char proto[5]; /* tcp, tcp6, udp, udp6 */
+  unsigned recvq, sendq;
+  char local[64], remote[64];
+  char state[16];    /* netstat spelling; "" for unconnected UDP */
+  int listening;     /* LISTEN, or an unconnected UDP socket */
+  const char *stack; /* "kernel" or "user" */
+  int pid;           /* 0: unknown */
+  char timer[32];    /* -o */
+};
+
+struct opts {
+  int tcp, udp, listening, all, pids, rfc, timers;
+  int kernel, user;
+};
+
+/* ---- kernel sockets --------------------------------------------------------
+ */
+
+static const char *const kernel_states[] = {
+    "",           "ESTABLISHED", "SYN_SENT",  "SYN_RECV",
+    "FIN_WAIT1",  "FIN_WAIT2",   "TIME_WAIT", "CLOSE",
+    "CLOSE_WAIT", "LAST_ACK",    "LISTEN",    "CLOSING"};
+
+/* "0100007F:1F90" (or 32 hex digits for IPv6) to "127.0.0.1:8080". */
+static void
+proc_addr(const char *hex, int v6, char *out, size_t len)
+{
+  char ip[INET6_ADDRSTRLEN];
+  const char *colon = strchr(hex, ':');
+  unsigned port = colon ? (unsigned)strtoul(colon + 1, NULL, 16) : 0;
+
+  if (!v6) {
+    struct in_addr in = {.s_addr = (uint32_t)strtoul(hex, NULL, 16)};
+    inet_ntop(AF_INET, &in, ip, sizeof ip);
+    if (port == 0)
+      snprintf(out, len, "%s:*", ip); /* as netstat prints a wildcard */
+    else
+      snprintf(out, len, "%s:%u", ip, port);
+  } else {
+    struct in6_addr in6;
+    /* Four 32-bit words, each in the host's byte order. */
+    for (int w = 0; w < 4; w++) {
+      char word[9];
+      uint32_t v;
+      memcpy(word, hex + 8 * w, 8);
+      word[8] = '\0';
+      v = (uint32_t)strtoul(word, NULL, 16);
+      memcpy(&in6.s6_addr[4 * w], &v, 4);
+    }
+    inet_ntop(AF_INET6, &in6, ip, sizeof ip);
+    if (port == 0)
+      snprintf(out, len, "%s:*", ip);
+    else
+      snprintf(out, len, "%s:%u", ip, port);
+  }
+}
+
+/* The PID whose descriptor table holds socket inode, by /proc/PID/fd. */
+static int
+pid_of_inode(unsigned long inode)
+{
+  char want[32], path[600], link[64];
+  DIR *proc = opendir("/proc");
+  struct dirent *p;
+  int found = 0;
+
+  if (proc == NULL || inode == 0)
+    return 0;
+  snprintf(want, sizeof want, "socket:[%lu]", inode);
+  while (!found && (p = readdir(proc)) != NULL) {
+    DIR *fds;
+    struct dirent *fd;
+    if (p->d_name[0] < '0' || p->d_name[0] > '9')
+      continue;
+    snprintf(path, sizeof path, "/proc/%.250s/fd", p->d_name);
+    if ((fds = opendir(path)) == NULL)
+      continue;
+    while ((fd = readdir(fds)) != NULL) {
+      ssize_t n;
+      snprintf(path, sizeof path, "/proc/%.250s/fd/%.250s", p->d_name,
+               fd->d_name);
+      n = readlink(path, link, sizeof link - 1);
+      if (n > 0) {
+        link[n] = '\0';
+        if (strcmp(link, want) == 0) {
+          found = atoi(p->d_name);
+          break;
+        }
+      }
+    }
+    closedir(fds);
+  }
+  closedir(proc);
+  return found;
+}
+
+static int
+read_proc(const char *file, const char *proto, int udp, const struct opts *o,
+          struct row *rows, int n, int max)
+{
+  char line[512];
+  FILE *f = fopen(file, "r");
+
+  if (f == NULL)
+    return n;                                /* no IPv6, say */
+  if (fgets(line, sizeof line, f) == NULL) { /* the header */
+    fclose(f);
+    return n;
+  }
+  while (n < max && fgets(line, sizeof line, f) != NULL) {
+    char local[64], remote[64];
+    unsigned st, txq, rxq, tr, retr, uid;
+    unsigned long when, timeout, inode;
+    struct row *r = &rows[n];
+
+    if (sscanf(line, " %*d: %63s %63s %x %x:%x %x:%lx %x %u %lu %lu", local,
+               remote, &st, &txq, &rxq, &tr, &when, &retr, &uid, &timeout,
+               &inode) != 11 ||
+        st >= sizeof kernel_states / sizeof *kernel_states)
+      continue;
+    memset(r, 0, sizeof *r);
+    snprintf(r->proto, sizeof r->proto, "%s", proto);
+    proc_addr(local, strlen(proto) > 3, r->local, sizeof r->local);
+    proc_addr(remote, strlen(proto) > 3, r->remote, sizeof r->remote);
+    r->recvq = rxq;
+    r->sendq = txq;
+    r->stack = "kernel";
+    if (udp) {
+      r->listening = st == 7;
+      snprintf(r->state, sizeof r->state, "%s", st == 1 ? "ESTABLISHED" : "");
+    } else {
+      r->listening = st == 10;
+      snprintf(r->state, sizeof r->state, "%s", kernel_states[st]);
+    }
+    if (o->timers)
+      snprintf(r->timer, sizeof r->timer, "%s (%.2f/%u/0)",
+               tr == 0   ? "off"
+               : tr == 1 ? "on"
+               : tr == 2 ? "keepalive"
+               : tr == 3 ? "timewait"
+                         : "probe",
+               (double)when / 100.0, retr);
+    if (o->pids)
+      r->pid = pid_of_inode(inode);
+    n++;
+  }
+  fclose(f);
+  return n;
+}
+
+/* ---- socklab-stack sockets --------------------------------------------- */
+
+static const char *
+user_state(const char *rfc, int rfc_spelling)
+{
+  static const char *const map[][2] = {{"ESTABLISHED", "ESTABLISHED"},
+                                       {"SYN-SENT", "SYN_SENT"},
+                                       {"SYN-RECEIVED", "SYN_RECV"},
+                                       {"FIN-WAIT-1", "FIN_WAIT1"},
+                                       {"FIN-WAIT-2", "FIN_WAIT2"},
+                                       {"TIME-WAIT", "TIME_WAIT"},
+                                       {"CLOSED", "CLOSE"},
+                                       {"CLOSE-WAIT", "CLOSE_WAIT"},
+                                       {"LAST-ACK", "LAST_ACK"},
+                                       {"LISTEN", "LISTEN"},
+                                       {"CLOSING", "CLOSING"}};
+
+  if (rfc_spelling)
+    return rfc;
+  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+    if (strcmp(rfc, map[i][0]) == 0)
+      return map[i][1];
+  return rfc;
+}
+
+static int
+ask_process(const char *path, int pid, const struct opts *o, struct row *rows,
+            int n, int max)
+{
+  struct sockaddr_un sun = {.sun_family = AF_UNIX};
+  char line[256];
+  FILE *f;
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  if (strlen(path) >= sizeof sun.sun_path)
+    return n;
+  memcpy(sun.sun_path, path, strlen(path) + 1);
+  if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
+    if (fd >= 0)
+      close(fd);
+    if (kill(pid, 0) < 0 && errno == ESRCH)
+      unlink(path); /* our own stale entry: its process is gone */
+    return n;
+  }
+  f = fdopen(fd, "r");
+  if (f == NULL) {
+    close(fd);
+    return n;
+  }
+  while (n < max && fgets(line, sizeof line, f) != NULL) {
+    char proto[8], state[16], la[16], ra[16], timer[16];
+    unsigned lport, rport, sendq, recvq, backoff;
+    unsigned long long ms;
+    struct row *r = &rows[n];
+
+    if (sscanf(line, "%7s %15s %15s %u %15s %u %u %u %15s %llu %u", proto,
+               state, la, &lport, ra, &rport, &sendq, &recvq, timer, &ms,
+               &backoff) != 11)
+      continue;
+    memset(r, 0, sizeof *r);
+    snprintf(r->proto, sizeof r->proto, "%.4s", proto);
+    snprintf(r->local, sizeof r->local, "%s:%u", la, lport);
+    if (rport == 0)
+      snprintf(r->remote, sizeof r->remote, "0.0.0.0:*");
+    else
+      snprintf(r->remote, sizeof r->remote, "%s:%u", ra, rport);
+    r->sendq = sendq;
+    r->recvq = recvq;
+    r->stack = "user";
+    r->pid = pid;
+    if (strcmp(proto, "udp") == 0) {
+      r->listening = rport == 0;
+      snprintf(r->state, sizeof r->state, "%s", rport ? "ESTABLISHED" : "");
+    } else {
+      r->listening = strcmp(state, "LISTEN") == 0;
+      if (r->listening)
+        r->sendq = 0; /* netstat shows no Send-Q for a listener */
+      snprintf(r->state, sizeof r->state, "%s", user_state(state, o->rfc));
+    }
+    if (o->timers)
+      snprintf(r->timer, sizeof r->timer, "%s (%.2f/%u/0)",
+               strcmp(timer, "-") == 0 ? "off" : timer, (double)ms / 1000.0,
+               backoff);
+    n++;
+  }
+  fclose(f);
+  return n;
+}
+
+static int
+read_user(const struct opts *o, struct row *rows, int n, int max)
+{
+  char dir[96], path[400];
+  DIR *d;
+  struct dirent *e;
+
+  sl__sockdir(dir, sizeof dir);
+  if ((d = opendir(dir)) == NULL)
+    return n;
+  while ((e = readdir(d)) != NULL && n < max) {
+    int pid = atoi(e->d_name);
+    if (pid <= 0 || strstr(e->d_name, ".sock") == NULL)
+      continue;
+    snprintf(path, sizeof path, "%s/%.255s", dir, e->d_name);
+    n = ask_process(path, pid, o, rows, n, max);
+  }
+  closedir(d);
+  return n;
+}
+
+/* ---- printing ------------------------------------------------------------ */
+
+static void
+program(int pid, char *out, size_t len)
+{
+  char path[64], comm[32] = "";
+  FILE *f;
+
+  if (pid <= 0) {
+    snprintf(out, len, "-");
+    return;
+  }
+  snprintf(path, sizeof path, "/proc/%d/comm", pid);
+  if ((f = fopen(path, "r")) != NULL) {
+    if (fgets(comm, sizeof comm, f) != NULL)
+      comm[strcspn(comm, "\n")] = '\0';
+    fclose(f);
+  }
+  snprintf(out, len, "%d/%s", pid, comm);
+}
+
+static void
+print_rows(const struct opts *o, const struct row *rows, int n)
+{
+  printf("Active Internet connections (%s)\n", o->all
+                                                   ? "servers and established"
+                                               : o->listening ? "only servers"
+                                                              : "w/o servers");
+  printf("Proto Recv-Q Send-Q Local Address           Foreign Address      "
+         "   State       Stack %s%s\n",
+         o->pids ? " PID/Program name   " : "", o->timers ? " Timer" : "");
+  for (int i = 0; i < n; i++) {
+    const struct row *r = &rows[i];
+    char prog[48];
+
+    if ((!o->all && o->listening != r->listening) ||
+        (r->proto[0] == 't' && !o->tcp) || (r->proto[0] == 'u' && !o->udp))
+      continue;
+    printf("%-5s %6u %6u %-23s %-23s %-11s %-6s", r->proto, r->recvq, r->sendq,
+           r->local, r->remote, r->state, r->stack);
+    if (o->pids) {
+      program(r->pid, prog, sizeof prog);
+      printf(" %-19s", prog);
+    }
+    if (o->timers)
+      printf(" %s", r->timer);
+    printf("\n");
+  }
+}
+
+int
+cli_netstat(int argc, char **argv)
+{
+  static const struct option lopts[] = {{"tcp", no_argument, 0, 't'},
+                                        {"udp", no_argument, 0, 'u'},
+                                        {"listening", no_argument, 0, 'l'},
+                                        {"all", no_argument, 0, 'a'},
+                                        {"numeric", no_argument, 0, 'n'},
+                                        {"programs", no_argument, 0, 'p'},
+                                        {"timers", no_argument, 0, 'o'},
+                                        {"rfc", no_argument, 0, 'R'},
+                                        {"stack", required_argument, 0, 'S'},
+                                        {"help", no_argument, 0, 'h'},
+                                        {0, 0, 0, 0}};
+  struct opts o = {.kernel = 1, .user = 1};
+  enum { MAX = 65536 };
+  struct row *rows;
+  int opt, n = 0;
+
+  optind = 1;
+  while ((opt = getopt_long(argc, argv, "tulanpoh", lopts, NULL)) != -1) {
+    switch (opt) {
+    case 't':
+      o.tcp = 1;
+      break;
+    case 'u':
+      o.udp = 1;
+      break;
+    case 'l':
+      o.listening = 1;
+      break;
+    case 'a':
+      o.all = 1;
+      break;
+    case 'n':
+      break; /* addresses are always numeric */
+    case 'p':
+      o.pids = 1;
+      break;
+    case 'o':
+      o.timers = 1;
+      break;
+    case 'R':
+      o.rfc = 1;
+      break;
+    case 'S':
+      if (strcmp(optarg, "kernel") == 0)
+        o.user = 0;
+      else if (strcmp(optarg, "user") == 0)
+        o.kernel = 0;
+      else if (strcmp(optarg, "all") != 0) {
+        fprintf(stderr,
+                "socklab netstat: --stack %s: expected kernel, user "
+                "or all\n",
+                optarg);
+        return 2;
+      }
+      break;
+    case 'h':
+      printf("usage: socklab netstat [-tulanpo] [--rfc] "
+             "[--stack kernel|user|all]\n"
+             "The kernel's sockets and socklab-stack sockets of every "
+             "running socklab\nprocess, side by side (the Stack column).  "
+             "-t TCP, -u UDP, -l listening\nonly, -a all, -p PID/program, "
+             "-o timers, --rfc RFC 9293 state names.\n");
+      return 0;
+    default:
+      return 2;
+    }
+  }
+  if (!o.tcp && !o.udp)
+    o.tcp = o.udp = 1;
+  rows = calloc(MAX, sizeof *rows);
+  if (rows == NULL)
+    return 1;
+  if (o.kernel) {
+    n = read_proc("/proc/net/tcp", "tcp", 0, &o, rows, n, MAX);
+    n = read_proc("/proc/net/tcp6", "tcp6", 0, &o, rows, n, MAX);
+    n = read_proc("/proc/net/udp", "udp", 1, &o, rows, n, MAX);
+    n = read_proc("/proc/net/udp6", "udp6", 1, &o, rows, n, MAX);
+  }
+  if (o.user)
+    n = read_user(&o, rows, n, MAX);
+  print_rows(&o, rows, n);
+  free(rows);
+  return 0;
+}

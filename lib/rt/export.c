@@ -1,0 +1,115 @@
+/* What `socklab netstat` sees of this process: each process on socklab's
+ * stack listens on a unix socket of its own, SOCKDIR/PID.sock, and answers
+ * every connection with one line per socket, then closes it.  The runtime
+ * thread serves it, so the answer is always current and costs nothing
+ * while nobody asks.
+ *
+ *   tcp STATE LADDR LPORT RADDR RPORT SENDQ RECVQ TIMER MS BACKOFF
+ *   udp - LADDR LPORT RADDR RPORT 0 RECVQ - 0 0
+ *
+ * (addresses dotted, STATE in RFC spelling, TIMER a name or "-"). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "priv.h"
+#include "rt.h"
+
+void
+sl__sockdir(char *buf, size_t len)
+{
+  const char *dir = getenv("XDG_RUNTIME_DIR");
+
+  if (dir != NULL && dir[0] == '/')
+    snprintf(buf, len, "%s/socklab", dir);
+  else
+    snprintf(buf, len, "/tmp/socklab-%u", (unsigned)getuid());
+}
+
+int
+sl__export_open(struct sl__rt *rt)
+{
+  struct sockaddr_un sun = {.sun_family = AF_UNIX};
+  char dir[96];
+  int fd;
+
+  sl__sockdir(dir, sizeof dir);
+  if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+    return -errno;
+  snprintf(sun.sun_path, sizeof sun.sun_path, "%s/%d.sock", dir, (int)getpid());
+  unlink(sun.sun_path); /* a dead process with our PID left it */
+  fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0)
+    return -errno;
+  if (bind(fd, (struct sockaddr *)&sun, sizeof sun) < 0 || listen(fd, 8) < 0) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  snprintf(rt->export_path, sizeof rt->export_path, "%s", sun.sun_path);
+  rt->export_fd = fd;
+  return 0;
+}
+
+static void
+ip(char *b, uint32_t a)
+{
+  snprintf(b, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
+           a & 255);
+}
+
+/* Called by the runtime thread, with the lock held, when someone asks. */
+void
+sl__export_serve(struct sl__rt *rt)
+{
+  int c = accept4(rt->export_fd, NULL, NULL, SOCK_CLOEXEC);
+  FILE *f;
+  uint64_t now = sl__rt_now(rt);
+
+  if (c < 0)
+    return;
+  f = fdopen(c, "w");
+  if (f == NULL) {
+    close(c);
+    return;
+  }
+  for (struct sl__tcb *t = rt->host->all_tcbs; t != NULL; t = t->next_all) {
+    struct sl__tcp_info in;
+    char la[16], ra[16];
+    sl__tcp_get_info(t, &in);
+    ip(la, in.laddr);
+    ip(ra, in.raddr);
+    fprintf(
+        f, "tcp %s %s %u %s %u %u %u %s %llu %u\n", sl_tcp_state_rfc(in.state),
+        la, in.lport, ra, in.rport, in.send_q, in.recv_q,
+        in.timer_deadline_us == SL__TIME_NEVER ? "-" : sl__timer_name(in.timer),
+        in.timer_deadline_us == SL__TIME_NEVER || in.timer_deadline_us < now
+            ? 0ull
+            : (unsigned long long)(in.timer_deadline_us - now) / 1000,
+        in.backoff);
+  }
+  for (struct sl__udp_pcb *u = rt->host->udps; u != NULL; u = u->next) {
+    char la[16], ra[16];
+    ip(la, u->laddr);
+    ip(ra, u->raddr);
+    fprintf(f, "udp - %s %u %s %u 0 %zu - 0 0\n", la, u->lport, ra, u->rport,
+            u->queued);
+  }
+  fclose(f);
+}
+
+void
+sl__export_close(struct sl__rt *rt)
+{
+  if (rt->export_fd > 0) {
+    close(rt->export_fd);
+    unlink(rt->export_path);
+    rt->export_fd = -1;
+  }
+}

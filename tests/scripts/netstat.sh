@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# socklab netstat as a student uses it: a kernel server and a socklab
+# server side by side, the Stack and PID/Program columns, a socklab
+# connection seen ESTABLISHED from both ends, and the kernel listener as
+# the system's own tools report it.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+sl="$top/build/bin/socklab"
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "netstat: $*"; exit 1; }
+
+export SOCKLAB_LINK="hub:$work/hub.sock"
+"$sl" hub --socket "$work/hub.sock" --quiet --idle-exit 0 </dev/null \
+  >/dev/null 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do [ -S "$work/hub.sock" ] && break; sleep 0.1; done
+kport=$((30000 + RANDOM % 10000))
+SOCKLAB_STACK=user "$sl" serve echo 7300 </dev/null >/dev/null 2>&1 &
+upid=$!
+pids+=($upid)
+"$sl" serve echo "$kport" </dev/null >/dev/null 2>&1 &
+kpid=$!
+pids+=($kpid)
+mkfifo "$work/quiet"
+exec 3<>"$work/quiet"
+sleep 0.3
+SOCKLAB_STACK=user "$sl" connect localhost 7300 <"$work/quiet" \
+  >/dev/null 2>&1 &
+cpid=$!
+pids+=($cpid)
+sleep 0.5
+
+"$sl" netstat -tanp >"$work/out"
+grep -Eq "^tcp +0 +0 0\.0\.0\.0:$kport +0\.0\.0\.0:\* +LISTEN +kernel +$kpid/socklab" \
+  "$work/out" || fail "no kernel listener row: $(cat "$work/out")"
+grep -Eq "^tcp +0 +0 0\.0\.0\.0:7300 +0\.0\.0\.0:\* +LISTEN +user +$upid/socklab" \
+  "$work/out" || fail "no socklab listener row: $(cat "$work/out")"
+grep -Eq ":7300 .*ESTABLISHED +user +$upid/" "$work/out" ||
+  fail "the server's end of the socklab connection is missing"
+grep -Eq ":7300 +ESTABLISHED +user +$cpid/" "$work/out" ||
+  fail "the client's end of the socklab connection is missing"
+"$sl" netstat -tl --stack user --rfc >"$work/user"
+grep -q "kernel" "$work/user" && fail "--stack user shows kernel sockets"
+"$sl" netstat -tla --stack kernel >"$work/kernel"
+grep -q " user " "$work/kernel" && fail "--stack kernel shows socklab sockets"
+if command -v ss >/dev/null; then
+  ss -tln | grep -q ":$kport " || fail "ss does not agree on the kernel port"
+fi
+exec 3>&-
+echo "ok - netstat: kernel and socklab sockets side by side, with stack and PID/program"
