@@ -8,7 +8,9 @@
  *   udp - LADDR LPORT RADDR RPORT 0 RECVQ - 0 0
  *
  * (addresses dotted, STATE in RFC spelling, TIMER a name or "-"). */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +34,28 @@ sl__sockdir(char *buf, size_t len)
     snprintf(buf, len, "/tmp/socklab-%u", (unsigned)getuid());
 }
 
+/* Sockets of processes that died without cleaning up (a kill -9) are
+ * removed by whoever comes next. */
+static void
+sweep(const char *dir)
+{
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  char path[400];
+
+  if (d == NULL)
+    return;
+  while ((e = readdir(d)) != NULL) {
+    int pid = atoi(e->d_name);
+    if (pid > 0 && strstr(e->d_name, ".sock") != NULL && kill(pid, 0) < 0 &&
+        errno == ESRCH) {
+      snprintf(path, sizeof path, "%s/%.255s", dir, e->d_name);
+      unlink(path);
+    }
+  }
+  closedir(d);
+}
+
 int
 sl__export_open(struct sl__rt *rt)
 {
@@ -42,6 +66,7 @@ sl__export_open(struct sl__rt *rt)
   sl__sockdir(dir, sizeof dir);
   if (mkdir(dir, 0700) < 0 && errno != EEXIST)
     return -errno;
+  sweep(dir);
   snprintf(sun.sun_path, sizeof sun.sun_path, "%s/%d.sock", dir, (int)getpid());
   unlink(sun.sun_path); /* a dead process with our PID left it */
   fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
