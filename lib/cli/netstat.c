@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -30,7 +31,7 @@ struct row {
 };
 
 struct opts {
-  int tcp, udp, listening, all, pids, rfc, timers;
+  int tcp, udp, listening, all, pids, rfc, timers, diagnose;
   int kernel, user;
 };
 
@@ -329,6 +330,153 @@ print_rows(const struct opts *o, const struct row *rows, int n)
   }
 }
 
+/* ---- what the lecture notes warn about ---------------------------------- */
+
+static const struct {
+  const char *state, *meaning;
+} explanations[] = {
+    {"LISTEN", "a server waiting for connections (it called listen()). A SYN "
+               "moves a new\n  connection to SYN_RECV; the listener itself "
+               "stays in LISTEN."},
+    {"SYN_SENT", "a client that sent its SYN (connect()) and waits for the "
+                 "server's SYN,ACK,\n  which moves it to ESTABLISHED. A RST "
+                 "instead means: connection refused."},
+    {"SYN_RECV", "a server that answered a SYN with SYN,ACK and waits for the "
+                 "client's ACK,\n  which moves it to ESTABLISHED. Many of "
+                 "them at once: ACKs are not arriving."},
+    {"ESTABLISHED", "the handshake is done; data flows both ways. close() "
+                    "sends a FIN\n  (-> FIN_WAIT1); the peer's FIN moves it "
+                    "to CLOSE_WAIT."},
+    {"FIN_WAIT1", "this side closed (sent its FIN) and waits for the ACK of "
+                  "it (-> FIN_WAIT2)\n  or the peer's FIN (-> CLOSING)."},
+    {"FIN_WAIT2", "this side's FIN was acknowledged; it waits for the peer's "
+                  "FIN, which moves\n  it to TIME_WAIT. The other direction "
+                  "may still carry data (half-close)."},
+    {"CLOSE_WAIT", "the peer closed (its FIN arrived) and this side has not: "
+                   "the application\n  must call close(), which sends our "
+                   "FIN (-> LAST_ACK). Piling up: close() is\n  never "
+                   "called -- a leak."},
+    {"CLOSING", "both sides sent FINs at the same time; waiting for the ACK "
+                "of ours\n  (-> TIME_WAIT)."},
+    {"LAST_ACK", "this side closed after the peer did; waiting for the ACK "
+                 "of our FIN\n  (-> CLOSED)."},
+    {"TIME_WAIT", "this side closed first. It waits 2 x MSL so that a late "
+                  "segment of this\n  connection cannot be taken for part "
+                  "of a new one, then CLOSED. On a server\n  port it means "
+                  "the server closed first: let the client close."},
+    {"CLOSED", "no connection (netstat prints CLOSE)."},
+};
+
+static int
+explain(const char *state)
+{
+  for (size_t i = 0; i < sizeof explanations / sizeof *explanations; i++)
+    if (strcasecmp(state, explanations[i].state) == 0 ||
+        strcasecmp(user_state(state, 0), explanations[i].state) == 0) {
+      printf("%s: %s\n", explanations[i].state, explanations[i].meaning);
+      return 0;
+    }
+  fprintf(stderr,
+          "socklab netstat: --explain %s: not a TCP state (LISTEN, "
+          "SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT1, FIN_WAIT2, "
+          "CLOSE_WAIT, CLOSING, LAST_ACK, TIME_WAIT, CLOSED)\n",
+          state);
+  return 2;
+}
+
+static unsigned
+port_of(const char *addr)
+{
+  const char *colon = strrchr(addr, ':');
+
+  return colon && colon[1] != '*' ? (unsigned)atoi(colon + 1) : 0;
+}
+
+/* Is there a listener on this port, on this stack? */
+static int
+is_server_port(const struct row *rows, int n, const struct row *r)
+{
+  for (int i = 0; i < n; i++)
+    if (rows[i].listening && rows[i].proto[0] == 't' &&
+        strcmp(rows[i].stack, r->stack) == 0 &&
+        port_of(rows[i].local) == port_of(r->local))
+      return 1;
+  return 0;
+}
+
+/* One line of advice per port and kind of trouble. */
+static int
+diagnose(const struct row *rows, int n)
+{
+  int found = 0;
+
+  for (int i = 0; i < n; i++) {
+    const struct row *r = &rows[i];
+    unsigned port = port_of(r->local);
+    int count = 0, first = 1;
+
+    if (r->proto[0] != 't')
+      continue;
+    /* Count this kind on this port once, at its first row. */
+    for (int j = 0; j < n; j++)
+      if (strcmp(rows[j].state, r->state) == 0 &&
+          strcmp(rows[j].stack, r->stack) == 0 &&
+          port_of(rows[j].local) == port) {
+        count++;
+        if (j < i)
+          first = 0;
+      }
+    if (!first)
+      continue;
+    if (strcmp(r->state, "TIME_WAIT") == 0 && is_server_port(rows, n, r)) {
+      printf("port %u (%s stack): %d connection%s in TIME_WAIT on the "
+             "server's side.\n  The server closed first. Make the protocol "
+             "let the client close first,\n  so TIME_WAIT stays on the "
+             "clients.\n",
+             port, r->stack, count, count == 1 ? "" : "s");
+      found++;
+    } else if (strcmp(r->state, "CLOSE_WAIT") == 0) {
+      printf("port %u (%s stack): %d connection%s in CLOSE_WAIT%s.\n  The "
+             "peer closed, but the application has not called close(): "
+             "each one\n  is a descriptor leaked until it does.\n",
+             port, r->stack, count, count == 1 ? "" : "s",
+             count >= 3 ? ", piling up" : "");
+      found++;
+    } else if (strcmp(r->state, "SYN_RECV") == 0 && count >= 5) {
+      printf("port %u (%s stack): %d connections stuck in SYN_RECV.\n  "
+             "SYN,ACKs are going out and no ACKs are coming back: a "
+             "network\n  problem, or a SYN flood.\n",
+             port, r->stack, count);
+      found++;
+    }
+  }
+  for (int i = 0; i < n; i++) {
+    const struct row *r = &rows[i];
+    if (r->proto[0] != 't' || strcmp(r->state, "ESTABLISHED") != 0)
+      continue;
+    if (r->recvq >= 32768) {
+      printf("%s -> %s (%s stack): %u bytes wait in Recv-Q.\n  The "
+             "application stopped reading; the window it advertises "
+             "shrinks\n  to zero and the sender must wait (persist "
+             "probes).\n",
+             r->local, r->remote, r->stack, r->recvq);
+      found++;
+    }
+    if (r->sendq >= 32768) {
+      printf("%s -> %s (%s stack): %u bytes stuck in Send-Q.\n  The "
+             "peer is not reading (a zero window) or the network is slow; "
+             "sends\n  will block, or fail with EAGAIN on a non-blocking "
+             "socket.\n",
+             r->local, r->remote, r->stack, r->sendq);
+      found++;
+    }
+  }
+  if (!found)
+    printf("nothing to report: no server-side TIME_WAIT, no CLOSE_WAIT, no "
+           "full queues.\n");
+  return 0;
+}
+
 int
 cli_netstat(int argc, char **argv)
 {
@@ -341,6 +489,8 @@ cli_netstat(int argc, char **argv)
                                         {"timers", no_argument, 0, 'o'},
                                         {"rfc", no_argument, 0, 'R'},
                                         {"stack", required_argument, 0, 'S'},
+                                        {"diagnose", no_argument, 0, 'D'},
+                                        {"explain", required_argument, 0, 'E'},
                                         {"help", no_argument, 0, 'h'},
                                         {0, 0, 0, 0}};
   struct opts o = {.kernel = 1, .user = 1};
@@ -374,6 +524,11 @@ cli_netstat(int argc, char **argv)
     case 'R':
       o.rfc = 1;
       break;
+    case 'D':
+      o.diagnose = 1;
+      break;
+    case 'E':
+      return explain(optarg);
     case 'S':
       if (strcmp(optarg, "kernel") == 0)
         o.user = 0;
@@ -390,10 +545,14 @@ cli_netstat(int argc, char **argv)
     case 'h':
       printf("usage: socklab netstat [-tulanpo] [--rfc] "
              "[--stack kernel|user|all]\n"
+             "       socklab netstat --diagnose | --explain STATE\n"
              "The kernel's sockets and socklab-stack sockets of every "
              "running socklab\nprocess, side by side (the Stack column).  "
              "-t TCP, -u UDP, -l listening\nonly, -a all, -p PID/program, "
-             "-o timers, --rfc RFC 9293 state names.\n");
+             "-o timers, --rfc RFC 9293 state names.  --diagnose reports "
+             "what the\nlecture notes warn about (server-side TIME_WAIT, "
+             "CLOSE_WAIT, full queues);\n--explain says what a state "
+             "means.\n");
       return 0;
     default:
       return 2;
@@ -412,7 +571,10 @@ cli_netstat(int argc, char **argv)
   }
   if (o.user)
     n = read_user(&o, rows, n, MAX);
-  print_rows(&o, rows, n);
+  if (o.diagnose)
+    diagnose(rows, n);
+  else
+    print_rows(&o, rows, n);
   free(rows);
   return 0;
 }

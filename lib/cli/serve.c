@@ -1,5 +1,5 @@
-/* socklab serve echo|discard|chargen PORT and socklab connect HOST PORT:
- * small servers and an nc-like client for people and for tests, on
+/* socklab serve echo|discard|chargen|daytime PORT and socklab connect HOST
+ * PORT: small servers and an nc-like client for people and for tests, on
  * whichever stack SOCKLAB_STACK selects. */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -21,6 +22,14 @@ serve_one(int c, const char *service)
   char buf[16384];
   ssize_t n;
 
+  if (strcmp(service, "daytime") == 0) {
+    /* RFC 867: one line, then the server closes -- first, so the
+     * TIME_WAIT lands on the server (what --diagnose warns about). */
+    time_t now = time(NULL);
+    int len = snprintf(buf, sizeof buf, "%s", ctime(&now));
+    sl_writen(c, buf, (size_t)len);
+    return 0;
+  }
   if (strcmp(service, "chargen") == 0) {
     for (size_t i = 0; i < sizeof buf; i++)
       buf[i] = (char)(' ' + i % 95);
@@ -42,15 +51,15 @@ cli_serve(int argc, char **argv)
   int lfd;
 
   if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
-    printf("usage: socklab serve echo|discard|chargen PORT [COUNT]\n"
+    printf("usage: socklab serve echo|discard|chargen|daytime PORT [COUNT]\n"
            "Serves clients one after another (COUNT of them, default "
            "forever),\non the stack SOCKLAB_STACK selects.  PORT 0 picks one "
            "and prints it.\n");
     return 0;
   }
   if (argc < 3 || (strcmp(argv[1], "echo") && strcmp(argv[1], "discard") &&
-                   strcmp(argv[1], "chargen"))) {
-    fprintf(stderr, "usage: socklab serve echo|discard|chargen PORT "
+                   strcmp(argv[1], "chargen") && strcmp(argv[1], "daytime"))) {
+    fprintf(stderr, "usage: socklab serve echo|discard|chargen|daytime PORT "
                     "[COUNT]\n");
     return 2;
   }

@@ -53,5 +53,24 @@ grep -q " user " "$work/kernel" && fail "--stack kernel shows socklab sockets"
 if command -v ss >/dev/null; then
   ss -tln | grep -q ":$kport " || fail "ss does not agree on the kernel port"
 fi
+
+# --diagnose: a daytime server closes first, so the TIME_WAIT is on the
+# server's port -- what the notes warn about.  (The client's stdin stays
+# open, so the client does not half-close before the server.)
+dport=$((40000 + RANDOM % 10000))
+"$sl" serve daytime "$dport" 2 </dev/null >/dev/null 2>&1 &
+pids+=($!)
+sleep 0.3
+timeout 10 "$sl" connect localhost "$dport" <"$work/quiet" >/dev/null ||
+  fail "the daytime client failed"
 exec 3>&-
-echo "ok - netstat: kernel and socklab sockets side by side, with stack and PID/program"
+sleep 0.3
+"$sl" netstat --diagnose --stack kernel >"$work/diag"
+grep -q "port $dport (kernel stack): 1 connection in TIME_WAIT on the server's side" \
+  "$work/diag" || fail "--diagnose missed the server-side TIME_WAIT: $(cat "$work/diag")"
+"$sl" netstat --explain time_wait | grep -q 'closed first' ||
+  fail "--explain TIME_WAIT says nothing useful"
+if "$sl" netstat --explain nonsense 2>/dev/null; then
+  fail "--explain accepted a state that does not exist"
+fi
+echo "ok - netstat: kernel and socklab sockets side by side, with stack and PID/program; --diagnose, --explain"
