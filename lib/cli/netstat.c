@@ -14,6 +14,12 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -23,15 +29,17 @@ struct row {
   char proto[5]; /* tcp, tcp6, udp, udp6 */
   unsigned recvq, sendq;
   char local[64], remote[64];
-  char state[16];    /* netstat spelling; "" for unconnected UDP */
-  int listening;     /* LISTEN, or an unconnected UDP socket */
-  const char *stack; /* "kernel" or "user" */
-  int pid;           /* 0: unknown */
-  char timer[32];    /* -o */
+  char state[16];      /* netstat spelling; "" for unconnected UDP */
+  int listening;       /* LISTEN, or an unconnected UDP socket */
+  const char *stack;   /* "kernel" or "user" */
+  int pid;             /* 0: unknown */
+  char timer[32];      /* -o */
+  unsigned long inode; /* kernel sockets: to find their tcp_info */
+  char info[200];      /* -i: "rto:200 rtt:0.1/0.05 mss:1460 cwnd:10 ..." */
 };
 
 struct opts {
-  int tcp, udp, listening, all, pids, rfc, timers, diagnose;
+  int tcp, udp, listening, all, pids, rfc, timers, diagnose, info;
   int kernel, user;
 };
 
@@ -162,12 +170,75 @@ read_proc(const char *file, const char *proto, int udp, const struct opts *o,
                : tr == 3 ? "timewait"
                          : "probe",
                (double)when / 100.0, retr);
+    r->inode = inode;
     if (o->pids)
       r->pid = pid_of_inode(inode);
     n++;
   }
   fclose(f);
   return n;
+}
+
+/* tcp_info of every kernel TCP socket of one family, by NETLINK_SOCK_DIAG,
+ * written into the rows with the same inode (ss -i shows the same). */
+static void
+kernel_tcp_info(int family, struct row *rows, int n)
+{
+  struct {
+    struct nlmsghdr nlh;
+    struct inet_diag_req_v2 req;
+  } q = {.nlh = {.nlmsg_len = sizeof q,
+                 .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+                 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+         .req = {.sdiag_family = (uint8_t)family,
+                 .sdiag_protocol = IPPROTO_TCP,
+                 .idiag_ext = 1 << (INET_DIAG_INFO - 1),
+                 .idiag_states = ~0u}};
+  static char buf[65536];
+  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  int done = 0;
+
+  if (fd < 0 || send(fd, &q, sizeof q, 0) < 0) {
+    if (fd >= 0)
+      close(fd);
+    return; /* no netlink here: the rows keep no info */
+  }
+  while (!done) {
+    ssize_t len = recv(fd, buf, sizeof buf, 0);
+    struct nlmsghdr *h = (struct nlmsghdr *)buf;
+    if (len <= 0)
+      break;
+    for (; NLMSG_OK(h, (size_t)len); h = NLMSG_NEXT(h, len)) {
+      struct inet_diag_msg *m = NLMSG_DATA(h);
+      struct rtattr *a;
+      int alen;
+      if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+        done = 1;
+        break;
+      }
+      a = (struct rtattr *)(m + 1);
+      alen = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
+      for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+        struct tcp_info ti;
+        if (a->rta_type != INET_DIAG_INFO)
+          continue;
+        memset(&ti, 0, sizeof ti);
+        memcpy(&ti, RTA_DATA(a),
+               RTA_PAYLOAD(a) < sizeof ti ? RTA_PAYLOAD(a) : sizeof ti);
+        for (int i = 0; i < n; i++)
+          if (rows[i].inode == m->idiag_inode && rows[i].inode != 0)
+            snprintf(rows[i].info, sizeof rows[i].info,
+                     "rto:%.0fms rtt:%.3f/%.3fms mss:%u rcv_mss:%u "
+                     "cwnd:%u ssthresh:%u retrans:%u/%u",
+                     ti.tcpi_rto / 1000.0, ti.tcpi_rtt / 1000.0,
+                     ti.tcpi_rttvar / 1000.0, ti.tcpi_snd_mss, ti.tcpi_rcv_mss,
+                     ti.tcpi_snd_cwnd * ti.tcpi_snd_mss,
+                     ti.tcpi_snd_ssthresh < 0xffff ? ti.tcpi_snd_ssthresh : 0,
+                     ti.tcpi_retransmits, ti.tcpi_total_retrans);
+      }
+    }
+  }
+  close(fd);
 }
 
 /* ---- socklab-stack sockets --------------------------------------------- */
@@ -222,12 +293,19 @@ ask_process(const char *path, int pid, const struct opts *o, struct row *rows,
   while (n < max && fgets(line, sizeof line, f) != NULL) {
     char proto[8], state[16], la[16], ra[16], timer[16];
     unsigned lport, rport, sendq, recvq, backoff;
-    unsigned long long ms;
+    unsigned smss = 0, rmss = 0, cwnd = 0, ssth = 0, una = 0, nxt = 0;
+    unsigned rnxt = 0, swnd = 0, rwnd = 0;
+    unsigned long long ms, rto = 0, srtt = 0, rttvar = 0, retrans = 0;
     struct row *r = &rows[n];
+    int got;
 
-    if (sscanf(line, "%7s %15s %15s %u %15s %u %u %u %15s %llu %u", proto,
-               state, la, &lport, ra, &rport, &sendq, &recvq, timer, &ms,
-               &backoff) != 11)
+    got = sscanf(line,
+                 "%7s %15s %15s %u %15s %u %u %u %15s %llu %u %u %u %llu %llu "
+                 "%llu %u %u %u %u %u %u %u %llu",
+                 proto, state, la, &lport, ra, &rport, &sendq, &recvq, timer,
+                 &ms, &backoff, &smss, &rmss, &rto, &srtt, &rttvar, &cwnd,
+                 &ssth, &una, &nxt, &rnxt, &swnd, &rwnd, &retrans);
+    if (got < 11)
       continue;
     memset(r, 0, sizeof *r);
     snprintf(r->proto, sizeof r->proto, "%.4s", proto);
@@ -253,6 +331,14 @@ ask_process(const char *path, int pid, const struct opts *o, struct row *rows,
       snprintf(r->timer, sizeof r->timer, "%s (%.2f/%u/0)",
                strcmp(timer, "-") == 0 ? "off" : timer, (double)ms / 1000.0,
                backoff);
+    if (got == 24 && strcmp(proto, "tcp") == 0)
+      snprintf(r->info, sizeof r->info,
+               "rto:%.0fms rtt:%.3f/%.3fms mss:%u rcv_mss:%u cwnd:%u "
+               "ssthresh:%u snd_una:%u snd_nxt:%u rcv_nxt:%u snd_wnd:%u "
+               "rcv_wnd:%u retrans:%llu",
+               (double)rto / 1000, (double)srtt / 1000, (double)rttvar / 1000,
+               smss, rmss, cwnd, ssth > 1000000000u ? 0 : ssth, una, nxt, rnxt,
+               swnd, rwnd, retrans);
     n++;
   }
   fclose(f);
@@ -327,6 +413,8 @@ print_rows(const struct opts *o, const struct row *rows, int n)
     if (o->timers)
       printf(" %s", r->timer);
     printf("\n");
+    if (o->info && r->info[0] != '\0')
+      printf("\t %s\n", r->info);
   }
 }
 
@@ -490,6 +578,7 @@ cli_netstat(int argc, char **argv)
                                         {"rfc", no_argument, 0, 'R'},
                                         {"stack", required_argument, 0, 'S'},
                                         {"diagnose", no_argument, 0, 'D'},
+                                        {"info", no_argument, 0, 'i'},
                                         {"explain", required_argument, 0, 'E'},
                                         {"help", no_argument, 0, 'h'},
                                         {0, 0, 0, 0}};
@@ -499,7 +588,7 @@ cli_netstat(int argc, char **argv)
   int opt, n = 0;
 
   optind = 1;
-  while ((opt = getopt_long(argc, argv, "tulanpoh", lopts, NULL)) != -1) {
+  while ((opt = getopt_long(argc, argv, "tulanpoih", lopts, NULL)) != -1) {
     switch (opt) {
     case 't':
       o.tcp = 1;
@@ -527,6 +616,9 @@ cli_netstat(int argc, char **argv)
     case 'D':
       o.diagnose = 1;
       break;
+    case 'i':
+      o.info = 1;
+      break;
     case 'E':
       return explain(optarg);
     case 'S':
@@ -543,13 +635,14 @@ cli_netstat(int argc, char **argv)
       }
       break;
     case 'h':
-      printf("usage: socklab netstat [-tulanpo] [--rfc] "
+      printf("usage: socklab netstat [-tulanpoi] [--rfc] "
              "[--stack kernel|user|all]\n"
              "       socklab netstat --diagnose | --explain STATE\n"
              "The kernel's sockets and socklab-stack sockets of every "
              "running socklab\nprocess, side by side (the Stack column).  "
              "-t TCP, -u UDP, -l listening\nonly, -a all, -p PID/program, "
-             "-o timers, --rfc RFC 9293 state names.  --diagnose reports "
+             "-o timers, -i TCP internals (rto, rtt, mss, cwnd, windows),\n"
+             "--rfc RFC 9293 state names.  --diagnose reports "
              "what the\nlecture notes warn about (server-side TIME_WAIT, "
              "CLOSE_WAIT, full queues);\n--explain says what a state "
              "means.\n");
@@ -568,6 +661,10 @@ cli_netstat(int argc, char **argv)
     n = read_proc("/proc/net/tcp6", "tcp6", 0, &o, rows, n, MAX);
     n = read_proc("/proc/net/udp", "udp", 1, &o, rows, n, MAX);
     n = read_proc("/proc/net/udp6", "udp6", 1, &o, rows, n, MAX);
+  }
+  if (o.kernel && o.info) {
+    kernel_tcp_info(AF_INET, rows, n);
+    kernel_tcp_info(AF_INET6, rows, n);
   }
   if (o.user)
     n = read_user(&o, rows, n, MAX);

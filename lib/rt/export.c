@@ -5,6 +5,8 @@
  * while nobody asks.
  *
  *   tcp STATE LADDR LPORT RADDR RPORT SENDQ RECVQ TIMER MS BACKOFF
+ *       SND_MSS RCV_MSS RTO_US SRTT_US RTTVAR_US CWND SSTHRESH
+ *       SND_UNA SND_NXT RCV_NXT (relative) SND_WND RCV_WND RETRANS
  *   udp - LADDR LPORT RADDR RPORT 0 RECVQ - 0 0
  *
  * (addresses dotted, STATE in RFC spelling, TIMER a name or "-"). */
@@ -110,14 +112,21 @@ sl__export_serve(struct sl__rt *rt)
     sl__tcp_get_info(t, &in);
     ip(la, in.laddr);
     ip(ra, in.raddr);
-    fprintf(
-        f, "tcp %s %s %u %s %u %u %u %s %llu %u\n", sl_tcp_state_rfc(in.state),
-        la, in.lport, ra, in.rport, in.send_q, in.recv_q,
-        in.timer_deadline_us == SL__TIME_NEVER ? "-" : sl__timer_name(in.timer),
-        in.timer_deadline_us == SL__TIME_NEVER || in.timer_deadline_us < now
-            ? 0ull
-            : (unsigned long long)(in.timer_deadline_us - now) / 1000,
-        in.backoff);
+    fprintf(f,
+            "tcp %s %s %u %s %u %u %u %s %llu %u"
+            " %u %u %llu %llu %llu %u %u %u %u %u %u %u %llu\n",
+            sl_tcp_state_rfc(in.state), la, in.lport, ra, in.rport, in.send_q,
+            in.recv_q,
+            in.timer_deadline_us == SL__TIME_NEVER ? "-"
+                                                   : sl__timer_name(in.timer),
+            in.timer_deadline_us == SL__TIME_NEVER || in.timer_deadline_us < now
+                ? 0ull
+                : (unsigned long long)(in.timer_deadline_us - now) / 1000,
+            in.backoff, in.snd_mss, in.rcv_mss, (unsigned long long)in.rto_us,
+            (unsigned long long)in.srtt_us, (unsigned long long)in.rttvar_us,
+            in.cwnd, in.ssthresh, in.snd_una - in.iss, in.snd_nxt - in.iss,
+            in.rcv_nxt - in.irs, in.snd_wnd, in.rcv_wnd,
+            (unsigned long long)in.retransmits);
   }
   for (struct sl__udp_pcb *u = rt->host->udps; u != NULL; u = u->next) {
     char la[16], ra[16];

@@ -46,6 +46,11 @@ grep -Eq ":7300 .*ESTABLISHED +user +$upid/" "$work/out" ||
   fail "the server's end of the socklab connection is missing"
 grep -Eq ":7300 +ESTABLISHED +user +$cpid/" "$work/out" ||
   fail "the client's end of the socklab connection is missing"
+# -i: the TCP internals of each socket, socklab's from the process itself.
+"$sl" netstat -tni --stack user >"$work/info"
+grep -A1 ':7300 .*ESTABLISHED' "$work/info" |
+  grep -Eq 'rto:[0-9]+ms rtt:[0-9.]+/[0-9.]+ms mss:1460 .*cwnd:[0-9]+' ||
+  fail "-i shows no TCP internals for the socklab connection"
 "$sl" netstat -tl --stack user --rfc >"$work/user"
 grep -q "kernel" "$work/user" && fail "--stack user shows kernel sockets"
 "$sl" netstat -tla --stack kernel >"$work/kernel"
@@ -73,4 +78,4 @@ grep -q "port $dport (kernel stack): 1 connection in TIME_WAIT on the server's s
 if "$sl" netstat --explain nonsense 2>/dev/null; then
   fail "--explain accepted a state that does not exist"
 fi
-echo "ok - netstat: kernel and socklab sockets side by side, with stack and PID/program; --diagnose, --explain"
+echo "ok - netstat: kernel and socklab sockets side by side, with stack and PID/program; -i internals; --diagnose, --explain"
