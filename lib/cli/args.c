@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -118,4 +119,39 @@ cli_fault_option(const char *cmd, int opt, const char *arg,
     return -1;
   }
   return 0;
+}
+
+/* ---- reading our own JSON lines (the trace, lib/obs/TRACE.md) ---------- */
+
+const char *
+cli_json_raw(const char *line, const char *key)
+{
+  char pat[32];
+  const char *p;
+
+  snprintf(pat, sizeof pat, "\"%s\":", key);
+  p = strstr(line, pat);
+  return p ? p + strlen(pat) : NULL;
+}
+
+void
+cli_json_str(const char *line, const char *key, char *out, size_t len)
+{
+  const char *p = cli_json_raw(line, key);
+  size_t n = 0;
+
+  out[0] = '\0';
+  if (p == NULL || *p != '"')
+    return;
+  for (p++; *p && *p != '"' && n + 1 < len; p++)
+    out[n++] = *p;
+  out[n] = '\0';
+}
+
+long long
+cli_json_num(const char *line, const char *key)
+{
+  const char *p = cli_json_raw(line, key);
+
+  return p ? strtoll(p, NULL, 10) : -1;
 }

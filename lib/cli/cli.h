@@ -3,6 +3,7 @@
 #ifndef SOCKLAB_CLI_H
 #define SOCKLAB_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sim.h"
@@ -24,6 +25,13 @@ int cli_parse_bytes(const char *s, uint64_t *out); /* "4096", "1M" */
  * printing what is wrong, 0 when opt is not a fault option. */
 int cli_fault_option(const char *cmd, int opt, const char *arg,
                      struct sl__sim_faults *f);
+
+/* Fields of one trace line (args.c): the raw text after "key":, a string
+ * value (empty when absent), a number (-1 when absent).  Only for the
+ * trace's own flat objects. */
+const char *cli_json_raw(const char *line, const char *key);
+void cli_json_str(const char *line, const char *key, char *out, size_t len);
+long long cli_json_num(const char *line, const char *key);
 
 int cli_version(int argc, char **argv);
 int cli_sim(int argc, char **argv);

@@ -25,65 +25,31 @@ struct event {
 
 /* ---- reading our own JSON lines ----------------------------------------- */
 
-/* The raw text after "key": in line, or NULL. */
-static const char *
-field(const char *line, const char *key)
-{
-  char pat[32];
-  const char *p;
-
-  snprintf(pat, sizeof pat, "\"%s\":", key);
-  p = strstr(line, pat);
-  return p ? p + strlen(pat) : NULL;
-}
-
-static void
-str_field(const char *line, const char *key, char *out, size_t len)
-{
-  const char *p = field(line, key);
-  size_t n = 0;
-
-  out[0] = '\0';
-  if (p == NULL || *p != '"')
-    return;
-  for (p++; *p && *p != '"' && n + 1 < len; p++)
-    out[n++] = *p;
-  out[n] = '\0';
-}
-
-static long long
-num_field(const char *line, const char *key)
-{
-  const char *p = field(line, key);
-
-  return p ? strtoll(p, NULL, 10) : -1;
-}
-
 static int
 parse_line(const char *line, struct event *e)
 {
-  const char *t = field(line, "t");
+  const char *t = cli_json_raw(line, "t");
 
   if (strncmp(line, "{\"v\":1,", 7) != 0 || t == NULL)
     return -1;
   memset(e, 0, sizeof *e);
   e->t = strtod(t, NULL);
-  str_field(line, "host", e->host, sizeof e->host);
-  str_field(line, "ev", e->ev, sizeof e->ev);
-  str_field(line, "conn", e->conn, sizeof e->conn);
-  str_field(line, "dir", e->dir, sizeof e->dir);
-  str_field(line, "flags", e->flags, sizeof e->flags);
-  str_field(line, "from", e->from, sizeof e->from);
-  str_field(line, "to", e->to, sizeof e->to);
-  str_field(line, "note", e->note, sizeof e->note);
-  str_field(line, "timer", e->timer, sizeof e->timer);
-  e->seq = num_field(line, "seq");
-  e->ack = num_field(line, "ack");
-  e->rseq = num_field(line, "rseq");
-  e->rack = num_field(line, "rack");
-  e->win = num_field(line, "win");
-  e->len = num_field(line, "len");
-  e->mss = num_field(line, "mss");
+  cli_json_str(line, "host", e->host, sizeof e->host);
+  cli_json_str(line, "ev", e->ev, sizeof e->ev);
+  cli_json_str(line, "conn", e->conn, sizeof e->conn);
+  cli_json_str(line, "dir", e->dir, sizeof e->dir);
+  cli_json_str(line, "flags", e->flags, sizeof e->flags);
+  cli_json_str(line, "from", e->from, sizeof e->from);
+  cli_json_str(line, "to", e->to, sizeof e->to);
+  cli_json_str(line, "note", e->note, sizeof e->note);
+  cli_json_str(line, "timer", e->timer, sizeof e->timer);
+  e->seq = cli_json_num(line, "seq");
+  e->ack = cli_json_num(line, "ack");
+  e->rseq = cli_json_num(line, "rseq");
+  e->rack = cli_json_num(line, "rack");
+  e->win = cli_json_num(line, "win");
+  e->len = cli_json_num(line, "len");
+  e->mss = cli_json_num(line, "mss");
   return 0;
 }
 

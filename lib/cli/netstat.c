@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <poll.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <linux/inet_diag.h>
@@ -283,6 +285,10 @@ ask_process(const char *path, int pid, const struct opts *o, struct row *rows,
       close(fd);
     if (kill(pid, 0) < 0 && errno == ESRCH)
       unlink(path); /* our own stale entry: its process is gone */
+    return n;
+  }
+  if (send(fd, "DUMP\n", 5, MSG_NOSIGNAL) < 0) {
+    close(fd);
     return n;
   }
   f = fdopen(fd, "r");
@@ -565,6 +571,210 @@ diagnose(const struct row *rows, int n)
   return 0;
 }
 
+static int
+collect(const struct opts *o, struct row *rows, int max)
+{
+  int n = 0;
+
+  if (o->kernel) {
+    n = read_proc("/proc/net/tcp", "tcp", 0, o, rows, n, max);
+    n = read_proc("/proc/net/tcp6", "tcp6", 0, o, rows, n, max);
+    n = read_proc("/proc/net/udp", "udp", 1, o, rows, n, max);
+    n = read_proc("/proc/net/udp6", "udp6", 1, o, rows, n, max);
+  }
+  if (o->kernel && o->info) {
+    kernel_tcp_info(AF_INET, rows, n);
+    kernel_tcp_info(AF_INET6, rows, n);
+  }
+  if (o->user)
+    n = read_user(o, rows, n, max);
+  return n;
+}
+
+/* ---- --watch ------------------------------------------------------------- */
+
+struct watched {
+  int fd, pid;
+  char buf[4096];
+  size_t len;
+};
+
+static double
+now_s(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)(ts.tv_sec % 86400) + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+print_change(double t, const char *stack, int pid, const char *conn,
+             const char *from, const char *to, const char *cause)
+{
+  char prog[48];
+
+  program(pid, prog, sizeof prog);
+  printf("%02d:%02d:%09.6f %-6s %-18s %-45s %s -> %s%s%s%s\n", (int)(t / 3600),
+         (int)(t / 60) % 60, t - 60 * (int)(t / 60), stack, prog, conn, from,
+         to, cause[0] ? " (" : "", cause, cause[0] ? ")" : "");
+  fflush(stdout);
+}
+
+/* Subscribes to every socklab process not yet watched. */
+static int
+subscribe(struct watched *w, int n, int max)
+{
+  char dir[96], path[400];
+  DIR *d;
+  struct dirent *e;
+
+  sl__sockdir(dir, sizeof dir);
+  if ((d = opendir(dir)) == NULL)
+    return n;
+  while ((e = readdir(d)) != NULL && n < max) {
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    int pid = atoi(e->d_name), seen = 0, fd;
+    if (pid <= 0 || strstr(e->d_name, ".sock") == NULL)
+      continue;
+    for (int i = 0; i < n; i++)
+      seen |= w[i].pid == pid && w[i].fd >= 0;
+    snprintf(path, sizeof path, "%s/%.255s", dir, e->d_name);
+    if (seen || strlen(path) >= sizeof sun.sun_path)
+      continue;
+    memcpy(sun.sun_path, path, strlen(path) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0 &&
+        send(fd, "WATCH\n", 6, MSG_NOSIGNAL) == 6) {
+      w[n] = (struct watched){.fd = fd, .pid = pid};
+      n++;
+    } else if (fd >= 0) {
+      close(fd);
+    }
+  }
+  closedir(d);
+  return n;
+}
+
+/* A kernel socket's identity across samples. */
+static int
+same_socket(const struct row *a, const struct row *b)
+{
+  return strcmp(a->proto, b->proto) == 0 && strcmp(a->local, b->local) == 0 &&
+         strcmp(a->remote, b->remote) == 0;
+}
+
+/* Kernel sockets: what changed since the last sample. */
+static void
+kernel_diff(const struct row *old, int nold, const struct row *cur, int ncur)
+{
+  for (int i = 0; i < ncur; i++) {
+    const struct row *r = &cur[i], *was = NULL;
+    char conn[140];
+    if (r->proto[0] != 't')
+      continue;
+    for (int j = 0; j < nold && was == NULL; j++)
+      if (same_socket(&old[j], r))
+        was = &old[j];
+    snprintf(conn, sizeof conn, "%s>%s", r->local, r->remote);
+    if (was == NULL)
+      print_change(now_s(), "kernel", r->pid, conn, "(new)", r->state, "");
+    else if (strcmp(was->state, r->state) != 0)
+      print_change(now_s(), "kernel", r->pid, conn, was->state, r->state, "");
+  }
+  for (int j = 0; j < nold; j++) {
+    int still = 0;
+    char conn[140];
+    if (old[j].proto[0] != 't')
+      continue;
+    for (int i = 0; i < ncur && !still; i++)
+      still = same_socket(&old[j], &cur[i]);
+    snprintf(conn, sizeof conn, "%s>%s", old[j].local, old[j].remote);
+    if (!still)
+      print_change(now_s(), "kernel", old[j].pid, conn, old[j].state, "(gone)",
+                   "");
+  }
+}
+
+/* socklab sockets: their state changes, as their processes report them. */
+static void
+user_events(struct watched *w)
+{
+  char *nl;
+  ssize_t got = recv(w->fd, w->buf + w->len, sizeof w->buf - w->len - 1, 0);
+
+  if (got <= 0) {
+    close(w->fd);
+    w->fd = -1;
+    return;
+  }
+  w->len += (size_t)got;
+  w->buf[w->len] = '\0';
+  while ((nl = strchr(w->buf, '\n')) != NULL) {
+    char ev[16], conn[64], from[16], to[16], cause[48];
+    *nl = '\0';
+    cli_json_str(w->buf, "ev", ev, sizeof ev);
+    if (strcmp(ev, "state") == 0) {
+      cli_json_str(w->buf, "conn", conn, sizeof conn);
+      cli_json_str(w->buf, "from", from, sizeof from);
+      cli_json_str(w->buf, "to", to, sizeof to);
+      cli_json_str(w->buf, "cause", cause, sizeof cause);
+      print_change(now_s(), "user", w->pid, conn, user_state(from, 0),
+                   user_state(to, 0), cause);
+    }
+    w->len -= (size_t)(nl + 1 - w->buf);
+    memmove(w->buf, nl + 1, w->len + 1);
+  }
+}
+
+/* Prints transitions as they happen, for seconds (0: until interrupted).
+ * socklab sockets report every change; kernel sockets are sampled every
+ * 100 ms, so a change shorter than that may not show. */
+static int
+watch(const struct opts *o, int seconds, struct row *rows, int max)
+{
+  struct watched w[64];
+  struct row *prev = calloc((size_t)max, sizeof *prev);
+  int nw = 0, nprev = 0;
+  double end = now_s() + seconds, last_scan = 0;
+
+  if (prev == NULL)
+    return 1;
+  printf("time            stack  PID/Program        connection          "
+         "                          state change\n");
+  if (o->kernel)
+    nprev = read_proc("/proc/net/tcp", "tcp", 0, o, prev, 0, max);
+  while (seconds == 0 || now_s() < end) {
+    struct pollfd p[64];
+    int np = 0;
+
+    if (o->user && now_s() - last_scan >= 1.0) {
+      nw = subscribe(w, nw, 64);
+      last_scan = now_s();
+    }
+    for (int i = 0; i < nw; i++)
+      if (w[i].fd >= 0)
+        p[np++] = (struct pollfd){.fd = w[i].fd, .events = POLLIN};
+    poll(p, (nfds_t)np, 100);
+    for (int i = 0; i < nw; i++)
+      for (int k = 0; k < np; k++)
+        if (p[k].fd == w[i].fd && w[i].fd >= 0 &&
+            (p[k].revents & (POLLIN | POLLHUP)))
+          user_events(&w[i]);
+    if (o->kernel) {
+      int n = read_proc("/proc/net/tcp", "tcp", 0, o, rows, 0, max);
+      kernel_diff(prev, nprev, rows, n);
+      memcpy(prev, rows, (size_t)n * sizeof *rows);
+      nprev = n;
+    }
+  }
+  for (int i = 0; i < nw; i++)
+    if (w[i].fd >= 0)
+      close(w[i].fd);
+  free(prev);
+  return 0;
+}
+
 int
 cli_netstat(int argc, char **argv)
 {
@@ -579,16 +789,19 @@ cli_netstat(int argc, char **argv)
                                         {"stack", required_argument, 0, 'S'},
                                         {"diagnose", no_argument, 0, 'D'},
                                         {"info", no_argument, 0, 'i'},
+                                        {"continuous", no_argument, 0, 'c'},
+                                        {"watch", optional_argument, 0, 'W'},
                                         {"explain", required_argument, 0, 'E'},
                                         {"help", no_argument, 0, 'h'},
                                         {0, 0, 0, 0}};
   struct opts o = {.kernel = 1, .user = 1};
+  int continuous = 0, watch_s = -1;
   enum { MAX = 65536 };
   struct row *rows;
   int opt, n = 0;
 
   optind = 1;
-  while ((opt = getopt_long(argc, argv, "tulanpoih", lopts, NULL)) != -1) {
+  while ((opt = getopt_long(argc, argv, "tulanpoich", lopts, NULL)) != -1) {
     switch (opt) {
     case 't':
       o.tcp = 1;
@@ -619,6 +832,12 @@ cli_netstat(int argc, char **argv)
     case 'i':
       o.info = 1;
       break;
+    case 'c':
+      continuous = 1;
+      break;
+    case 'W':
+      watch_s = optarg ? atoi(optarg) : 0;
+      break;
     case 'E':
       return explain(optarg);
     case 'S':
@@ -642,6 +861,8 @@ cli_netstat(int argc, char **argv)
              "running socklab\nprocess, side by side (the Stack column).  "
              "-t TCP, -u UDP, -l listening\nonly, -a all, -p PID/program, "
              "-o timers, -i TCP internals (rto, rtt, mss, cwnd, windows),\n"
+             "-c every second, --watch[=SECONDS] state changes as they "
+             "happen,\n"
              "--rfc RFC 9293 state names.  --diagnose reports "
              "what the\nlecture notes warn about (server-side TIME_WAIT, "
              "CLOSE_WAIT, full queues);\n--explain says what a state "
@@ -656,22 +877,22 @@ cli_netstat(int argc, char **argv)
   rows = calloc(MAX, sizeof *rows);
   if (rows == NULL)
     return 1;
-  if (o.kernel) {
-    n = read_proc("/proc/net/tcp", "tcp", 0, &o, rows, n, MAX);
-    n = read_proc("/proc/net/tcp6", "tcp6", 0, &o, rows, n, MAX);
-    n = read_proc("/proc/net/udp", "udp", 1, &o, rows, n, MAX);
-    n = read_proc("/proc/net/udp6", "udp6", 1, &o, rows, n, MAX);
+  if (watch_s >= 0) {
+    n = watch(&o, watch_s, rows, MAX);
+    free(rows);
+    return n;
   }
-  if (o.kernel && o.info) {
-    kernel_tcp_info(AF_INET, rows, n);
-    kernel_tcp_info(AF_INET6, rows, n);
-  }
-  if (o.user)
-    n = read_user(&o, rows, n, MAX);
-  if (o.diagnose)
-    diagnose(rows, n);
-  else
-    print_rows(&o, rows, n);
+  do {
+    n = collect(&o, rows, MAX);
+    if (o.diagnose)
+      diagnose(rows, n);
+    else
+      print_rows(&o, rows, n);
+    if (continuous) {
+      fflush(stdout);
+      sleep(1);
+    }
+  } while (continuous);
   free(rows);
   return 0;
 }

@@ -9,11 +9,16 @@
  *       SND_UNA SND_NXT RCV_NXT (relative) SND_WND RCV_WND RETRANS
  *   udp - LADDR LPORT RADDR RPORT 0 RECVQ - 0 0
  *
- * (addresses dotted, STATE in RFC spelling, TIMER a name or "-"). */
+ * (addresses dotted, STATE in RFC spelling, TIMER a name or "-").
+ *
+ * A client that sends "WATCH\n" instead of "DUMP\n" stays connected and
+ * receives every trace event (lib/obs/TRACE.md) as it happens: what
+ * `socklab netstat --watch` prints. */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,16 +96,64 @@ ip(char *b, uint32_t a)
            a & 255);
 }
 
+void
+sl__export_trace(void *arg, const struct sl__event *ev)
+{
+  struct sl__rt *rt = arg;
+  char line[512];
+  int n = -1;
+
+  if (rt->trace != NULL)
+    sl__trace_write(rt->trace, ev);
+  for (int i = 0; i < 8; i++) {
+    if (rt->watchers[i] < 0)
+      continue;
+    if (n < 0)
+      n = sl__trace_format(line, sizeof line, ev);
+    /* A watcher that does not keep up loses events, never stalls us. */
+    if (n > 0 && (size_t)n < sizeof line &&
+        send(rt->watchers[i], line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) <
+            0 &&
+        errno != EAGAIN) {
+      close(rt->watchers[i]);
+      rt->watchers[i] = -1;
+    }
+  }
+}
+
+/* Keeps connection c for --watch; 0, or -1 when there is no room. */
+static int
+add_watcher(struct sl__rt *rt, int c)
+{
+  for (int i = 0; i < 8; i++)
+    if (rt->watchers[i] < 0) {
+      rt->watchers[i] = c;
+      sl__host_set_trace(rt->host, sl__export_trace, rt);
+      return 0;
+    }
+  return -1;
+}
+
 /* Called by the runtime thread, with the lock held, when someone asks. */
 void
 sl__export_serve(struct sl__rt *rt)
 {
   int c = accept4(rt->export_fd, NULL, NULL, SOCK_CLOEXEC);
+  struct pollfd p = {.events = POLLIN};
+  char req[16] = "";
   FILE *f;
   uint64_t now = sl__rt_now(rt);
 
   if (c < 0)
     return;
+  /* The request comes at once with the connection; wait for it briefly. */
+  p.fd = c;
+  if (poll(&p, 1, 100) == 1 && recv(c, req, sizeof req - 1, 0) > 0 &&
+      strncmp(req, "WATCH", 5) == 0) {
+    if (add_watcher(rt, c) < 0)
+      close(c);
+    return;
+  }
   f = fdopen(c, "w");
   if (f == NULL) {
     close(c);
@@ -141,6 +194,11 @@ sl__export_serve(struct sl__rt *rt)
 void
 sl__export_close(struct sl__rt *rt)
 {
+  for (int i = 0; i < 8; i++)
+    if (rt->watchers[i] >= 0) {
+      close(rt->watchers[i]);
+      rt->watchers[i] = -1;
+    }
   if (rt->export_fd > 0) {
     close(rt->export_fd);
     unlink(rt->export_path);

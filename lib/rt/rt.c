@@ -313,7 +313,7 @@ rt_start(struct sl__rt *rt)
       fprintf(stderr, "socklab: SOCKLAB_TRACE=%s: %s; no trace\n",
               rt->cfg.trace, strerror(errno));
     else
-      sl__host_set_trace(rt->host, sl__trace_write, rt->trace);
+      sl__host_set_trace(rt->host, sl__export_trace, rt);
   }
   pthread_mutex_init(&rt->lock, NULL);
   pthread_condattr_init(&ca);
@@ -322,6 +322,8 @@ rt_start(struct sl__rt *rt)
   pthread_condattr_destroy(&ca);
   rt->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   rt->export_fd = -1;
+  for (int i = 0; i < 8; i++)
+    rt->watchers[i] = -1;
   if (sl__export_open(rt) < 0)
     rt->export_fd = -1; /* netstat will not see us; nothing else changes */
   rt->generation = generation;

@@ -107,6 +107,7 @@ struct sl__rt {
   struct sl__pcap *pcap;
   struct sl__trace_file *trace; /* SOCKLAB_TRACE */
   int export_fd;                /* where socklab netstat asks (export.c) */
+  int watchers[8];              /* netstat --watch connections, -1 = free */
   char export_path[108];
   int generation; /* changes in a forked child */
   int stopping;
@@ -134,6 +135,8 @@ void sl__sockdir(char *buf, size_t len);
 int sl__export_open(struct sl__rt *rt);
 void sl__export_serve(struct sl__rt *rt);
 void sl__export_close(struct sl__rt *rt);
+/* The host's trace callback: the SOCKLAB_TRACE file and any watchers. */
+void sl__export_trace(void *rt, const struct sl__event *ev);
 
 /* Counter of forks: sockets made before a fork are not the child's. */
 int sl__rt_generation(void);

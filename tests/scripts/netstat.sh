@@ -59,6 +59,24 @@ if command -v ss >/dev/null; then
   ss -tln | grep -q ":$kport " || fail "ss does not agree on the kernel port"
 fi
 
+# --watch: a socklab server's transitions as they happen (a server of its
+# own: the first one is busy with its client).
+SOCKLAB_STACK=user "$sl" serve echo 7301 </dev/null >/dev/null 2>&1 &
+u2=$!
+pids+=($u2)
+sleep 0.3
+"$sl" netstat --watch=3 --stack user >"$work/watch" 2>&1 &
+wpid=$!
+pids+=($wpid)
+sleep 1.3
+echo hi | SOCKLAB_STACK=user timeout 10 "$sl" connect localhost 7301 \
+  >/dev/null || fail "a watched connection failed"
+wait "$wpid" || true
+grep -Eq "user +$u2/socklab +10\.77\.[0-9.]+:7301>.* LISTEN -> SYN_RECV \(rcv SYN\)" \
+  "$work/watch" || fail "--watch missed LISTEN -> SYN_RECV: $(cat "$work/watch")"
+grep -q "LAST_ACK -> CLOSE (rcv ACK of FIN)" "$work/watch" ||
+  fail "--watch missed LAST_ACK -> CLOSE"
+
 # --diagnose: a daytime server closes first, so the TIME_WAIT is on the
 # server's port -- what the notes warn about.  (The client's stdin stays
 # open, so the client does not half-close before the server.)
@@ -78,4 +96,4 @@ grep -q "port $dport (kernel stack): 1 connection in TIME_WAIT on the server's s
 if "$sl" netstat --explain nonsense 2>/dev/null; then
   fail "--explain accepted a state that does not exist"
 fi
-echo "ok - netstat: kernel and socklab sockets side by side, with stack and PID/program; -i internals; --diagnose, --explain"
+echo "ok - netstat: kernel and socklab sockets side by side, with stack and PID/program; -i internals; --watch; --diagnose, --explain"
