@@ -222,7 +222,8 @@ uninstall:
 # ---- demo -------------------------------------------------------------------
 
 demo: all
-	@$(CLI) demo --trace $(BUILD)/demo-trace.jsonl --svg $(BUILD)/demo-ladder.svg
+	@$(CLI) demo --trace $(BUILD)/demo-trace.jsonl --svg $(BUILD)/demo-ladder.svg \
+	  --pcap $(BUILD)/demo.pcap
 
 clean:
 	rm -rf $(BUILD)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "pcap.h"
 #include "trace.h"
 #include "xfer.h"
 
@@ -24,7 +25,51 @@ struct seen {
   uint64_t time_wait_us; /* how long the client stayed in TIME-WAIT */
   uint64_t time_wait_start;
   unsigned retransmissions;
+  struct sl__xfer *x; /* for the hosts, during the run */
+  struct {
+    double t;
+    char text[160];
+  } snap[48]; /* netstat of both hosts, at each change */
+  int nsnap;
 };
+
+struct snap_arg {
+  char *buf;
+  size_t len;
+};
+
+static void
+snap_one(void *arg, const struct sl__tcb *t)
+{
+  struct snap_arg *a = arg;
+  struct sl__tcp_info in;
+  size_t n = strlen(a->buf);
+
+  sl__tcp_get_info(t, &in);
+  snprintf(a->buf + n, a->len - n, " %s",
+           in.state == SL_TCP_CLOSED ? "CLOSED"
+                                     : sl_tcp_state_netstat(in.state));
+}
+
+/* What `socklab netstat` would show on both hosts now, in one line. */
+static void
+snapshot(struct seen *s, uint64_t t)
+{
+  char line[160] = "", c[80] = "", v[80] = "";
+  struct snap_arg ca = {c, sizeof c}, va = {v, sizeof v};
+
+  if (s->x->client_host == NULL || s->nsnap == 48)
+    return;
+  sl__host_foreach_tcb(s->x->client_host, snap_one, &ca);
+  sl__host_foreach_tcb(s->x->server_host, snap_one, &va);
+  snprintf(line, sizeof line, "%-24s %s", c[0] ? c + 1 : "-",
+           v[0] ? v + 1 : "-");
+  if (s->nsnap > 0 && strcmp(s->snap[s->nsnap - 1].text, line) == 0)
+    return;
+  s->snap[s->nsnap].t = (double)t / 1e6;
+  snprintf(s->snap[s->nsnap].text, sizeof s->snap[0].text, "%s", line);
+  s->nsnap++;
+}
 
 /* Appends a state as the notes name it (netstat's names, but CLOSED). */
 static void
@@ -34,6 +79,16 @@ append(char *buf, size_t len, enum sl_tcp_state state)
 
   snprintf(buf + n, len - n, "%s%s", n ? " -> " : "",
            state == SL_TCP_CLOSED ? "CLOSED" : sl_tcp_state_netstat(state));
+}
+
+static void
+pcap_tap(void *arg, uint64_t now, uint32_t from, uint32_t to,
+         const uint8_t *pkt, size_t len, int event)
+{
+  (void)from;
+  (void)to;
+  if (event == SL__SIM_SENT && pkt != NULL)
+    sl__pcap_write(arg, now, pkt, len);
 }
 
 static void
@@ -60,8 +115,9 @@ observe(void *arg, const struct sl__event *ev)
       *(client ? &s->client_time_wait : &s->server_time_wait) = 1;
       s->time_wait_start = ev->time_us;
     }
-    if (ev->from == SL_TCP_TIME_WAIT && client)
+    if (ev->from == SL_TCP_TIME_WAIT)
       s->time_wait_us = ev->time_us - s->time_wait_start;
+    snapshot(s, ev->time_us);
   } else if (ev->type == SL__EV_SEG_OUT && ev->seg->opt.has_mss) {
     *(client ? &s->client_mss : &s->server_mss) = ev->seg->opt.mss;
   } else if (ev->type == SL__EV_SEG_OUT && ev->note != NULL &&
@@ -73,14 +129,17 @@ observe(void *arg, const struct sl__event *ev)
 int
 cli_demo(int argc, char **argv)
 {
-  static const struct option opts[] = {{"trace", required_argument, 0, 't'},
-                                       {"bytes", required_argument, 0, 'b'},
-                                       {"loss", required_argument, 0, 'l'},
-                                       {"seed", required_argument, 0, 's'},
-                                       {"no-color", no_argument, 0, 'n'},
-                                       {"svg", required_argument, 0, 'g'},
-                                       {"help", no_argument, 0, 'h'},
-                                       {0, 0, 0, 0}};
+  static const struct option opts[] = {
+      {"trace", required_argument, 0, 't'},
+      {"bytes", required_argument, 0, 'b'},
+      {"loss", required_argument, 0, 'l'},
+      {"seed", required_argument, 0, 's'},
+      {"no-color", no_argument, 0, 'n'},
+      {"svg", required_argument, 0, 'g'},
+      {"pcap", required_argument, 0, 'p'},
+      {"server-closes-first", no_argument, 0, 'S'},
+      {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0}};
   struct sl__host_config cfg;
   struct sl__xfer x = {.seed = 1,
                        .bytes = 3000,
@@ -88,7 +147,8 @@ cli_demo(int argc, char **argv)
                        .mss_server = 1400,
                        .faults = {.delay_us = 1000}};
   struct seen s;
-  const char *path = "socklab-demo.jsonl", *svg = NULL;
+  const char *path = "socklab-demo.jsonl", *svg = NULL, *pcap_path = NULL;
+  struct sl__pcap *pcap = NULL;
   int opt, color = isatty(1), r;
   double v;
 
@@ -129,9 +189,16 @@ cli_demo(int argc, char **argv)
     case 'g':
       svg = optarg;
       break;
+    case 'p':
+      pcap_path = optarg;
+      break;
+    case 'S':
+      x.server_closes_first = 1;
+      break;
     case 'h':
       printf("usage: socklab demo [--bytes N] [--loss P] [--seed N] "
-             "[--trace FILE] [--svg FILE] [--no-color]\n"
+             "[--trace FILE] [--svg FILE] [--pcap FILE]\n"
+             "                    [--server-closes-first] [--no-color]\n"
              "One TCP connection on socklab's own stack (simulated link, "
              "1 ms each way),\ndrawn as a ladder diagram and explained. "
              "The trace goes to FILE\n(default socklab-demo.jsonl).\n");
@@ -152,7 +219,20 @@ cli_demo(int argc, char **argv)
   x.cfg = &cfg;
   x.trace = observe;
   x.trace_arg = &s;
+  s.x = &x;
+  if (pcap_path != NULL) {
+    pcap = sl__pcap_open(pcap_path);
+    if (pcap == NULL) {
+      fprintf(stderr, "socklab demo: --pcap %s: %s\n", pcap_path,
+              strerror(errno));
+      return 1;
+    }
+    x.tap = pcap_tap;
+    x.tap_arg = pcap;
+  }
   r = sl__xfer_run(&x);
+  if (pcap != NULL && sl__pcap_close(pcap) < 0)
+    fprintf(stderr, "socklab demo: --pcap %s: write failed\n", pcap_path);
   if (sl__trace_close(s.file) < 0 || r < 0) {
     fprintf(stderr, "socklab demo: the run failed: %s\n", strerror(-r));
     return 1;
@@ -165,6 +245,12 @@ cli_demo(int argc, char **argv)
          x.faults.loss > 0 ? ", with loss" : "");
   if (cli_ladder_file(path, 1, 0, color, NULL) != 0)
     return 1;
+  printf(
+      "\nsocklab netstat at each change (states of the client's and the "
+      "server's\nsockets, newest first; LISTEN is the server's listener):\n");
+  printf("%8s %-24s %s\n", "time", "client", "server");
+  for (int i = 0; i < s.nsnap; i++)
+    printf("%8.4f %s\n", s.snap[i].t, s.snap[i].text);
   printf("\nWhat it shows (read from this run):\n");
   printf("  - The 3-way handshake.  Client: %s.\n", s.client_open);
   printf("    Server: %s.\n", s.server_open + strlen("CLOSED -> "));
@@ -180,11 +266,17 @@ cli_demo(int argc, char **argv)
          (unsigned long long)x.bytes + 2);
   printf("  - The 4-way teardown.\n    Client: %s.\n", s.client_close);
   printf("    Server: %s.\n", s.server_close);
-  printf("    The client closed first, so TIME_WAIT was on the %s side, "
-         "for\n    %.0f s (2 x MSL); a server should let its clients "
-         "close first.\n",
-         s.client_time_wait ? "client's" : "server's",
-         (double)s.time_wait_us / 1e6);
+  if (s.server_time_wait)
+    printf("    The server closed first, so TIME_WAIT was on the server's "
+           "side, for\n    %.0f s (2 x MSL). socklab netstat --diagnose "
+           "flags this: a busy server\n    with its port full of TIME_WAIT "
+           "should let its clients close first.\n",
+           (double)s.time_wait_us / 1e6);
+  else
+    printf("    The client closed first, so TIME_WAIT was on the client's "
+           "side, for\n    %.0f s (2 x MSL); a server should let its "
+           "clients close first.\n",
+           (double)s.time_wait_us / 1e6);
   if (s.retransmissions)
     printf("  - %u segment(s) were lost and retransmitted (X on the "
            "ladder).\n",

@@ -233,6 +233,15 @@ client_side(struct run *r)
     client_read_echo(r);
     return;
   }
+  if (x->server_closes_first) {
+    /* Wait for the server's FIN (end of stream), then close. */
+    uint8_t b[512];
+    ssize_t n;
+    while ((n = sl__tcp_recv(r->client, b, sizeof b, 0)) > 0)
+      ;
+    if (n == -EAGAIN)
+      return;
+  }
   sl__tcp_close(r->client); /* the host frees it when it is done */
   r->client = NULL;
   r->client_closing = 1;
@@ -299,8 +308,11 @@ server_side(struct run *r)
     }
     x->received += (uint64_t)n;
   }
-  /* Close after end of stream, once everything is echoed. */
-  if (r->server != NULL && x->server_eof && r->echo_q.len == 0) {
+  /* Close after end of stream, once everything is echoed -- or, when the
+   * server closes first, as soon as everything has arrived. */
+  if (r->server != NULL &&
+      ((x->server_eof && r->echo_q.len == 0) ||
+       (x->server_closes_first && x->received == x->bytes))) {
     sl__tcp_close(r->server);
     r->server = NULL;
     r->server_closing = 1;
@@ -337,8 +349,10 @@ setup(struct run *r)
   r->sim = sl__sim_new(x->seed);
   cfg.seed = x->seed;
   r->client_host = sl__host_new(SL__XFER_CLIENT, &cfg, sl__sim_output, r->sim);
+  x->client_host = r->client_host;
   cfg.seed = x->seed + 1;
   r->server_host = sl__host_new(SL__XFER_SERVER, &cfg, sl__sim_output, r->sim);
+  x->server_host = r->server_host;
   if (!r->sim || !r->client_host || !r->server_host)
     return -ENOMEM;
   if ((e = sl__sim_set_faults(r->sim, &x->faults)) < 0 ||
@@ -407,6 +421,7 @@ sl__xfer_run(struct sl__xfer *x)
     sl__sim_free(r->sim);
   sl__host_free(r->client_host);
   sl__host_free(r->server_host);
+  x->client_host = x->server_host = NULL;
   free(r);
   return e;
 }

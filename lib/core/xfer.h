@@ -26,14 +26,18 @@ struct sl__xfer {
   void *tap_arg;
   sl__trace_fn *trace; /* sees both hosts' events */
   void *trace_arg;
-  int no_verify; /* benchmarks: send zeros, do not compare */
-  int echo;      /* the server echoes; the client checks the echo and
-                    closes after the server (both directions carry data,
-                    as in the labs' echo) */
+  int no_verify;           /* benchmarks: send zeros, do not compare */
+  int server_closes_first; /* the server closes once it has everything;
+                              the client waits for that, then closes */
+  int echo;                /* the server echoes; the client checks the echo and
+                              closes after the server (both directions carry data,
+                              as in the labs' echo) */
 
   /* What happened. */
-  uint64_t received; /* bytes the server read */
-  uint64_t echoed;   /* echo: bytes the client read back */
+  uint64_t received;            /* bytes the server read */
+  uint64_t echoed;              /* echo: bytes the client read back */
+  struct sl__host *client_host; /* during the run (for trace callbacks) */
+  struct sl__host *server_host;
   int identical;     /* every one of them as sent */
   int server_eof;    /* the server saw end of stream */
   int client_closed; /* both hosts ended with no connection left */

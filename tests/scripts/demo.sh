@@ -19,6 +19,20 @@ for want in 'SYN seq=0 mss=1460' 'SYN,ACK seq=0 ack=1 mss=1400' \
   grep -q -- "$want" "$work/out" || fail "the demo does not show: $want"
 done
 awk 'length > 80 { exit 1 }' "$work/out" || fail "a line wider than 80"
+# The netstat snapshots: both sides through the handshake and teardown.
+grep -Eq '^ +[0-9.]+ SYN_SENT +SYN_RECV LISTEN$' "$work/out" ||
+  fail "no netstat snapshot of the handshake"
+grep -Eq '^ +[0-9.]+ TIME_WAIT +(LAST_ACK|CLOSED)$' "$work/out" ||
+  fail "no netstat snapshot of TIME_WAIT on the client"
+
+# The variant the notes warn about: the server closes first.
+"$sl" demo --no-color --server-closes-first --trace "$work/s.jsonl" \
+  --pcap "$work/s.pcap" >"$work/sout" || fail "--server-closes-first failed"
+grep -q 'Server: ESTABLISHED -> FIN_WAIT1 -> FIN_WAIT2 -> TIME_WAIT' \
+  "$work/sout" || fail "the server did not close first"
+grep -q 'TIME_WAIT was on the server' "$work/sout" ||
+  fail "no explanation of server-side TIME_WAIT"
+[ -s "$work/s.pcap" ] || fail "no pcap written"
 grep -q $'\033' "$work/out" && fail "colour codes with --no-color"
 
 "$sl" sim --bytes 20000 --loss 20% --seed 3 --trace "$work/l.jsonl" \
