@@ -21,30 +21,8 @@ struct sl__host;
 struct sl__tcb;
 struct sl__udp_pcb;
 
-/* ---- TCP states (RFC 9293 section 3.3.2), in RFC order --------------- */
-
-/* The order matters: state >= SL_TCP_FIN_WAIT_1 means "closing", and
- * state >= SL_TCP_ESTABLISHED means "synchronized". */
-enum sl_tcp_state {
-  SL_TCP_CLOSED = 0,
-  SL_TCP_LISTEN,
-  SL_TCP_SYN_SENT,
-  SL_TCP_SYN_RECEIVED,
-  SL_TCP_ESTABLISHED,
-  SL_TCP_FIN_WAIT_1,
-  SL_TCP_FIN_WAIT_2,
-  SL_TCP_CLOSE_WAIT,
-  SL_TCP_CLOSING,
-  SL_TCP_LAST_ACK,
-  SL_TCP_TIME_WAIT,
-  SL_TCP_NSTATES
-};
-
-/* The three spellings of a state: RFC 9293 ("SYN-RECEIVED"), netstat
- * ("SYN_RECV") and ss ("SYN-RECV").  NULL when state is out of range. */
-const char *sl_tcp_state_rfc(enum sl_tcp_state state);
-const char *sl_tcp_state_netstat(enum sl_tcp_state state);
-const char *sl_tcp_state_ss(enum sl_tcp_state state);
+/* TCP states and their names are public: socklab/tcp.h. */
+#include "socklab/tcp.h"
 
 /* Is from -> to an edge of the RFC 9293 state diagram (plus the
  * connection-ending edges every state has: reset, abort, timeout)? */

@@ -6,6 +6,7 @@
  *                     writen, address formatting, connect with a timeout
  *   socklab/reader.h  a per-descriptor buffered line reader
  *   socklab/error.h   readable errors and SL_TRY
+ *   socklab/tcp.h     TCP states, their names, the state of a descriptor
  *   socklab/version.h version numbers
  */
 #ifndef SOCKLAB_H
@@ -16,5 +17,6 @@
 #include "socklab/socket.h"
 #include "socklab/net.h"
 #include "socklab/reader.h"
+#include "socklab/tcp.h"
 
 #endif

@@ -723,6 +723,21 @@ u_poll(struct sl__sock *s, short events)
 }
 
 static int
+u_tcp_state(struct sl__sock *s)
+{
+  struct usock *u = us(s);
+  int r;
+
+  if (u->tcb == NULL)
+    return -ENOPROTOOPT;
+  if ((r = enter(u)) < 0)
+    return r;
+  r = (int)sl__tcp_state(u->tcb);
+  leave(u);
+  return r;
+}
+
+static int
 u_close(struct sl__sock *s)
 {
   struct usock *u = us(s);
@@ -755,5 +770,6 @@ static const struct sl__sock_ops usock_ops = {
     .getsockname = u_getsockname,
     .getpeername = u_getpeername,
     .poll = u_poll,
+    .tcp_state = u_tcp_state,
     .close = u_close,
 };

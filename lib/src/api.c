@@ -11,7 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include "internal.h"
+#include "socklab/tcp.h"
 
 /* ---- which stack: SOCKLAB_STACK, read once ----------------------------- */
 
@@ -438,4 +442,45 @@ sl_fcntl(int fd, int cmd, ...)
   return r;
 user_done:
   return r < 0 ? sl__err_fd("fcntl", fd, -r) : r;
+}
+
+/* Linux's TCP_ESTABLISHED = 1 ... TCP_CLOSING = 11 (include/net/tcp_states.h)
+ * to RFC order. */
+static const int linux_states[] = {
+    -1,
+    SL_TCP_ESTABLISHED,
+    SL_TCP_SYN_SENT,
+    SL_TCP_SYN_RECEIVED,
+    SL_TCP_FIN_WAIT_1,
+    SL_TCP_FIN_WAIT_2,
+    SL_TCP_TIME_WAIT,
+    SL_TCP_CLOSED,
+    SL_TCP_CLOSE_WAIT,
+    SL_TCP_LAST_ACK,
+    SL_TCP_LISTEN,
+    SL_TCP_CLOSING,
+};
+
+int
+sl_tcp_state_of(int fd)
+{
+  struct tcp_info ti;
+  socklen_t len = sizeof ti;
+  int r, type;
+  socklen_t tlen = sizeof type;
+
+  WITH_USER_SOCK(
+      fd, r, sock->ops->tcp_state ? sock->ops->tcp_state(sock) : -ENOPROTOOPT);
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0)
+    return sl__err_fd("tcp_state", fd, errno);
+  if (type != SOCK_STREAM)
+    return sl__err_fd("tcp_state", fd, ENOPROTOOPT);
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+    return sl__err_fd("tcp_state", fd, errno);
+  if (ti.tcpi_state >= sizeof linux_states / sizeof *linux_states ||
+      linux_states[ti.tcpi_state] < 0)
+    return sl__err_fd("tcp_state", fd, EPROTO);
+  return linux_states[ti.tcpi_state];
+user_done:
+  return r < 0 ? sl__err_fd("tcp_state", fd, -r) : r;
 }

@@ -68,6 +68,8 @@ struct sl__sock_ops {
   /* Readiness now: the subset of POLLIN/POLLOUT/POLLERR/POLLHUP/POLLRDHUP
    * that holds.  Must not block. */
   short (*poll)(struct sl__sock *, short events);
+  /* The TCP state (enum sl_tcp_state), or -ENOPROTOOPT for UDP. */
+  int (*tcp_state)(struct sl__sock *);
   /* Releases the socket; the descriptor is already out of the table. */
   int (*close)(struct sl__sock *);
 };

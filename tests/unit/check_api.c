@@ -292,6 +292,34 @@ START_TEST(test_sigpipe_send_to_closed_peer_gives_epipe)
 }
 END_TEST
 
+START_TEST(test_bsd_tcp_state_of_kernel_sockets)
+{
+  int lfd = sl_tcp_listen("127.0.0.1", "0", 1), c, s, u;
+  char port[16];
+
+  snprintf(port, sizeof port, "%d", sl_local_port(lfd));
+  ck_assert_int_eq(sl_tcp_state_of(lfd), SL_TCP_LISTEN);
+  c = sl_tcp_connect("127.0.0.1", port);
+  s = sl_accept(lfd, NULL, NULL);
+  ck_assert_int_eq(sl_tcp_state_of(c), SL_TCP_ESTABLISHED);
+  ck_assert_int_eq(sl_tcp_state_of(s), SL_TCP_ESTABLISHED);
+  ck_assert_str_eq(sl_tcp_state_netstat(SL_TCP_ESTABLISHED), "ESTABLISHED");
+  sl_shutdown(c, SHUT_WR);
+  usleep(50000);
+  ck_assert_int_eq(sl_tcp_state_of(s), SL_TCP_CLOSE_WAIT);
+  ck_assert_int_eq(sl_tcp_state_of(c), SL_TCP_FIN_WAIT_2);
+  u = sl_socket(AF_INET, SOCK_DGRAM, 0);
+  ck_assert_int_eq(sl_tcp_state_of(u), -1);
+  ck_assert_int_eq(errno, ENOPROTOOPT);
+  ck_assert_int_eq(sl_tcp_state_of(-1), -1);
+  ck_assert_int_eq(errno, EBADF);
+  sl_close(u);
+  sl_close(s);
+  sl_close(c);
+  sl_close(lfd);
+}
+END_TEST
+
 /* ---- SL_TRY ------------------------------------------------------------- */
 
 /* Runs SL_TRY on a refused connection in a child whose stderr goes to a
@@ -509,6 +537,7 @@ api_suite(void)
   tcase_add_test(tc, test_bsd_nonblocking_recv_says_eagain);
   tcase_add_test(tc, test_sigpipe_send_to_closed_peer_gives_epipe);
   tcase_add_test(tc, test_sl_try_prints_location_and_exits_1);
+  tcase_add_test(tc, test_bsd_tcp_state_of_kernel_sockets);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("signals");

@@ -356,6 +356,26 @@ START_TEST(test_user_readline_over_user_socket)
 }
 END_TEST
 
+START_TEST(test_user_tcp_state_of_user_sockets)
+{
+  int l, c, s, u = sl_socket(AF_INET, SOCK_DGRAM, 0);
+
+  pair_up(&l, &c, &s);
+  ck_assert_int_eq(sl_tcp_state_of(l), SL_TCP_LISTEN);
+  ck_assert_int_eq(sl_tcp_state_of(c), SL_TCP_ESTABLISHED);
+  ck_assert_int_eq(sl_shutdown(c, SHUT_WR), 0);
+  usleep(50000);
+  ck_assert_int_eq(sl_tcp_state_of(s), SL_TCP_CLOSE_WAIT);
+  ck_assert_int_eq(sl_tcp_state_of(c), SL_TCP_FIN_WAIT_2);
+  ck_assert_int_eq(sl_tcp_state_of(u), -1);
+  ck_assert_int_eq(errno, ENOPROTOOPT);
+  sl_close(u);
+  sl_close(s);
+  sl_close(c);
+  sl_close(l);
+}
+END_TEST
+
 Suite *
 user_suite(void)
 {
@@ -377,6 +397,7 @@ user_suite(void)
   tcase_add_test(tc, test_user_maxseg_negotiated_to_the_smaller);
   tcase_add_test(tc, test_user_forked_child_gets_ebadf);
   tcase_add_test(tc, test_user_readline_over_user_socket);
+  tcase_add_test(tc, test_user_tcp_state_of_user_sockets);
   suite_add_tcase(s, tc);
   return s;
 }
