@@ -230,9 +230,11 @@ seq_acceptable(const struct sl__tcb *t, uint32_t seq, uint32_t len)
   uint32_t end = t->rcv_nxt + wnd;
 
   if (len == 0) {
-    if (wnd == 0)
-      return seq == t->rcv_nxt;
-    return SL_SEQ_LEQ(t->rcv_nxt, seq) && SL_SEQ_LT(seq, end);
+    /* The RFC has SEG.SEQ < RCV.NXT+RCV.WND; like Linux (tcp_sequence)
+     * we take an empty segment at the right edge too: a peer that filled
+     * our window and lost that data sends every ACK there, and dropping
+     * them all would stall it until a timeout. */
+    return SL_SEQ_LEQ(t->rcv_nxt, seq) && SL_SEQ_LEQ(seq, end);
   }
   if (wnd == 0)
     return 0;

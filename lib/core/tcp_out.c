@@ -167,15 +167,25 @@ sl__tcp_send_segment(struct sl__tcb *t, uint32_t seq, uint8_t flags,
   sl__ip_output(h, t->raddr, SL__IP_PROTO_TCP, n);
 }
 
-/* Segments without data carry SND.MAX, the highest sequence number sent,
- * not SND.NXT: after a timeout pulls SND.NXT back to resend, an ACK with
- * the old number would be unacceptable to the peer, which would answer
- * with an ACK of its own -- and two such peers would ACK each other
- * forever. */
+/* The sequence number of a segment without data: SND.MAX, the highest
+ * sent, not SND.NXT -- after a timeout pulls SND.NXT back to resend, an
+ * ACK with the old number would be unacceptable to the peer, which would
+ * answer with an ACK of its own, and two such peers would ACK each other
+ * forever.  But never beyond the peer's window (SND.UNA+SND.WND), where
+ * a peer that shrank its window would drop the ACK; Linux's
+ * tcp_acceptable_seq makes the same choice. */
+static uint32_t
+empty_segment_seq(const struct sl__tcb *t)
+{
+  uint32_t wnd_end = t->snd_una + t->snd_wnd;
+
+  return SL_SEQ_GT(t->snd_max, wnd_end) ? wnd_end : t->snd_max;
+}
+
 void
 sl__tcp_send_ack(struct sl__tcb *t)
 {
-  sl__tcp_send_segment(t, t->snd_max, SL__TCP_ACK, 0, NULL);
+  sl__tcp_send_segment(t, empty_segment_seq(t), SL__TCP_ACK, 0, NULL);
 }
 
 void
@@ -195,7 +205,8 @@ sl__tcp_challenge_ack(struct sl__tcb *t)
   }
   h->challenge_count++;
   h->stats.tcp.challenge_acks++;
-  sl__tcp_send_segment(t, t->snd_max, SL__TCP_ACK, 0, "challenge ack");
+  sl__tcp_send_segment(t, empty_segment_seq(t), SL__TCP_ACK, 0,
+                       "challenge ack");
 }
 
 void

@@ -330,6 +330,44 @@ START_TEST(test_established_zero_rcv_window_still_processes_ack)
 }
 END_TEST
 
+/* A peer that filled our window and lost that data sends its ACKs at
+ * the window's right edge (SND.NXT there).  The strict RFC 9293 test
+ * (SEG.SEQ < RCV.NXT+RCV.WND) would drop every one of them, ACK field
+ * and all; like Linux (tcp_sequence), an empty segment at the edge is
+ * accepted -- the "special allowance ... to accept valid ACKs". */
+START_TEST(test_established_empty_ack_at_window_right_edge_is_processed)
+{
+  reinit(small_rcvbuf);
+  th_established(th);
+  ck_assert_int_eq(sl__tcp_send(th->t, "0123456789", 10), 10);
+  th_pop(th);
+  uint32_t edge = th->t->rcv_adv;
+  ck_assert_uint_gt(edge, th->pseq);
+  th_send(th, SL__TCP_ACK, edge, th->pack + 10, NULL, 0);
+  ck_assert_uint_eq(th->t->snd_una, th->pack + 10);
+}
+END_TEST
+
+/* The other half (Linux's tcp_acceptable_seq): when the peer's window
+ * shrank below what we already sent, our ACKs carry SND.UNA+SND.WND, a
+ * number the peer accepts, rather than SND.MAX beyond its window. */
+START_TEST(test_established_ack_seq_stays_inside_shrunk_peer_window)
+{
+  static char data[100];
+
+  th_established(th);
+  sl__tcp_set_nodelay(th->t, 1);
+  ck_assert_int_eq(sl__tcp_send(th->t, data, sizeof data), 100);
+  th_pop(th);
+  th->pwnd = 0; /* the peer takes back its window, acknowledging nothing */
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  th_send_data(th, "x", 1);
+  th_advance(th, th->cfg.delack_us);
+  const struct th_pkt *p = th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  ck_assert_uint_eq(p->seg.len, 0);
+}
+END_TEST
+
 /* ---- ESTABLISHED: send window updates (SND.WL1, SND.WL2) -------------- */
 
 /* RFC 9293 3.10.7.4 step 5: "If SND.UNA =< SEG.ACK =< SND.NXT, the send
@@ -847,6 +885,9 @@ tcp_rfc_suite(void)
   tcase_add_test(tc, test_established_zero_rcv_window_still_processes_ack);
 
   tc = tcase(s, "window_update");
+  tcase_add_test(tc,
+                 test_established_empty_ack_at_window_right_edge_is_processed);
+  tcase_add_test(tc, test_established_ack_seq_stays_inside_shrunk_peer_window);
   tcase_add_test(tc, test_established_old_ack_does_not_update_window);
   tcase_add_test(tc, test_established_segment_older_than_wl1_keeps_window);
   tcase_add_test(tc, test_established_same_seq_and_ack_window_update_is_taken);
