@@ -70,6 +70,7 @@ CLI_SRCS := \
   lib/cli/ladder.c \
   lib/cli/main.c \
   lib/cli/netstat.c \
+  lib/cli/nstat.c \
   lib/cli/serve.c \
   lib/cli/sim.c
 

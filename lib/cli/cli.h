@@ -37,6 +37,8 @@ int cli_version(int argc, char **argv);
 int cli_sim(int argc, char **argv);
 int cli_hub(int argc, char **argv);
 int cli_netstat(int argc, char **argv);
+/* netstat -s: the kernel's and/or socklab's protocol counters. */
+int cli_netstat_statistics(int kernel, int user);
 int cli_demo(int argc, char **argv);
 int cli_ladder(int argc, char **argv);
 /* Draws connection conn_no (from 1) of the trace at path. */

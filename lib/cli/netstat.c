@@ -792,16 +792,17 @@ cli_netstat(int argc, char **argv)
                                         {"continuous", no_argument, 0, 'c'},
                                         {"watch", optional_argument, 0, 'W'},
                                         {"explain", required_argument, 0, 'E'},
+                                        {"statistics", no_argument, 0, 's'},
                                         {"help", no_argument, 0, 'h'},
                                         {0, 0, 0, 0}};
   struct opts o = {.kernel = 1, .user = 1};
-  int continuous = 0, watch_s = -1;
+  int continuous = 0, watch_s = -1, statistics = 0;
   enum { MAX = 65536 };
   struct row *rows;
   int opt, n = 0;
 
   optind = 1;
-  while ((opt = getopt_long(argc, argv, "tulanpoich", lopts, NULL)) != -1) {
+  while ((opt = getopt_long(argc, argv, "tulanpoichs", lopts, NULL)) != -1) {
     switch (opt) {
     case 't':
       o.tcp = 1;
@@ -840,6 +841,9 @@ cli_netstat(int argc, char **argv)
       break;
     case 'E':
       return explain(optarg);
+    case 's':
+      statistics = 1;
+      break;
     case 'S':
       if (strcmp(optarg, "kernel") == 0)
         o.user = 0;
@@ -856,7 +860,7 @@ cli_netstat(int argc, char **argv)
     case 'h':
       printf("usage: socklab netstat [-tulanpoi] [--rfc] "
              "[--stack kernel|user|all]\n"
-             "       socklab netstat --diagnose | --explain STATE\n"
+             "       socklab netstat --diagnose | --explain STATE | -s\n"
              "The kernel's sockets and socklab-stack sockets of every "
              "running socklab\nprocess, side by side (the Stack column).  "
              "-t TCP, -u UDP, -l listening\nonly, -a all, -p PID/program, "
@@ -866,12 +870,16 @@ cli_netstat(int argc, char **argv)
              "--rfc RFC 9293 state names.  --diagnose reports "
              "what the\nlecture notes warn about (server-side TIME_WAIT, "
              "CLOSE_WAIT, full queues);\n--explain says what a state "
-             "means.\n");
+             "means.  -s shows protocol counters (as netstat -s), the\n"
+             "kernel's and socklab's side by side, and socklab's drops by "
+             "reason.\n");
       return 0;
     default:
       return 2;
     }
   }
+  if (statistics)
+    return cli_netstat_statistics(o.kernel, o.user);
   if (!o.tcp && !o.udp)
     o.tcp = o.udp = 1;
   rows = calloc(MAX, sizeof *rows);

@@ -13,11 +13,15 @@
  *
  * A client that sends "WATCH\n" instead of "DUMP\n" stays connected and
  * receives every trace event (lib/obs/TRACE.md) as it happens: what
- * `socklab netstat --watch` prints. */
+ * `socklab netstat --watch` prints.  "STATS\n" answers one line per
+ * counter, "GROUP NAME VALUE", named as the kernel's in /proc/net/snmp
+ * (TcpExt, as in /proc/net/netstat, for the rest) and then "Drop REASON
+ * COUNT": what `socklab netstat -s` prints. */
 #include <dirent.h>
 #include <errno.h>
-#include <signal.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,31 +138,75 @@ add_watcher(struct sl__rt *rt, int c)
   return -1;
 }
 
-/* Called by the runtime thread, with the lock held, when someone asks. */
-void
-sl__export_serve(struct sl__rt *rt)
-{
-  int c = accept4(rt->export_fd, NULL, NULL, SOCK_CLOEXEC);
-  struct pollfd p = {.events = POLLIN};
-  char req[16] = "";
-  FILE *f;
-  uint64_t now = sl__rt_now(rt);
+#define COUNTER(group, name, part, field)                                      \
+  {                                                                            \
+    group, name, offsetof(struct sl__stats, part.field)                        \
+  }
+static const struct {
+  const char *group, *name;
+  size_t offset;
+} counters[] = {
+    COUNTER("Ip", "InReceives", ip, in_receives),
+    COUNTER("Ip", "InHdrErrors", ip, in_hdr_errors),
+    COUNTER("Ip", "InAddrErrors", ip, in_addr_errors),
+    COUNTER("Ip", "InUnknownProtos", ip, in_unknown_protos),
+    COUNTER("Ip", "InDelivers", ip, in_delivers),
+    COUNTER("Ip", "OutRequests", ip, out_requests),
+    COUNTER("Ip", "ReasmFails", ip, frag_drops),
+    COUNTER("Icmp", "InMsgs", icmp, in_msgs),
+    COUNTER("Icmp", "InErrors", icmp, in_errors),
+    COUNTER("Icmp", "InDestUnreachs", icmp, in_dest_unreachs),
+    COUNTER("Icmp", "InEchos", icmp, in_echos),
+    COUNTER("Icmp", "InEchoReps", icmp, in_echo_reps),
+    COUNTER("Icmp", "OutMsgs", icmp, out_msgs),
+    COUNTER("Icmp", "OutDestUnreachs", icmp, out_dest_unreachs),
+    COUNTER("Icmp", "OutEchoReps", icmp, out_echo_reps),
+    COUNTER("Tcp", "ActiveOpens", tcp, active_opens),
+    COUNTER("Tcp", "PassiveOpens", tcp, passive_opens),
+    COUNTER("Tcp", "AttemptFails", tcp, attempt_fails),
+    COUNTER("Tcp", "EstabResets", tcp, estab_resets),
+    COUNTER("Tcp", "InSegs", tcp, in_segs),
+    COUNTER("Tcp", "OutSegs", tcp, out_segs),
+    COUNTER("Tcp", "RetransSegs", tcp, retrans_segs),
+    COUNTER("Tcp", "InErrs", tcp, in_errs),
+    COUNTER("Tcp", "OutRsts", tcp, out_rsts),
+    COUNTER("Tcp", "InCsumErrors", tcp, in_csum_errors),
+    COUNTER("TcpExt", "ListenOverflows", tcp, listen_overflows),
+    COUNTER("TcpExt", "TCPChallengeACK", tcp, challenge_acks),
+    COUNTER("TcpExt", "TCPACKSkippedChallenge", tcp, challenge_limited),
+    COUNTER("TcpExt", "TCPFastRetrans", tcp, fast_retrans),
+    COUNTER("TcpExt", "TCPTimeouts", tcp, timeouts),
+    COUNTER("TcpExt", "TCPWinProbe", tcp, persist_probes),
+    COUNTER("TcpExt", "DelayedACKs", tcp, delayed_acks),
+    COUNTER("TcpExt", "TCPOFOQueue", tcp, ooo_segs),
+    COUNTER("Udp", "InDatagrams", udp, in_datagrams),
+    COUNTER("Udp", "NoPorts", udp, no_ports),
+    COUNTER("Udp", "InErrors", udp, in_errors),
+    COUNTER("Udp", "OutDatagrams", udp, out_datagrams),
+    COUNTER("Udp", "RcvbufErrors", udp, rcvbuf_errors),
+    COUNTER("Udp", "InCsumErrors", udp, in_csum_errors),
+};
+#undef COUNTER
 
-  if (c < 0)
-    return;
-  /* The request comes at once with the connection; wait for it briefly. */
-  p.fd = c;
-  if (poll(&p, 1, 100) == 1 && recv(c, req, sizeof req - 1, 0) > 0 &&
-      strncmp(req, "WATCH", 5) == 0) {
-    if (add_watcher(rt, c) < 0)
-      close(c);
-    return;
+static void
+write_stats(FILE *f, const struct sl__stats *st)
+{
+  const char *base = (const char *)st;
+
+  for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++) {
+    uint64_t v;
+    memcpy(&v, base + counters[i].offset, sizeof v);
+    fprintf(f, "%s %s %llu\n", counters[i].group, counters[i].name,
+            (unsigned long long)v);
   }
-  f = fdopen(c, "w");
-  if (f == NULL) {
-    close(c);
-    return;
-  }
+  for (unsigned r = 0; r < SL__DROP_COUNT; r++)
+    fprintf(f, "Drop %s %llu\n", sl__drop_name((enum sl__drop)r),
+            (unsigned long long)st->ip.drops[r]);
+}
+
+static void
+write_sockets(FILE *f, struct sl__rt *rt, uint64_t now)
+{
   for (struct sl__tcb *t = rt->host->all_tcbs; t != NULL; t = t->next_all) {
     struct sl__tcp_info in;
     char la[16], ra[16];
@@ -188,6 +236,37 @@ sl__export_serve(struct sl__rt *rt)
     fprintf(f, "udp - %s %u %s %u 0 %zu - 0 0\n", la, u->lport, ra, u->rport,
             u->queued);
   }
+}
+
+/* Called by the runtime thread, with the lock held, when someone asks. */
+void
+sl__export_serve(struct sl__rt *rt)
+{
+  int c = accept4(rt->export_fd, NULL, NULL, SOCK_CLOEXEC);
+  struct pollfd p = {.events = POLLIN};
+  char req[16] = "";
+  FILE *f;
+  uint64_t now = sl__rt_now(rt);
+
+  if (c < 0)
+    return;
+  /* The request comes at once with the connection; wait for it briefly. */
+  p.fd = c;
+  if (poll(&p, 1, 100) == 1 && recv(c, req, sizeof req - 1, 0) > 0 &&
+      strncmp(req, "WATCH", 5) == 0) {
+    if (add_watcher(rt, c) < 0)
+      close(c);
+    return;
+  }
+  f = fdopen(c, "w");
+  if (f == NULL) {
+    close(c);
+    return;
+  }
+  if (strncmp(req, "STATS", 5) == 0)
+    write_stats(f, sl__host_stats(rt->host));
+  else
+    write_sockets(f, rt, now);
   fclose(f);
 }
 

@@ -51,6 +51,19 @@ grep -Eq ":7300 +ESTABLISHED +user +$cpid/" "$work/out" ||
 grep -A1 ':7300 .*ESTABLISHED' "$work/info" |
   grep -Eq 'rto:[0-9]+ms rtt:[0-9.]+/[0-9.]+ms mss:1460 .*cwnd:[0-9]+' ||
   fail "-i shows no TCP internals for the socklab connection"
+# -s: protocol counters, socklab's summed over its processes (the
+# server and the client at least).
+"$sl" netstat -s --stack user >"$work/stats"
+grep -Eq 'sum over ([2-9]|[1-9][0-9]+) running processes' "$work/stats" ||
+  fail "-s did not ask every socklab process: $(head -3 "$work/stats")"
+awk '$1 == "ActiveOpens" && $2 >= 1 { a = 1 } $1 == "PassiveOpens" && $2 >= 1 { p = 1 }
+     END { exit !(a && p) }' "$work/stats" ||
+  fail "-s does not count the socklab connection: $(cat "$work/stats")"
+"$sl" netstat -s --stack kernel >"$work/kstats"
+grep -q socklab "$work/kstats" && fail "-s --stack kernel shows socklab counters"
+kin=$(awk '/^Tcp:/ { if (!h) { for (i = 2; i <= NF; i++) if ($i == "InSegs") c = i; h = 1 } else print $c }' /proc/net/snmp)
+awk -v k="$kin" '$1 == "InSegs" { exit !($2 > 0 && $2 <= k) }' "$work/kstats" ||
+  fail "-s kernel InSegs disagrees with /proc/net/snmp ($kin): $(grep InSegs "$work/kstats")"
 "$sl" netstat -tl --stack user --rfc >"$work/user"
 grep -q "kernel" "$work/user" && fail "--stack user shows kernel sockets"
 "$sl" netstat -tla --stack kernel >"$work/kernel"
@@ -96,4 +109,4 @@ grep -q "port $dport (kernel stack): 1 connection in TIME_WAIT on the server's s
 if "$sl" netstat --explain nonsense 2>/dev/null; then
   fail "--explain accepted a state that does not exist"
 fi
-echo "ok - netstat: kernel and socklab sockets side by side, with stack and PID/program; -i internals; --watch; --diagnose, --explain"
+echo "ok - netstat: kernel and socklab sockets side by side, with stack and PID/program; -i internals; -s counters; --watch; --diagnose, --explain"

@@ -1,0 +1,241 @@
+/* `socklab netstat -s`: protocol counters of the kernel and of socklab's
+ * stack side by side, under the kernel's own names (RFC 1213's MIB as
+ * /proc/net/snmp spells it, TcpExt as /proc/net/netstat does), each with
+ * a line that says what it counts.  socklab's numbers are the sum over
+ * every running socklab process, which answers "STATS" on its export
+ * socket (lib/rt/export.c); then come socklab's drops by reason, since
+ * every malformed or unwanted packet is counted there. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "rt.h"
+
+static const struct {
+  const char *group, *name, *meaning;
+} counters[] = {
+    {"Ip", "InReceives", "datagrams received from the link"},
+    {"Ip", "InHdrErrors", "dropped: bad IPv4 header"},
+    {"Ip", "InAddrErrors", "dropped: not addressed to this host"},
+    {"Ip", "InUnknownProtos", "dropped: protocol not ICMP, UDP or TCP"},
+    {"Ip", "InDelivers", "handed up to ICMP, UDP or TCP"},
+    {"Ip", "OutRequests", "datagrams sent"},
+    {"Ip", "ReasmFails", "fragments that could not be reassembled"},
+    {"Icmp", "InMsgs", "ICMP messages received"},
+    {"Icmp", "InErrors", "ICMP messages malformed"},
+    {"Icmp", "InDestUnreachs", "destination unreachable received"},
+    {"Icmp", "InEchos", "echo requests (ping) received"},
+    {"Icmp", "OutMsgs", "ICMP messages sent"},
+    {"Icmp", "OutDestUnreachs", "port unreachable sent (UDP, no socket)"},
+    {"Icmp", "OutEchoReps", "echo replies sent"},
+    {"Tcp", "ActiveOpens", "connect(): CLOSED -> SYN-SENT"},
+    {"Tcp", "PassiveOpens", "SYN to a listener: LISTEN -> SYN-RECEIVED"},
+    {"Tcp", "AttemptFails", "handshakes that failed (refused, timed out)"},
+    {"Tcp", "EstabResets", "established connections reset"},
+    {"Tcp", "InSegs", "segments received"},
+    {"Tcp", "OutSegs", "segments sent, retransmissions not counted"},
+    {"Tcp", "RetransSegs", "segments retransmitted"},
+    {"Tcp", "InErrs", "segments malformed (length, checksum)"},
+    {"Tcp", "OutRsts", "resets sent"},
+    {"TcpExt", "ListenOverflows", "SYNs dropped: the accept queue was full"},
+    {"TcpExt", "TCPChallengeACK", "RFC 5961 challenge ACKs sent"},
+    {"TcpExt", "TCPFastRetrans", "fast retransmits (3 duplicate ACKs)"},
+    {"TcpExt", "TCPTimeouts", "retransmission timeouts (RTO expiries)"},
+    {"TcpExt", "TCPWinProbe", "zero-window probes sent"},
+    {"TcpExt", "DelayedACKs", "ACKs sent by the delayed-ACK timer"},
+    {"TcpExt", "TCPOFOQueue", "segments queued out of order"},
+    {"Udp", "InDatagrams", "datagrams delivered to a socket"},
+    {"Udp", "NoPorts", "datagrams to a port nobody listens on"},
+    {"Udp", "InErrors", "datagrams malformed or with no room"},
+    {"Udp", "OutDatagrams", "datagrams sent"},
+    {"Udp", "RcvbufErrors", "dropped: the receive queue was full"},
+};
+#define NCOUNTERS (sizeof counters / sizeof counters[0])
+
+enum { MAX_DROPS = 64 };
+
+struct totals {
+  long long kernel[NCOUNTERS]; /* -1: the kernel has no such counter */
+  unsigned long long user[NCOUNTERS];
+  char drop_name[MAX_DROPS][32];
+  unsigned long long drop[MAX_DROPS];
+  int ndrops;
+  int processes;
+};
+
+static int
+counter_index(const char *group, const char *name)
+{
+  for (size_t i = 0; i < NCOUNTERS; i++)
+    if (strcmp(counters[i].group, group) == 0 &&
+        strcmp(counters[i].name, name) == 0)
+      return (int)i;
+  return -1;
+}
+
+/* /proc/net/snmp and /proc/net/netstat come in pairs of lines, "Tcp:
+ * Name Name ..." then "Tcp: value value ...". */
+static void
+read_kernel_file(const char *path, struct totals *t)
+{
+  static char names[4096], values[4096];
+  FILE *f = fopen(path, "r");
+
+  if (f == NULL)
+    return;
+  while (fgets(names, sizeof names, f) != NULL &&
+         fgets(values, sizeof values, f) != NULL) {
+    char *sn, *sv;
+    char *n = strtok_r(names, " \n", &sn);
+    char *v = strtok_r(values, " \n", &sv);
+    if (n == NULL || v == NULL || strcmp(n, v) != 0)
+      continue;
+    n[strlen(n) - 1] = '\0'; /* the colon */
+    const char *group = n;
+    while ((n = strtok_r(NULL, " \n", &sn)) != NULL &&
+           (v = strtok_r(NULL, " \n", &sv)) != NULL) {
+      int i = counter_index(group, n);
+      if (i >= 0)
+        t->kernel[i] = atoll(v);
+    }
+  }
+  fclose(f);
+}
+
+static void
+add_drop(struct totals *t, const char *name, unsigned long long v)
+{
+  int i;
+
+  for (i = 0; i < t->ndrops; i++)
+    if (strcmp(t->drop_name[i], name) == 0)
+      break;
+  if (i == t->ndrops) {
+    if (t->ndrops == MAX_DROPS)
+      return;
+    snprintf(t->drop_name[i], sizeof t->drop_name[i], "%.31s", name);
+    t->ndrops++;
+  }
+  t->drop[i] += v;
+}
+
+static void
+ask_stats(const char *path, struct totals *t)
+{
+  struct sockaddr_un sun = {.sun_family = AF_UNIX};
+  char line[160], group[32], name[64];
+  unsigned long long v;
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  FILE *f;
+
+  if (fd < 0)
+    return;
+  if (strlen(path) >= sizeof sun.sun_path) {
+    close(fd);
+    return;
+  }
+  memcpy(sun.sun_path, path, strlen(path) + 1);
+  if (connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0 ||
+      send(fd, "STATS\n", 6, MSG_NOSIGNAL) < 0 ||
+      (f = fdopen(fd, "r")) == NULL) {
+    close(fd);
+    return;
+  }
+  t->processes++;
+  while (fgets(line, sizeof line, f) != NULL) {
+    if (sscanf(line, "%31s %63s %llu", group, name, &v) != 3)
+      continue;
+    if (strcmp(group, "Drop") == 0) {
+      add_drop(t, name, v);
+      continue;
+    }
+    int i = counter_index(group, name);
+    if (i >= 0)
+      t->user[i] += v;
+  }
+  fclose(f);
+}
+
+static void
+read_user_stats(struct totals *t)
+{
+  char dir[96], path[400];
+  DIR *d;
+  struct dirent *e;
+
+  sl__sockdir(dir, sizeof dir);
+  if ((d = opendir(dir)) == NULL)
+    return;
+  while ((e = readdir(d)) != NULL) {
+    if (atoi(e->d_name) <= 0 || strstr(e->d_name, ".sock") == NULL)
+      continue;
+    snprintf(path, sizeof path, "%s/%.255s", dir, e->d_name);
+    ask_stats(path, t);
+  }
+  closedir(d);
+}
+
+static void
+print_totals(const struct totals *t, int kernel, int user)
+{
+  const char *group = "";
+
+  printf("Protocol counters:%s%s%s\n", kernel ? " the kernel's" : "",
+         kernel && user ? " and" : "", user ? " socklab's stack" : "");
+  if (user)
+    printf("(socklab: the sum over %d running process%s)\n", t->processes,
+           t->processes == 1 ? "" : "es");
+  for (size_t i = 0; i < NCOUNTERS; i++) {
+    if (strcmp(group, counters[i].group) != 0) {
+      group = counters[i].group;
+      printf("\n%-20s%s%s\n", group, kernel ? "       kernel" : "",
+             user ? "      socklab" : "");
+    }
+    printf("  %-18s", counters[i].name);
+    if (kernel) {
+      if (t->kernel[i] < 0)
+        printf(" %12s", "-");
+      else
+        printf(" %12lld", t->kernel[i]);
+    }
+    if (user)
+      printf(" %12llu", t->user[i]);
+    printf("  %s\n", counters[i].meaning);
+  }
+  if (!user)
+    return;
+  printf("\nsocklab drops, by reason (every dropped packet is counted):\n");
+  int any = 0;
+  for (int i = 0; i < t->ndrops; i++)
+    if (t->drop[i] > 0) {
+      printf("  %-18s %12llu\n", t->drop_name[i], t->drop[i]);
+      any = 1;
+    }
+  if (!any)
+    printf("  none\n");
+}
+
+int
+cli_netstat_statistics(int kernel, int user)
+{
+  struct totals *t = calloc(1, sizeof *t);
+
+  if (t == NULL)
+    return 1;
+  for (size_t i = 0; i < NCOUNTERS; i++)
+    t->kernel[i] = -1;
+  if (kernel) {
+    read_kernel_file("/proc/net/snmp", t);
+    read_kernel_file("/proc/net/netstat", t);
+  }
+  if (user)
+    read_user_stats(t);
+  print_totals(t, kernel, user);
+  free(t);
+  return 0;
+}
