@@ -6,6 +6,8 @@
  *   setups/s     connect, 1 byte each way, close, on the simulated link,
  *                vs. the kernel's loopback doing the same
  *   memory       heap per idle established connection (10,000 of them)
+ *   netstat      `socklab netstat -tan` (and -tanp) over 2,000 established
+ *                kernel connections vs. `ss` and net-tools `netstat`
  *
  * Wall-clock figures vary from run to run; ratios against the kernel,
  * measured in the same run on the same machine, are what to compare.
@@ -13,6 +15,7 @@
  * `bench --tun-half BYTES` socklab over TUN to a kernel server, likewise. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -22,6 +25,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -527,6 +532,122 @@ sim_idle_memory(int n, int *ok)
   return (double)(after - before) / n;
 }
 
+/* ---- netstat next to ss and netstat ------------------------------------ */
+
+extern char **environ;
+
+/* The best wall time of `runs` runs of argv, its output thrown away; -1
+ * when it cannot run (not installed) or fails. */
+static double
+time_command(char *const argv[], int runs)
+{
+  posix_spawn_file_actions_t fa;
+  double best = -1;
+
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  for (int i = 0; i < runs; i++) {
+    double start = now_s();
+    pid_t pid;
+    int st;
+    if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) != 0 ||
+        waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+      best = -1;
+      break;
+    }
+    double t = now_s() - start;
+    if (best < 0 || t < best)
+      best = t;
+  }
+  posix_spawn_file_actions_destroy(&fa);
+  return best;
+}
+
+/* n established loopback connections, both ends open in this process;
+ * returns how many were made, their fds in fds[0..2n). */
+static int
+kernel_pairs(int n, int *fds)
+{
+  struct sockaddr_in sin;
+  int lfd = kernel_listener(&sin), made = 0;
+
+  if (lfd < 0)
+    return 0;
+  for (; made < n; made++) {
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    if (c < 0 || connect(c, (struct sockaddr *)&sin, sizeof sin) < 0) {
+      if (c >= 0)
+        close(c);
+      break;
+    }
+    int a = accept(lfd, NULL, NULL);
+    if (a < 0) {
+      close(c);
+      break;
+    }
+    fds[2 * made] = c;
+    fds[2 * made + 1] = a;
+  }
+  close(lfd);
+  return made;
+}
+
+static void
+print_tool(const char *label, double t, double ref, const char *ref_name)
+{
+  if (t < 0)
+    printf("  %-26s skipped (not installed)\n", label);
+  else if (ref > 0)
+    printf("  %-26s %7.1f ms  (%.2fx %s)\n", label, t * 1e3, t / ref, ref_name);
+  else
+    printf("  %-26s %7.1f ms\n", label, t * 1e3);
+}
+
+static void
+netstat_bench(const char *self, int n)
+{
+  struct rlimit rl;
+  char socklab[512];
+  const char *slash = strrchr(self, '/');
+  int *fds = calloc((size_t)(2 * n), sizeof *fds), made;
+
+  if (fds == NULL)
+    return;
+  getrlimit(RLIMIT_NOFILE, &rl);
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  /* build/bench/bench -> build/bin/socklab */
+  snprintf(socklab, sizeof socklab, "%.*s/../bin/socklab",
+           slash ? (int)(slash - self) : 1, slash ? self : ".");
+  made = kernel_pairs(n, fds);
+  char *ss_tan[] = {"ss", "-tan", NULL};
+  char *ss_tanp[] = {"ss", "-tanp", NULL};
+  char *nt_tan[] = {"netstat", "-tan", NULL};
+  char *nt_tanp[] = {"netstat", "-tanp", NULL};
+  char *sl_tan[] = {socklab, "netstat", "-tan", "--stack", "kernel", NULL};
+  char *sl_tanp[] = {socklab, "netstat", "-tanp", "--stack", "kernel", NULL};
+  double ss = time_command(ss_tan, 5), ssp = time_command(ss_tanp, 5);
+  double nt = time_command(nt_tan, 5), ntp = time_command(nt_tanp, 5);
+  double sl = time_command(sl_tan, 5), slp = time_command(sl_tanp, 5);
+
+  printf("netstat over %d established kernel connections (%d sockets and "
+         "what else runs), best of 5\n",
+         made, 2 * made + 1);
+  print_tool("ss -tan:", ss, 0, "");
+  print_tool("netstat -tan (net-tools):", nt, ss, "ss");
+  print_tool("socklab netstat -tan:", sl, ss, "ss");
+  print_tool("ss -tanp:", ssp, 0, "");
+  print_tool("netstat -tanp (net-tools):", ntp, ssp, "ss -tanp");
+  print_tool("socklab netstat -tanp:", slp, ssp, "ss -tanp");
+  printf("\n");
+  for (int i = 0; i < 2 * made; i++)
+    close(fds[i]);
+  free(fds);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -547,6 +668,7 @@ main(int argc, char **argv)
     conns = 2000;
   }
   printf("socklab bench (%s)\n\n", argc == 2 ? "quick" : "full");
+  netstat_bench(argv[0], argc == 2 ? 500 : 2000);
 
   kt = kernel_throughput_mtu1500(argv[0], bytes, how, sizeof how);
   if (kt < 0)
