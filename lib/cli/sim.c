@@ -75,7 +75,12 @@ report(const struct sl__xfer *x, double wall, int result)
   printf("closed:        client %s, server %s\n",
          x->client_closed ? "cleanly" : "NOT closed",
          x->server_closed ? "cleanly" : "NOT closed");
-  printf("virtual time:  %.6f s\n", (double)x->duration_us / 1e6);
+  if (x->closed_us > 0 && x->closed_us < x->duration_us)
+    printf("virtual time:  %.6f s to deliver and close, %.6f s in all "
+           "(TIME-WAIT)\n",
+           (double)x->closed_us / 1e6, (double)x->duration_us / 1e6);
+  else
+    printf("virtual time:  %.6f s\n", (double)x->duration_us / 1e6);
   printf("segments:      client sent %llu (+%llu retransmitted), "
          "server sent %llu (+%llu)\n",
          (unsigned long long)c->out_segs, (unsigned long long)c->retrans_segs,

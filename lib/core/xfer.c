@@ -319,6 +319,16 @@ server_side(struct run *r)
   }
 }
 
+/* Whether every connection left on h waits in TIME-WAIT (or none is). */
+static int
+only_time_wait(const struct sl__host *h)
+{
+  for (const struct sl__tcb *t = h->all_tcbs; t != NULL; t = t->next_all)
+    if (t->state != SL_TCP_TIME_WAIT)
+      return 0;
+  return 1;
+}
+
 /* After every step of the sim: the two applications take their turn. */
 static int
 step(void *arg)
@@ -330,6 +340,9 @@ step(void *arg)
   sl__host_poll(r->server_host, now);
   client_side(r);
   server_side(r);
+  if (r->x->closed_us == 0 && r->client_closing && r->server_closing &&
+      only_time_wait(r->client_host) && only_time_wait(r->server_host))
+    r->x->closed_us = now;
   return r->failed ||
          (r->client_closing && r->server_closing &&
           r->client_host->all_tcbs == NULL && r->server_host->all_tcbs == NULL);
@@ -394,6 +407,7 @@ sl__xfer_run(struct sl__xfer *x)
   x->echoed = 0;
   x->identical = 1;
   x->server_eof = x->client_closed = x->server_closed = 0;
+  x->closed_us = 0;
   x->client_error = x->server_error = 0;
   x->max_seg_client = x->max_seg_server = 0;
   e = setup(r);

@@ -45,6 +45,7 @@ struct sl__xfer {
   int client_error; /* negative errno that ended a side, or 0 */
   int server_error;
   uint64_t duration_us;    /* virtual time from connect to all closed */
+  uint64_t closed_us;      /* ... to both closed but for TIME-WAIT */
   uint32_t max_seg_client; /* largest TCP payload each side sent */
   uint32_t max_seg_server;
   struct sl__stats client_stats, server_stats;

@@ -17,6 +17,11 @@ grep -q '^delivered: *262144 of 262144 bytes, identical$' "$work/run1" ||
   fail "no identical delivery line"
 grep -q '^closed: *client cleanly, server cleanly$' "$work/run1" ||
   fail "no clean close line"
+# The TIME-WAIT that ends a run is told apart from the transfer: 2*MSL of
+# the default 30 s MSL, which began when the client's FIN was answered,
+# a little before the server's last ACK closed the other end.
+awk '/^virtual time:/ { d = $9 - $3; exit !($6 == "deliver" && d > 59 && d <= 60) }' \
+  "$work/run1" || fail "TIME-WAIT not told apart: $(grep virtual "$work/run1")"
 "$sl" "${args[@]}" >"$work/run2"
 # Everything but the wall clock and the pcap line is the same run.
 diff <(grep -v -e '^wall clock' -e '^pcap' -e '^replay' "$work/run1") \
