@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The ladder of one seeded lossy run, compared with a reviewed copy
+# (tests/golden/ladder_loss.txt): a data segment lost and resent after a
+# timeout, the client's last ACK lost and the server's FIN resent into
+# TIME-WAIT.  The run is virtual time with a fixed seed, so any difference
+# is a change in TCP's behaviour or in the drawing: read the diff, and
+# when the new ladder is right, refresh the copy with
+#   SOCKLAB_UPDATE_GOLDEN=1 bash tests/scripts/ladder_golden.sh
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+sl="$top/build/bin/socklab"
+golden="$top/tests/golden/ladder_loss.txt"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "ladder_golden: $*"; exit 1; }
+
+"$sl" sim --bytes 6000 --delay 10 --loss 15% --seed 3 \
+  --trace "$work/t.jsonl" >/dev/null || fail "the seeded run failed"
+"$sl" ladder "$work/t.jsonl" >"$work/ladder.txt" || fail "ladder failed"
+if [ "${SOCKLAB_UPDATE_GOLDEN:-}" = 1 ]; then
+  cp "$work/ladder.txt" "$golden"
+  echo "ladder_golden: $golden refreshed"
+  exit 0
+fi
+diff -u "$golden" "$work/ladder.txt" ||
+  fail "the ladder differs from $golden (see the diff above)"
+grep -q -- '--X' "$golden" || fail "the golden run shows no loss"
+echo "ok - ladder_golden: a seeded lossy run draws exactly the reviewed ladder (RTO resend, FIN resent into TIME-WAIT)"
