@@ -100,7 +100,8 @@ PUBLIC_HEADERS := lib/include/socklab.h $(wildcard lib/include/socklab/*.h)
 FORMAT_FILES    = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || \
                     find lib tests labs solutions -name '*.[ch]')
 
-.PHONY: all help test check-deps lint format install uninstall clean demo bench
+.PHONY: all help test check-deps lint format install uninstall clean demo bench \
+        fuzz fuzz-smoke
 
 all: $(LIB) $(CLI)
 
@@ -109,6 +110,7 @@ help:
 	@echo "make test       build and run every test (installs Check if root)"
 	@echo "make demo       a connection on socklab's stack, drawn and explained"
 	@echo "make bench      socklab's stack measured next to the kernel's"
+	@echo "make fuzz       libFuzzer targets in build/fuzz (clang)"
 	@echo "make lint       clang-format check and cppcheck"
 	@echo "make format     reformat the sources with clang-format"
 	@echo "make install    install into PREFIX=$(PREFIX) (lib, headers, CLI, pkg-config)"
@@ -185,6 +187,27 @@ $(BENCH_BIN): $(BUILD)/obj/tests/bench/bench.o $(LIB)
 
 bench: $(BENCH_BIN)
 	$(BENCH_BIN) $(BENCH_ARGS)
+
+# ---- fuzz targets (clang's libFuzzer, with ASan and UBSan) ---------------
+# make fuzz builds them; make fuzz-smoke also runs each for 20,000 inputs,
+# as .ci/run does.
+
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_CC   ?= clang
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all $(CPPFLAGS_ALL) -std=c11 -o $@ $< $(CORE_SRCS)
+
+fuzz: $(FUZZ_BINS)
+
+fuzz-smoke: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do \
+	  $$f -runs=20000 -seed=1 >$$f.log 2>&1 || { tail -30 $$f.log; exit 1; }; \
+	  echo "ok - $$(basename $$f): 20000 inputs (seed 1), no crash"; \
+	done
 
 # ---- packetdrill adapter: build/libsocklab-packetdrill.so ------------------
 
