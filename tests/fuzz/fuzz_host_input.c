@@ -6,7 +6,10 @@
  * The input is a sequence of packets, each [1 byte flags][2 bytes length]
  * [bytes].  Flag bit 0 set: the harness writes correct IPv4, TCP and UDP
  * checksums first, so the fuzzer gets past them into the state machines;
- * bit 1: virtual time moves 250 ms before the packet, running timers.
+ * bit 1: virtual time moves 250 ms before the packet, running timers;
+ * bit 2: the bytes are a TCP segment from 10.0.0.2, which the harness
+ * puts in a correct IPv4 header (checksums fixed), with bit 3 aimed at
+ * the opening connection's ports (else at the listener, port 80).
  *
  *   make fuzz && build/fuzz/fuzz_host_input -max_total_time=60 */
 #include <stddef.h>
@@ -58,6 +61,29 @@ fix_checksums(uint8_t *p, size_t len)
   sl__put16(p + at, sl__csum_fold(sum));
 }
 
+/* An IPv4 header from the peer to the host around seg (len bytes, at
+ * most 65515); ports aimed at connection c, or at port 80 when c is NULL.
+ * Returns the packet's length. */
+static size_t
+wrap_tcp(uint8_t *pkt, const uint8_t *seg, size_t len, const struct sl__tcb *c)
+{
+  if (len > 65535 - 20)
+    len = 65535 - 20;
+  memset(pkt, 0, 20);
+  pkt[0] = 0x45;
+  sl__put16(pkt + 2, (uint16_t)(20 + len));
+  pkt[8] = 64;
+  pkt[9] = SL__IP_PROTO_TCP;
+  sl__put32(pkt + 12, PEER);
+  sl__put32(pkt + 16, HOST);
+  memcpy(pkt + 20, seg, len);
+  if (len >= 4) {
+    sl__put16(pkt + 20, c != NULL ? c->rport : 40000);
+    sl__put16(pkt + 22, c != NULL ? c->lport : 80);
+  }
+  return 20 + len;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -92,10 +118,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size -= 3;
     if (len > size)
       len = size;
-    memcpy(pkt, data, len);
-    data += len;
-    size -= len;
-    if (flags & 1)
+    if (flags & 4) {
+      len = wrap_tcp(pkt, data, len, (flags & 8) ? c : NULL);
+      data += len - 20;
+      size -= len - 20;
+    } else {
+      memcpy(pkt, data, len);
+      data += len;
+      size -= len;
+    }
+    if (flags & 5)
       fix_checksums(pkt, len);
     if (flags & 2) {
       now += 250000;
