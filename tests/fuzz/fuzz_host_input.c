@@ -9,7 +9,10 @@
  * bit 1: virtual time moves 250 ms before the packet, running timers;
  * bit 2: the bytes are a TCP segment from 10.0.0.2, which the harness
  * puts in a correct IPv4 header (checksums fixed), with bit 3 aimed at
- * the opening connection's ports (else at the listener, port 80).
+ * the opening connection's ports (else at the listener, port 80), and
+ * bit 4 with its ACK at the connection's SND.NXT and, once synchronized,
+ * its SEQ at RCV.NXT: numbers the fuzzer could not guess, which take it
+ * through the handshake into ESTABLISHED and the closing states.
  *
  *   make fuzz && build/fuzz/fuzz_host_input -max_total_time=60 */
 #include <stddef.h>
@@ -120,6 +123,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       len = size;
     if (flags & 4) {
       len = wrap_tcp(pkt, data, len, (flags & 8) ? c : NULL);
+      if ((flags & 16) && c != NULL && len >= 20 + 12) {
+        sl__put32(pkt + 28, c->snd_nxt);
+        if (c->rcv_nxt != 0)
+          sl__put32(pkt + 24, c->rcv_nxt);
+      }
       data += len - 20;
       size -= len - 20;
     } else {
