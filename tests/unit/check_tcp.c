@@ -28,30 +28,12 @@ teardown(void)
   th_free(th);
 }
 
-/* Setup with a changed configuration, for the tests that need one. */
-static void
-reinit(void (*change)(struct sl__host_config *))
-{
-  struct sl__host_config cfg;
-
-  th_free(th);
-  th_config(&cfg);
-  change(&cfg);
-  th_init(th, &cfg);
-}
-
-static const struct sl__tcp_stats *
-tcp_stats(void)
-{
-  return &sl__host_stats(th->h)->tcp;
-}
-
 /* ---- LISTEN --------------------------------------------------------- */
 
 START_TEST(test_listen_syn_sends_synack_with_mss)
 {
   th_syn_received(th);
-  ck_assert_uint_eq(tcp_stats()->passive_opens, 1);
+  ck_assert_uint_eq(th_tcp_stats(th)->passive_opens, 1);
   ck_assert_uint_eq(th->out[0].seg.opt.mss, 1460);
   ck_assert_uint_gt(th->out[0].seg.wnd, 0);
   ck_assert_int_eq(sl__tcp_state(th->l), SL_TCP_LISTEN);
@@ -64,7 +46,7 @@ START_TEST(test_listen_ack_gets_reset_from_ack_field)
   th_send(th, SL__TCP_ACK, 1000, 123456, NULL, 0);
   /* <SEQ=SEG.ACK><CTL=RST> */
   th_expect(th, SL__TCP_RST, 123456, 0);
-  ck_assert_uint_eq(tcp_stats()->out_rsts, 1);
+  ck_assert_uint_eq(th_tcp_stats(th)->out_rsts, 1);
 }
 END_TEST
 
@@ -87,7 +69,7 @@ START_TEST(test_listen_backlog_full_drops_syn)
     th_send(th, SL__TCP_SYN, th->pseq, 0, NULL, 0);
   }
   ck_assert_int_eq(th_pending(th), 2); /* two SYN,ACKs, the third dropped */
-  ck_assert_uint_eq(tcp_stats()->listen_overflows, 1);
+  ck_assert_uint_eq(th_tcp_stats(th)->listen_overflows, 1);
   ck_assert_uint_eq(th->l->syn_q_len, 2);
 }
 END_TEST
@@ -132,7 +114,7 @@ START_TEST(test_syn_received_rst_removes_child)
   ck_assert_ptr_null(th_find(th));
   ck_assert_int_eq(sl__tcp_accept(th->l, &c), -EAGAIN);
   ck_assert_uint_eq(th->l->syn_q_len, 0);
-  ck_assert_uint_eq(tcp_stats()->attempt_fails, 1);
+  ck_assert_uint_eq(th_tcp_stats(th)->attempt_fails, 1);
 }
 END_TEST
 
@@ -176,7 +158,7 @@ END_TEST
 START_TEST(test_syn_sent_synack_establishes)
 {
   th_established(th);
-  ck_assert_uint_eq(tcp_stats()->active_opens, 1);
+  ck_assert_uint_eq(th_tcp_stats(th)->active_opens, 1);
 }
 END_TEST
 
@@ -186,7 +168,7 @@ START_TEST(test_syn_sent_rst_with_ack_is_refused)
   th_send(th, SL__TCP_RST | SL__TCP_ACK, 0, th->pack, NULL, 0);
   ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
   ck_assert_int_eq(sl__tcp_connect_result(th->t), -ECONNREFUSED);
-  ck_assert_uint_eq(tcp_stats()->attempt_fails, 1);
+  ck_assert_uint_eq(th_tcp_stats(th)->attempt_fails, 1);
   sl__tcp_close(th->t);
 }
 END_TEST
@@ -231,7 +213,7 @@ START_TEST(test_syn_sent_timeout_backs_off_then_etimedout)
 {
   uint64_t wait = 1000000;
 
-  reinit(three_syn_retries);
+  th_reinit(th, three_syn_retries);
   th_syn_sent(th);
   for (int i = 0; i < 3; i++) {
     th_advance(th, wait - 1);
@@ -264,7 +246,7 @@ START_TEST(test_established_data_in_is_delivered_and_ack_delayed)
   th_expect_nothing(th);
   th_advance(th, 1);
   th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
-  ck_assert_uint_eq(tcp_stats()->delayed_acks, 1);
+  ck_assert_uint_eq(th_tcp_stats(th)->delayed_acks, 1);
 }
 END_TEST
 
@@ -288,7 +270,7 @@ no_delack(struct sl__host_config *cfg)
 
 START_TEST(test_established_delayed_ack_off_acks_every_segment)
 {
-  reinit(no_delack);
+  th_reinit(th, no_delack);
   th_established(th);
   th_send_data(th, "a", 1);
   th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
@@ -316,7 +298,7 @@ START_TEST(test_established_rst_at_rcv_nxt_resets)
   ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
   ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), -ECONNRESET);
   ck_assert_int_eq(sl__tcp_send(th->t, "x", 1), -EPIPE);
-  ck_assert_uint_eq(tcp_stats()->estab_resets, 1);
+  ck_assert_uint_eq(th_tcp_stats(th)->estab_resets, 1);
   sl__tcp_close(th->t);
 }
 END_TEST
@@ -328,7 +310,7 @@ START_TEST(test_established_rst_in_window_gets_challenge_ack)
   /* RFC 5961 3.2: not exactly RCV.NXT, so <SEQ=SND.NXT><ACK=RCV.NXT> */
   th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
   ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
-  ck_assert_uint_eq(tcp_stats()->challenge_acks, 1);
+  ck_assert_uint_eq(th_tcp_stats(th)->challenge_acks, 1);
 }
 END_TEST
 
@@ -347,7 +329,7 @@ START_TEST(test_established_syn_gets_challenge_ack)
   th_send(th, SL__TCP_SYN, th->pseq, 0, NULL, 0);
   th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
   ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
-  ck_assert_uint_eq(tcp_stats()->challenge_acks, 1);
+  ck_assert_uint_eq(th_tcp_stats(th)->challenge_acks, 1);
 }
 END_TEST
 
@@ -359,12 +341,12 @@ two_challenges_per_s(struct sl__host_config *cfg)
 
 START_TEST(test_established_challenge_acks_are_rate_limited)
 {
-  reinit(two_challenges_per_s);
+  th_reinit(th, two_challenges_per_s);
   th_established(th);
   for (int i = 0; i < 5; i++)
     th_send(th, SL__TCP_RST, th->pseq + 10 + (uint32_t)i, 0, NULL, 0);
   ck_assert_int_eq(th_pending(th), 2);
-  ck_assert_uint_eq(tcp_stats()->challenge_limited, 3);
+  ck_assert_uint_eq(th_tcp_stats(th)->challenge_limited, 3);
   th->next = th->nout;
   th_advance(th, 1000000);
   th_send(th, SL__TCP_RST, th->pseq + 10, 0, NULL, 0);
@@ -507,7 +489,7 @@ START_TEST(test_fin_wait_1_fin_is_retransmitted)
   th_fin_wait_1(th);
   th_advance(th, sl__tcp_rto(th->t));
   th_expect(th, SL__TCP_FIN | SL__TCP_ACK, th->pack - 1, th->pseq);
-  ck_assert_uint_eq(tcp_stats()->retrans_segs, 1);
+  ck_assert_uint_eq(th_tcp_stats(th)->retrans_segs, 1);
 }
 END_TEST
 
@@ -631,7 +613,7 @@ START_TEST(test_close_wait_rst_resets)
   th_send(th, SL__TCP_RST, th->pseq, 0, NULL, 0);
   ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
   ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), -ECONNRESET);
-  ck_assert_uint_eq(tcp_stats()->estab_resets, 1);
+  ck_assert_uint_eq(th_tcp_stats(th)->estab_resets, 1);
   sl__tcp_close(th->t);
 }
 END_TEST
@@ -701,7 +683,7 @@ START_TEST(test_rto_backs_off_and_gives_up_with_etimedout)
 {
   uint64_t rto;
 
-  reinit(three_data_retries);
+  th_reinit(th, three_data_retries);
   th_established(th);
   rto = sl__tcp_rto(th->t);
   ck_assert_uint_eq(rto, th->cfg.rto_min_us); /* a 0 us handshake RTT */
@@ -717,7 +699,7 @@ START_TEST(test_rto_backs_off_and_gives_up_with_etimedout)
   th_advance(th, rto);
   ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
   ck_assert_int_eq(sl__tcp_send(th->t, "x", 1), -ETIMEDOUT);
-  ck_assert_uint_eq(tcp_stats()->timeouts, 4);
+  ck_assert_uint_eq(th_tcp_stats(th)->timeouts, 4);
   sl__tcp_close(th->t);
 }
 END_TEST
@@ -772,7 +754,7 @@ START_TEST(test_three_duplicate_acks_trigger_fast_retransmit)
   th_expect_nothing(th);
   th_send(th, SL__TCP_ACK, th->pseq, una + 1460, NULL, 0);
   ck_assert_uint_eq(th_pop(th)->seg.seq, una + 1460);
-  ck_assert_uint_eq(tcp_stats()->fast_retrans, 1);
+  ck_assert_uint_eq(th_tcp_stats(th)->fast_retrans, 1);
   ck_assert(th->t->in_recovery);
   /* A full ACK ends recovery. */
   th_send(th, SL__TCP_ACK, th->pseq, th->t->snd_max, NULL, 0);
@@ -828,7 +810,7 @@ START_TEST(test_zero_window_persist_probes_back_off_until_open)
     th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0); /* still 0 */
     wait *= 2;
   }
-  ck_assert_uint_eq(tcp_stats()->persist_probes, 3);
+  ck_assert_uint_eq(th_tcp_stats(th)->persist_probes, 3);
   th->pwnd = 65535;
   th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0); /* it opens */
   p = th_pop(th);

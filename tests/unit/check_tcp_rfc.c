@@ -28,24 +28,6 @@ teardown(void)
   th_free(th);
 }
 
-/* Restarts the fixture with a changed configuration. */
-static void
-reinit(void (*change)(struct sl__host_config *))
-{
-  struct sl__host_config cfg;
-
-  th_free(th);
-  th_config(&cfg);
-  change(&cfg);
-  th_init(th, &cfg);
-}
-
-static const struct sl__tcp_stats *
-tcp_stats(void)
-{
-  return &sl__host_stats(th->h)->tcp;
-}
-
 /* Runs virtual time up to the host's next timer deadline. */
 static void
 advance_to_next_timer(void)
@@ -237,7 +219,7 @@ START_TEST(test_established_synack_retransmission_is_reacked)
   th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
   th_expect_nothing(th);
   ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
-  ck_assert_uint_eq(tcp_stats()->challenge_acks, 0);
+  ck_assert_uint_eq(th_tcp_stats(th)->challenge_acks, 0);
 }
 END_TEST
 
@@ -297,7 +279,7 @@ START_TEST(test_established_too_old_ack_gets_challenge_ack_and_is_dropped)
   th_established(th);
   th_send(th, SL__TCP_ACK, th->pseq, th->pack - 70000, "evil", 4);
   th_expect(th, SL__TCP_ACK, th->pack, th->pseq); /* text not accepted */
-  ck_assert_uint_eq(tcp_stats()->challenge_acks, 1);
+  ck_assert_uint_eq(th_tcp_stats(th)->challenge_acks, 1);
   ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), -EAGAIN);
 }
 END_TEST
@@ -309,7 +291,7 @@ START_TEST(test_established_zero_rcv_window_still_processes_ack)
   static char data[2000];
   const struct th_pkt *p = NULL;
 
-  reinit(small_rcvbuf);
+  th_reinit(th, small_rcvbuf);
   th_established(th);
   ck_assert_int_eq(sl__tcp_send(th->t, "0123456789", 10), 10);
   th_pop(th);
@@ -337,7 +319,7 @@ END_TEST
  * accepted -- the "special allowance ... to accept valid ACKs". */
 START_TEST(test_established_empty_ack_at_window_right_edge_is_processed)
 {
-  reinit(small_rcvbuf);
+  th_reinit(th, small_rcvbuf);
   th_established(th);
   ck_assert_int_eq(sl__tcp_send(th->t, "0123456789", 10), 10);
   th_pop(th);
@@ -496,7 +478,7 @@ START_TEST(test_established_receiver_sws_uses_effective_send_mss)
 {
   static char data[4000], buf[600];
 
-  reinit(rcvbuf_4000);
+  th_reinit(th, rcvbuf_4000);
   th->pmss = 536;
   th_established(th);
   ck_assert_uint_eq(th->t->snd_mss, 536);
@@ -761,7 +743,7 @@ zero_window_with_data(void)
  * TCP peer MUST allow the connection to stay open." */
 START_TEST(test_zero_window_persist_never_gives_up_while_acked)
 {
-  reinit(three_data_retries);
+  th_reinit(th, three_data_retries);
   zero_window_with_data();
   for (int i = 0; i < 12; i++) {
     advance_to_next_timer();
@@ -771,7 +753,7 @@ START_TEST(test_zero_window_persist_never_gives_up_while_acked)
     ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
   }
   ck_assert_int_eq(sl__tcp_take_error(th->t), 0);
-  ck_assert_uint_ge(tcp_stats()->persist_probes, 12);
+  ck_assert_uint_ge(th_tcp_stats(th)->persist_probes, 12);
 }
 END_TEST
 
@@ -793,7 +775,7 @@ START_TEST(test_zero_window_only_one_byte_probes_are_sent)
     }
     th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
   }
-  ck_assert_uint_eq(tcp_stats()->fast_retrans, 0);
+  ck_assert_uint_eq(th_tcp_stats(th)->fast_retrans, 0);
 }
 END_TEST
 
@@ -801,7 +783,7 @@ END_TEST
  * answered probes does not time the connection out. */
 START_TEST(test_zero_window_one_lost_probe_ack_does_not_time_out)
 {
-  reinit(three_data_retries);
+  th_reinit(th, three_data_retries);
   zero_window_with_data();
   for (int i = 0; i < 5; i++) { /* more answered probes than data_retries */
     advance_to_next_timer();

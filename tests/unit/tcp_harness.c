@@ -62,6 +62,23 @@ th_free(struct th *th)
 }
 
 void
+th_reinit(struct th *th, void (*change)(struct sl__host_config *))
+{
+  struct sl__host_config cfg;
+
+  th_free(th);
+  th_config(&cfg);
+  change(&cfg);
+  th_init(th, &cfg);
+}
+
+const struct sl__tcp_stats *
+th_tcp_stats(const struct th *th)
+{
+  return &sl__host_stats(th->h)->tcp;
+}
+
+void
 th_advance(struct th *th, uint64_t us)
 {
   th->now += us;

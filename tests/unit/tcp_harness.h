@@ -46,6 +46,10 @@ struct th {
 void th_config(struct sl__host_config *cfg);
 void th_init(struct th *th, const struct sl__host_config *cfg);
 void th_free(struct th *th);
+/* Starts th over with th_config's configuration changed by change. */
+void th_reinit(struct th *th, void (*change)(struct sl__host_config *));
+/* The host's TCP counters. */
+const struct sl__tcp_stats *th_tcp_stats(const struct th *th);
 
 /* Advances virtual time and runs the host's timers. */
 void th_advance(struct th *th, uint64_t us);
