@@ -16,52 +16,11 @@
 #include "cli.h"
 #include "rt.h"
 
-static const struct {
-  const char *group, *name, *meaning;
-} counters[] = {
-    {"Ip", "InReceives", "datagrams received from the link"},
-    {"Ip", "InHdrErrors", "dropped: bad IPv4 header"},
-    {"Ip", "InAddrErrors", "dropped: not addressed to this host"},
-    {"Ip", "InUnknownProtos", "dropped: protocol not ICMP, UDP or TCP"},
-    {"Ip", "InDelivers", "handed up to ICMP, UDP or TCP"},
-    {"Ip", "OutRequests", "datagrams sent"},
-    {"Ip", "ReasmFails", "fragments that could not be reassembled"},
-    {"Icmp", "InMsgs", "ICMP messages received"},
-    {"Icmp", "InErrors", "ICMP messages malformed"},
-    {"Icmp", "InDestUnreachs", "destination unreachable received"},
-    {"Icmp", "InEchos", "echo requests (ping) received"},
-    {"Icmp", "OutMsgs", "ICMP messages sent"},
-    {"Icmp", "OutDestUnreachs", "port unreachable sent (UDP, no socket)"},
-    {"Icmp", "OutEchoReps", "echo replies sent"},
-    {"Tcp", "ActiveOpens", "connect(): CLOSED -> SYN-SENT"},
-    {"Tcp", "PassiveOpens", "SYN to a listener: LISTEN -> SYN-RECEIVED"},
-    {"Tcp", "AttemptFails", "handshakes that failed (refused, timed out)"},
-    {"Tcp", "EstabResets", "established connections reset"},
-    {"Tcp", "InSegs", "segments received"},
-    {"Tcp", "OutSegs", "segments sent, retransmissions not counted"},
-    {"Tcp", "RetransSegs", "segments retransmitted"},
-    {"Tcp", "InErrs", "segments malformed (length, checksum)"},
-    {"Tcp", "OutRsts", "resets sent"},
-    {"TcpExt", "ListenOverflows", "SYNs dropped: the accept queue was full"},
-    {"TcpExt", "TCPChallengeACK", "RFC 5961 challenge ACKs sent"},
-    {"TcpExt", "TCPFastRetrans", "fast retransmits (3 duplicate ACKs)"},
-    {"TcpExt", "TCPTimeouts", "retransmission timeouts (RTO expiries)"},
-    {"TcpExt", "TCPWinProbe", "zero-window probes sent"},
-    {"TcpExt", "DelayedACKs", "ACKs sent by the delayed-ACK timer"},
-    {"TcpExt", "TCPOFOQueue", "segments queued out of order"},
-    {"Udp", "InDatagrams", "datagrams delivered to a socket"},
-    {"Udp", "NoPorts", "datagrams to a port nobody listens on"},
-    {"Udp", "InErrors", "datagrams malformed or with no room"},
-    {"Udp", "OutDatagrams", "datagrams sent"},
-    {"Udp", "RcvbufErrors", "dropped: the receive queue was full"},
-};
-#define NCOUNTERS (sizeof counters / sizeof counters[0])
-
 enum { MAX_DROPS = 64 };
 
 struct totals {
-  long long kernel[NCOUNTERS]; /* -1: the kernel has no such counter */
-  unsigned long long user[NCOUNTERS];
+  long long kernel[SL__NCOUNTERS]; /* -1: the kernel has no such counter */
+  unsigned long long user[SL__NCOUNTERS];
   char drop_name[MAX_DROPS][32];
   unsigned long long drop[MAX_DROPS];
   int ndrops;
@@ -71,9 +30,9 @@ struct totals {
 static int
 counter_index(const char *group, const char *name)
 {
-  for (size_t i = 0; i < NCOUNTERS; i++)
-    if (strcmp(counters[i].group, group) == 0 &&
-        strcmp(counters[i].name, name) == 0)
+  for (size_t i = 0; i < SL__NCOUNTERS; i++)
+    if (strcmp(sl__counters[i].group, group) == 0 &&
+        strcmp(sl__counters[i].name, name) == 0)
       return (int)i;
   return -1;
 }
@@ -190,13 +149,13 @@ print_totals(const struct totals *t, int kernel, int user)
   if (user)
     printf("(socklab: the sum over %d running process%s)\n", t->processes,
            t->processes == 1 ? "" : "es");
-  for (size_t i = 0; i < NCOUNTERS; i++) {
-    if (strcmp(group, counters[i].group) != 0) {
-      group = counters[i].group;
+  for (size_t i = 0; i < SL__NCOUNTERS; i++) {
+    if (strcmp(group, sl__counters[i].group) != 0) {
+      group = sl__counters[i].group;
       printf("\n%-20s%s%s\n", group, kernel ? "       kernel" : "",
              user ? "      socklab" : "");
     }
-    printf("  %-18s", counters[i].name);
+    printf("  %-18s", sl__counters[i].name);
     if (kernel) {
       if (t->kernel[i] < 0)
         printf(" %12s", "-");
@@ -205,7 +164,7 @@ print_totals(const struct totals *t, int kernel, int user)
     }
     if (user)
       printf(" %12llu", t->user[i]);
-    printf("  %s\n", counters[i].meaning);
+    printf("  %s\n", sl__counters[i].meaning);
   }
   if (!user)
     return;
@@ -227,7 +186,7 @@ cli_netstat_statistics(int kernel, int user)
 
   if (t == NULL)
     return 1;
-  for (size_t i = 0; i < NCOUNTERS; i++)
+  for (size_t i = 0; i < SL__NCOUNTERS; i++)
     t->kernel[i] = -1;
   if (kernel) {
     read_kernel_file("/proc/net/snmp", t);

@@ -138,65 +138,91 @@ add_watcher(struct sl__rt *rt, int c)
   return -1;
 }
 
-#define COUNTER(group, name, part, field)                                      \
+#define COUNTER(group, name, part, field, meaning)                             \
   {                                                                            \
-    group, name, offsetof(struct sl__stats, part.field)                        \
+    group, name, meaning, offsetof(struct sl__stats, part.field)               \
   }
-static const struct {
-  const char *group, *name;
-  size_t offset;
-} counters[] = {
-    COUNTER("Ip", "InReceives", ip, in_receives),
-    COUNTER("Ip", "InHdrErrors", ip, in_hdr_errors),
-    COUNTER("Ip", "InAddrErrors", ip, in_addr_errors),
-    COUNTER("Ip", "InUnknownProtos", ip, in_unknown_protos),
-    COUNTER("Ip", "InDelivers", ip, in_delivers),
-    COUNTER("Ip", "OutRequests", ip, out_requests),
-    COUNTER("Ip", "ReasmFails", ip, frag_drops),
-    COUNTER("Icmp", "InMsgs", icmp, in_msgs),
-    COUNTER("Icmp", "InErrors", icmp, in_errors),
-    COUNTER("Icmp", "InDestUnreachs", icmp, in_dest_unreachs),
-    COUNTER("Icmp", "InEchos", icmp, in_echos),
-    COUNTER("Icmp", "InEchoReps", icmp, in_echo_reps),
-    COUNTER("Icmp", "OutMsgs", icmp, out_msgs),
-    COUNTER("Icmp", "OutDestUnreachs", icmp, out_dest_unreachs),
-    COUNTER("Icmp", "OutEchoReps", icmp, out_echo_reps),
-    COUNTER("Tcp", "ActiveOpens", tcp, active_opens),
-    COUNTER("Tcp", "PassiveOpens", tcp, passive_opens),
-    COUNTER("Tcp", "AttemptFails", tcp, attempt_fails),
-    COUNTER("Tcp", "EstabResets", tcp, estab_resets),
-    COUNTER("Tcp", "InSegs", tcp, in_segs),
-    COUNTER("Tcp", "OutSegs", tcp, out_segs),
-    COUNTER("Tcp", "RetransSegs", tcp, retrans_segs),
-    COUNTER("Tcp", "InErrs", tcp, in_errs),
-    COUNTER("Tcp", "OutRsts", tcp, out_rsts),
-    COUNTER("Tcp", "InCsumErrors", tcp, in_csum_errors),
-    COUNTER("TcpExt", "ListenOverflows", tcp, listen_overflows),
-    COUNTER("TcpExt", "TCPChallengeACK", tcp, challenge_acks),
-    COUNTER("TcpExt", "TCPACKSkippedChallenge", tcp, challenge_limited),
-    COUNTER("TcpExt", "TCPFastRetrans", tcp, fast_retrans),
-    COUNTER("TcpExt", "TCPTimeouts", tcp, timeouts),
-    COUNTER("TcpExt", "TCPWinProbe", tcp, persist_probes),
-    COUNTER("TcpExt", "DelayedACKs", tcp, delayed_acks),
-    COUNTER("TcpExt", "TCPOFOQueue", tcp, ooo_segs),
-    COUNTER("Udp", "InDatagrams", udp, in_datagrams),
-    COUNTER("Udp", "NoPorts", udp, no_ports),
-    COUNTER("Udp", "InErrors", udp, in_errors),
-    COUNTER("Udp", "OutDatagrams", udp, out_datagrams),
-    COUNTER("Udp", "RcvbufErrors", udp, rcvbuf_errors),
-    COUNTER("Udp", "InCsumErrors", udp, in_csum_errors),
+const struct sl__counter sl__counters[] = {
+    COUNTER("Ip", "InReceives", ip, in_receives,
+            "datagrams received from the link"),
+    COUNTER("Ip", "InHdrErrors", ip, in_hdr_errors, "dropped: bad IPv4 header"),
+    COUNTER("Ip", "InAddrErrors", ip, in_addr_errors,
+            "dropped: not addressed to this host"),
+    COUNTER("Ip", "InUnknownProtos", ip, in_unknown_protos,
+            "dropped: protocol not ICMP, UDP or TCP"),
+    COUNTER("Ip", "InDelivers", ip, in_delivers,
+            "handed up to ICMP, UDP or TCP"),
+    COUNTER("Ip", "OutRequests", ip, out_requests, "datagrams sent"),
+    COUNTER("Ip", "ReasmFails", ip, frag_drops,
+            "fragments that could not be reassembled"),
+    COUNTER("Icmp", "InMsgs", icmp, in_msgs, "ICMP messages received"),
+    COUNTER("Icmp", "InErrors", icmp, in_errors, "ICMP messages malformed"),
+    COUNTER("Icmp", "InDestUnreachs", icmp, in_dest_unreachs,
+            "destination unreachable received"),
+    COUNTER("Icmp", "InEchos", icmp, in_echos, "echo requests (ping) received"),
+    COUNTER("Icmp", "InEchoReps", icmp, in_echo_reps, "echo replies received"),
+    COUNTER("Icmp", "OutMsgs", icmp, out_msgs, "ICMP messages sent"),
+    COUNTER("Icmp", "OutDestUnreachs", icmp, out_dest_unreachs,
+            "port unreachable sent (UDP, no socket)"),
+    COUNTER("Icmp", "OutEchoReps", icmp, out_echo_reps, "echo replies sent"),
+    COUNTER("Tcp", "ActiveOpens", tcp, active_opens,
+            "connect(): CLOSED -> SYN-SENT"),
+    COUNTER("Tcp", "PassiveOpens", tcp, passive_opens,
+            "SYN to a listener: LISTEN -> SYN-RECEIVED"),
+    COUNTER("Tcp", "AttemptFails", tcp, attempt_fails,
+            "handshakes that failed (refused, timed out)"),
+    COUNTER("Tcp", "EstabResets", tcp, estab_resets,
+            "established connections reset"),
+    COUNTER("Tcp", "InSegs", tcp, in_segs, "segments received"),
+    COUNTER("Tcp", "OutSegs", tcp, out_segs,
+            "segments sent, retransmissions not counted"),
+    COUNTER("Tcp", "RetransSegs", tcp, retrans_segs, "segments retransmitted"),
+    COUNTER("Tcp", "InErrs", tcp, in_errs,
+            "segments malformed (length, checksum)"),
+    COUNTER("Tcp", "OutRsts", tcp, out_rsts, "resets sent"),
+    COUNTER("Tcp", "InCsumErrors", tcp, in_csum_errors,
+            "segments with a wrong checksum"),
+    COUNTER("TcpExt", "ListenOverflows", tcp, listen_overflows,
+            "SYNs dropped: the accept queue was full"),
+    COUNTER("TcpExt", "TCPChallengeACK", tcp, challenge_acks,
+            "RFC 5961 challenge ACKs sent"),
+    COUNTER("TcpExt", "TCPACKSkippedChallenge", tcp, challenge_limited,
+            "challenge ACKs held back by the rate limit"),
+    COUNTER("TcpExt", "TCPFastRetrans", tcp, fast_retrans,
+            "fast retransmits (3 duplicate ACKs)"),
+    COUNTER("TcpExt", "TCPTimeouts", tcp, timeouts,
+            "retransmission timeouts (RTO expiries)"),
+    COUNTER("TcpExt", "TCPWinProbe", tcp, persist_probes,
+            "zero-window probes sent"),
+    COUNTER("TcpExt", "DelayedACKs", tcp, delayed_acks,
+            "ACKs sent by the delayed-ACK timer"),
+    COUNTER("TcpExt", "TCPOFOQueue", tcp, ooo_segs,
+            "segments queued out of order"),
+    COUNTER("Udp", "InDatagrams", udp, in_datagrams,
+            "datagrams delivered to a socket"),
+    COUNTER("Udp", "NoPorts", udp, no_ports,
+            "datagrams to a port nobody listens on"),
+    COUNTER("Udp", "InErrors", udp, in_errors,
+            "datagrams malformed or with no room"),
+    COUNTER("Udp", "OutDatagrams", udp, out_datagrams, "datagrams sent"),
+    COUNTER("Udp", "RcvbufErrors", udp, rcvbuf_errors,
+            "dropped: the receive queue was full"),
+    COUNTER("Udp", "InCsumErrors", udp, in_csum_errors,
+            "datagrams with a wrong checksum"),
 };
 #undef COUNTER
+_Static_assert(sizeof sl__counters / sizeof sl__counters[0] == SL__NCOUNTERS,
+               "SL__NCOUNTERS must be the length of sl__counters");
 
 static void
 write_stats(FILE *f, const struct sl__stats *st)
 {
   const char *base = (const char *)st;
 
-  for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++) {
+  for (size_t i = 0; i < SL__NCOUNTERS; i++) {
     uint64_t v;
-    memcpy(&v, base + counters[i].offset, sizeof v);
-    fprintf(f, "%s %s %llu\n", counters[i].group, counters[i].name,
+    memcpy(&v, base + sl__counters[i].offset, sizeof v);
+    fprintf(f, "%s %s %llu\n", sl__counters[i].group, sl__counters[i].name,
             (unsigned long long)v);
   }
   for (unsigned r = 0; r < SL__DROP_COUNT; r++)

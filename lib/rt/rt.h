@@ -132,6 +132,14 @@ int sl__rt_wait(struct sl__rt *rt, uint64_t deadline_us);
 
 /* The directory of the per-process netstat sockets (export.c). */
 void sl__sockdir(char *buf, size_t len);
+/* The counters a process answers "STATS" with, under /proc/net/snmp's
+ * names, with what each counts (for netstat -s). */
+struct sl__counter {
+  const char *group, *name, *meaning;
+  size_t offset; /* in struct sl__stats, a uint64_t */
+};
+#define SL__NCOUNTERS 39 /* export.c checks it against the table */
+extern const struct sl__counter sl__counters[];
 int sl__export_open(struct sl__rt *rt);
 void sl__export_serve(struct sl__rt *rt);
 void sl__export_close(struct sl__rt *rt);
