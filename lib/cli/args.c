@@ -1,11 +1,18 @@
 /* Option values shared by the subcommands: probabilities ("0.1", "10%"),
  * bounded numbers and byte counts with K/M/G suffixes. */
+#include <dirent.h>
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "rt.h"
 
 int
 cli_parse_prob(const char *s, double *out)
@@ -154,4 +161,50 @@ cli_json_num(const char *line, const char *key)
   const char *p = cli_json_raw(line, key);
 
   return p ? strtoll(p, NULL, 10) : -1;
+}
+
+/* ---- asking running socklab processes ---------------------------------- */
+
+int
+cli_ask_processes(const char *request,
+                  void (*answer)(void *arg, int pid, FILE *f), void *arg)
+{
+  char dir[96], path[400];
+  DIR *d;
+  struct dirent *e;
+  int asked = 0;
+
+  sl__sockdir(dir, sizeof dir);
+  if ((d = opendir(dir)) == NULL)
+    return 0;
+  while ((e = readdir(d)) != NULL) {
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    int pid = atoi(e->d_name), fd;
+    FILE *f;
+    if (pid <= 0 || strstr(e->d_name, ".sock") == NULL)
+      continue;
+    snprintf(path, sizeof path, "%s/%.255s", dir, e->d_name);
+    if (strlen(path) >= sizeof sun.sun_path)
+      continue;
+    memcpy(sun.sun_path, path, strlen(path) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+      break;
+    if (connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
+      close(fd);
+      if (kill(pid, 0) < 0 && errno == ESRCH)
+        unlink(path); /* our own stale entry: its process is gone */
+      continue;
+    }
+    if (send(fd, request, strlen(request), MSG_NOSIGNAL) < 0 ||
+        (f = fdopen(fd, "r")) == NULL) {
+      close(fd);
+      continue;
+    }
+    answer(arg, pid, f);
+    fclose(f);
+    asked++;
+  }
+  closedir(d);
+  return asked;
 }

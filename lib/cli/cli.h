@@ -4,6 +4,7 @@
 #define SOCKLAB_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "sim.h"
@@ -32,6 +33,12 @@ int cli_fault_option(const char *cmd, int opt, const char *arg,
 const char *cli_json_raw(const char *line, const char *key);
 void cli_json_str(const char *line, const char *key, char *out, size_t len);
 long long cli_json_num(const char *line, const char *key);
+
+/* Sends request ("DUMP\n", "STATS\n") to every running socklab process
+ * (lib/rt/export.c) and hands each answer to answer; removes the entries
+ * of processes that are gone.  Returns how many answered. */
+int cli_ask_processes(const char *request,
+                      void (*answer)(void *arg, int pid, FILE *f), void *arg);
 
 int cli_version(int argc, char **argv);
 int cli_sim(int argc, char **argv);

@@ -316,41 +316,26 @@ user_state(const char *rfc, int rfc_spelling)
   return rfc;
 }
 
-static int
-ask_process(const char *path, int pid, const struct opts *o, struct row *rows,
-            int n, int max)
-{
-  struct sockaddr_un sun = {.sun_family = AF_UNIX};
-  char line[256];
-  FILE *f;
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+struct dump {
+  const struct opts *o;
+  struct row *rows;
+  int n, max;
+};
 
-  if (strlen(path) >= sizeof sun.sun_path)
-    return n;
-  memcpy(sun.sun_path, path, strlen(path) + 1);
-  if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
-    if (fd >= 0)
-      close(fd);
-    if (kill(pid, 0) < 0 && errno == ESRCH)
-      unlink(path); /* our own stale entry: its process is gone */
-    return n;
-  }
-  if (send(fd, "DUMP\n", 5, MSG_NOSIGNAL) < 0) {
-    close(fd);
-    return n;
-  }
-  f = fdopen(fd, "r");
-  if (f == NULL) {
-    close(fd);
-    return n;
-  }
-  while (n < max && fgets(line, sizeof line, f) != NULL) {
+/* One process's answer to DUMP (lib/rt/export.c), a row per socket. */
+static void
+add_dump(void *arg, int pid, FILE *f)
+{
+  struct dump *d = arg;
+  char line[256];
+
+  while (d->n < d->max && fgets(line, sizeof line, f) != NULL) {
     char proto[8], state[16], la[16], ra[16], timer[16];
     unsigned lport, rport, sendq, recvq, backoff;
     unsigned smss = 0, rmss = 0, cwnd = 0, ssth = 0, una = 0, nxt = 0;
     unsigned rnxt = 0, swnd = 0, rwnd = 0;
     unsigned long long ms, rto = 0, srtt = 0, rttvar = 0, retrans = 0;
-    struct row *r = &rows[n];
+    struct row *r = &d->rows[d->n];
     int got;
 
     got = sscanf(line,
@@ -379,9 +364,9 @@ ask_process(const char *path, int pid, const struct opts *o, struct row *rows,
       r->listening = strcmp(state, "LISTEN") == 0;
       if (r->listening)
         r->sendq = 0; /* netstat shows no Send-Q for a listener */
-      snprintf(r->state, sizeof r->state, "%s", user_state(state, o->rfc));
+      snprintf(r->state, sizeof r->state, "%s", user_state(state, d->o->rfc));
     }
-    if (o->timers)
+    if (d->o->timers)
       snprintf(r->timer, sizeof r->timer, "%s (%.2f/%u/0)",
                strcmp(timer, "-") == 0 ? "off" : timer, (double)ms / 1000.0,
                backoff);
@@ -393,31 +378,17 @@ ask_process(const char *path, int pid, const struct opts *o, struct row *rows,
                (double)rto / 1000, (double)srtt / 1000, (double)rttvar / 1000,
                smss, rmss, cwnd, ssth > 1000000000u ? 0 : ssth, una, nxt, rnxt,
                swnd, rwnd, retrans);
-    n++;
+    d->n++;
   }
-  fclose(f);
-  return n;
 }
 
 static int
 read_user(const struct opts *o, struct row *rows, int n, int max)
 {
-  char dir[96], path[400];
-  DIR *d;
-  struct dirent *e;
+  struct dump d = {o, rows, n, max};
 
-  sl__sockdir(dir, sizeof dir);
-  if ((d = opendir(dir)) == NULL)
-    return n;
-  while ((e = readdir(d)) != NULL && n < max) {
-    int pid = atoi(e->d_name);
-    if (pid <= 0 || strstr(e->d_name, ".sock") == NULL)
-      continue;
-    snprintf(path, sizeof path, "%s/%.255s", dir, e->d_name);
-    n = ask_process(path, pid, o, rows, n, max);
-  }
-  closedir(d);
-  return n;
+  cli_ask_processes("DUMP\n", add_dump, &d);
+  return d.n;
 }
 
 /* ---- printing ------------------------------------------------------------ */

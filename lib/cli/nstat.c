@@ -5,13 +5,9 @@
  * every running socklab process, which answers "STATS" on its export
  * socket (lib/rt/export.c); then come socklab's drops by reason, since
  * every malformed or unwanted packet is counted there. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "rt.h"
@@ -84,28 +80,13 @@ add_drop(struct totals *t, const char *name, unsigned long long v)
 }
 
 static void
-ask_stats(const char *path, struct totals *t)
+add_answer(void *arg, int pid, FILE *f)
 {
-  struct sockaddr_un sun = {.sun_family = AF_UNIX};
+  struct totals *t = arg;
   char line[160], group[32], name[64];
   unsigned long long v;
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  FILE *f;
 
-  if (fd < 0)
-    return;
-  if (strlen(path) >= sizeof sun.sun_path) {
-    close(fd);
-    return;
-  }
-  memcpy(sun.sun_path, path, strlen(path) + 1);
-  if (connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0 ||
-      send(fd, "STATS\n", 6, MSG_NOSIGNAL) < 0 ||
-      (f = fdopen(fd, "r")) == NULL) {
-    close(fd);
-    return;
-  }
-  t->processes++;
+  (void)pid;
   while (fgets(line, sizeof line, f) != NULL) {
     if (sscanf(line, "%31s %63s %llu", group, name, &v) != 3)
       continue;
@@ -117,26 +98,6 @@ ask_stats(const char *path, struct totals *t)
     if (i >= 0)
       t->user[i] += v;
   }
-  fclose(f);
-}
-
-static void
-read_user_stats(struct totals *t)
-{
-  char dir[96], path[400];
-  DIR *d;
-  struct dirent *e;
-
-  sl__sockdir(dir, sizeof dir);
-  if ((d = opendir(dir)) == NULL)
-    return;
-  while ((e = readdir(d)) != NULL) {
-    if (atoi(e->d_name) <= 0 || strstr(e->d_name, ".sock") == NULL)
-      continue;
-    snprintf(path, sizeof path, "%s/%.255s", dir, e->d_name);
-    ask_stats(path, t);
-  }
-  closedir(d);
 }
 
 static void
@@ -193,7 +154,7 @@ cli_netstat_statistics(int kernel, int user)
     read_kernel_file("/proc/net/netstat", t);
   }
   if (user)
-    read_user_stats(t);
+    t->processes = cli_ask_processes("STATS\n", add_answer, t);
   print_totals(t, kernel, user);
   free(t);
   return 0;
