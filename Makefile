@@ -41,6 +41,8 @@ CORE_SRCS := \
   lib/core/xfer.c
 
 OBS_SRCS := \
+  lib/obs/netstat.c \
+  lib/obs/netstat_stats.c \
   lib/obs/pcap.c \
   lib/obs/trace.c
 
@@ -69,8 +71,6 @@ CLI_SRCS := \
   lib/cli/hub.c \
   lib/cli/ladder.c \
   lib/cli/main.c \
-  lib/cli/netstat.c \
-  lib/cli/nstat.c \
   lib/cli/serve.c \
   lib/cli/sim.c
 

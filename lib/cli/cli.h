@@ -27,25 +27,10 @@ int cli_parse_bytes(const char *s, uint64_t *out); /* "4096", "1M" */
 int cli_fault_option(const char *cmd, int opt, const char *arg,
                      struct sl__sim_faults *f);
 
-/* Fields of one trace line (args.c): the raw text after "key":, a string
- * value (empty when absent), a number (-1 when absent).  Only for the
- * trace's own flat objects. */
-const char *cli_json_raw(const char *line, const char *key);
-void cli_json_str(const char *line, const char *key, char *out, size_t len);
-long long cli_json_num(const char *line, const char *key);
-
-/* Sends request ("DUMP\n", "STATS\n") to every running socklab process
- * (lib/rt/export.c) and hands each answer to answer; removes the entries
- * of processes that are gone.  Returns how many answered. */
-int cli_ask_processes(const char *request,
-                      void (*answer)(void *arg, int pid, FILE *f), void *arg);
-
 int cli_version(int argc, char **argv);
 int cli_sim(int argc, char **argv);
 int cli_hub(int argc, char **argv);
 int cli_netstat(int argc, char **argv);
-/* netstat -s: the kernel's and/or socklab's protocol counters. */
-int cli_netstat_statistics(int kernel, int user);
 int cli_demo(int argc, char **argv);
 int cli_ladder(int argc, char **argv);
 /* Draws connection conn_no (from 1) of the trace at path. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "trace.h"
 
 #define MAX_EVENTS 100000
 #define ARROW      43 /* columns between the two time lines */
@@ -28,28 +29,28 @@ struct event {
 static int
 parse_line(const char *line, struct event *e)
 {
-  const char *t = cli_json_raw(line, "t");
+  const char *t = sl__trace_field_raw(line, "t");
 
   if (strncmp(line, "{\"v\":1,", 7) != 0 || t == NULL)
     return -1;
   memset(e, 0, sizeof *e);
   e->t = strtod(t, NULL);
-  cli_json_str(line, "host", e->host, sizeof e->host);
-  cli_json_str(line, "ev", e->ev, sizeof e->ev);
-  cli_json_str(line, "conn", e->conn, sizeof e->conn);
-  cli_json_str(line, "dir", e->dir, sizeof e->dir);
-  cli_json_str(line, "flags", e->flags, sizeof e->flags);
-  cli_json_str(line, "from", e->from, sizeof e->from);
-  cli_json_str(line, "to", e->to, sizeof e->to);
-  cli_json_str(line, "note", e->note, sizeof e->note);
-  cli_json_str(line, "timer", e->timer, sizeof e->timer);
-  e->seq = cli_json_num(line, "seq");
-  e->ack = cli_json_num(line, "ack");
-  e->rseq = cli_json_num(line, "rseq");
-  e->rack = cli_json_num(line, "rack");
-  e->win = cli_json_num(line, "win");
-  e->len = cli_json_num(line, "len");
-  e->mss = cli_json_num(line, "mss");
+  sl__trace_field_str(line, "host", e->host, sizeof e->host);
+  sl__trace_field_str(line, "ev", e->ev, sizeof e->ev);
+  sl__trace_field_str(line, "conn", e->conn, sizeof e->conn);
+  sl__trace_field_str(line, "dir", e->dir, sizeof e->dir);
+  sl__trace_field_str(line, "flags", e->flags, sizeof e->flags);
+  sl__trace_field_str(line, "from", e->from, sizeof e->from);
+  sl__trace_field_str(line, "to", e->to, sizeof e->to);
+  sl__trace_field_str(line, "note", e->note, sizeof e->note);
+  sl__trace_field_str(line, "timer", e->timer, sizeof e->timer);
+  e->seq = sl__trace_field_num(line, "seq");
+  e->ack = sl__trace_field_num(line, "ack");
+  e->rseq = sl__trace_field_num(line, "rseq");
+  e->rack = sl__trace_field_num(line, "rack");
+  e->win = sl__trace_field_num(line, "win");
+  e->len = sl__trace_field_num(line, "len");
+  e->mss = sl__trace_field_num(line, "mss");
   return 0;
 }
 

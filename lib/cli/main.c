@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "netstat.h"
 #include "socklab.h"
 
 static const struct cli_command commands[] = {
@@ -39,6 +40,14 @@ cli_version(int argc, char **argv)
   (void)argv;
   printf("socklab %s\n", sl_version());
   return 0;
+}
+
+/* The netstat clone lives in the library (lib/obs/netstat.c), so that
+ * programs can call it as sl_netstat(). */
+int
+cli_netstat(int argc, char **argv)
+{
+  return sl__netstat(stdout, argc, argv);
 }
 
 int

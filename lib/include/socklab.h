@@ -18,5 +18,6 @@
 #include "socklab/net.h"
 #include "socklab/reader.h"
 #include "socklab/tcp.h"
+#include "socklab/netstat.h"
 
 #endif

@@ -166,3 +166,38 @@ sl__trace_close(struct sl__trace_file *t)
   free(t);
   return e;
 }
+
+/* ---- reading it back: fields of one line ------------------------------- */
+
+const char *
+sl__trace_field_raw(const char *line, const char *key)
+{
+  char pat[32];
+  const char *p;
+
+  snprintf(pat, sizeof pat, "\"%s\":", key);
+  p = strstr(line, pat);
+  return p ? p + strlen(pat) : NULL;
+}
+
+void
+sl__trace_field_str(const char *line, const char *key, char *out, size_t len)
+{
+  const char *p = sl__trace_field_raw(line, key);
+  size_t n = 0;
+
+  out[0] = '\0';
+  if (p == NULL || *p != '"')
+    return;
+  for (p++; *p && *p != '"' && n + 1 < len; p++)
+    out[n++] = *p;
+  out[n] = '\0';
+}
+
+long long
+sl__trace_field_num(const char *line, const char *key)
+{
+  const char *p = sl__trace_field_raw(line, key);
+
+  return p ? strtoll(p, NULL, 10) : -1;
+}

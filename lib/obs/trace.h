@@ -22,4 +22,12 @@ int sl__trace_format(char *buf, size_t len, const struct sl__event *ev);
 /* Flushes and closes; 0 or a negative errno. */
 int sl__trace_close(struct sl__trace_file *t);
 
+/* Fields of one trace line, for the readers (ladder, netstat --watch, the
+ * grader): the raw text after "key":, a string value (empty when absent),
+ * a number (-1 when absent).  Only for the trace's own flat objects. */
+const char *sl__trace_field_raw(const char *line, const char *key);
+void sl__trace_field_str(const char *line, const char *key, char *out,
+                         size_t len);
+long long sl__trace_field_num(const char *line, const char *key);
+
 #endif

@@ -264,6 +264,28 @@ write_sockets(FILE *f, struct sl__rt *rt, uint64_t now)
   }
 }
 
+static void
+write_answer(FILE *f, struct sl__rt *rt, const char *req, uint64_t now)
+{
+  if (strncmp(req, "STATS", 5) == 0)
+    write_stats(f, sl__host_stats(rt->host));
+  else
+    write_sockets(f, rt, now);
+}
+
+int
+sl__export_answer_self(const char *request, FILE *f)
+{
+  struct sl__rt *rt = sl__rt_running();
+
+  if (rt == NULL)
+    return -ENOENT;
+  sl__rt_lock(rt);
+  write_answer(f, rt, request, sl__rt_now(rt));
+  sl__rt_unlock(rt);
+  return 0;
+}
+
 /* Called by the runtime thread, with the lock held, when someone asks. */
 void
 sl__export_serve(struct sl__rt *rt)
@@ -289,10 +311,7 @@ sl__export_serve(struct sl__rt *rt)
     close(c);
     return;
   }
-  if (strncmp(req, "STATS", 5) == 0)
-    write_stats(f, sl__host_stats(rt->host));
-  else
-    write_sockets(f, rt, now);
+  write_answer(f, rt, req, now);
   fclose(f);
 }
 
@@ -309,4 +328,50 @@ sl__export_close(struct sl__rt *rt)
     unlink(rt->export_path);
     rt->export_fd = -1;
   }
+}
+
+/* ---- the other end: asking every running socklab process -------------- */
+
+int
+sl__export_ask(const char *request, void (*answer)(void *arg, int pid, FILE *f),
+               void *arg)
+{
+  char dir[96], path[400];
+  DIR *d;
+  struct dirent *e;
+  int asked = 0;
+
+  sl__sockdir(dir, sizeof dir);
+  if ((d = opendir(dir)) == NULL)
+    return 0;
+  while ((e = readdir(d)) != NULL) {
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    int pid = atoi(e->d_name), fd;
+    FILE *f;
+    if (pid <= 0 || strstr(e->d_name, ".sock") == NULL)
+      continue;
+    snprintf(path, sizeof path, "%s/%.255s", dir, e->d_name);
+    if (strlen(path) >= sizeof sun.sun_path)
+      continue;
+    memcpy(sun.sun_path, path, strlen(path) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+      break;
+    if (connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
+      close(fd);
+      if (kill(pid, 0) < 0 && errno == ESRCH)
+        unlink(path); /* our own stale entry: its process is gone */
+      continue;
+    }
+    if (send(fd, request, strlen(request), MSG_NOSIGNAL) < 0 ||
+        (f = fdopen(fd, "r")) == NULL) {
+      close(fd);
+      continue;
+    }
+    answer(arg, pid, f);
+    fclose(f);
+    asked++;
+  }
+  closedir(d);
+  return asked;
 }

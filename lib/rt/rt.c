@@ -359,6 +359,17 @@ sl__rt_get(void)
   return rt;
 }
 
+struct sl__rt *
+sl__rt_running(void)
+{
+  struct sl__rt *rt;
+
+  pthread_mutex_lock(&rt_init_lock);
+  rt = the_rt;
+  pthread_mutex_unlock(&rt_init_lock);
+  return rt;
+}
+
 /* ---- localhost across processes (through the hub) --------------------- */
 
 uint32_t

@@ -116,6 +116,9 @@ struct sl__rt {
 /* The process's runtime, started on first use.  NULL with errno and a
  * message (sl_last_error) when the configuration or the link fails. */
 struct sl__rt *sl__rt_get(void);
+/* The runtime if this process has started one, else NULL (never starts
+ * it: asking about sockets must not create a stack). */
+struct sl__rt *sl__rt_running(void);
 
 /* Microseconds since the runtime started. */
 uint64_t sl__rt_now(const struct sl__rt *rt);
@@ -132,6 +135,14 @@ int sl__rt_wait(struct sl__rt *rt, uint64_t deadline_us);
 
 /* The directory of the per-process netstat sockets (export.c). */
 void sl__sockdir(char *buf, size_t len);
+/* Sends request ("DUMP\n", "STATS\n") to every running socklab process
+ * and hands each answer to answer; removes the entries of processes that
+ * are gone.  Returns how many answered. */
+int sl__export_ask(const char *request,
+                   void (*answer)(void *arg, int pid, FILE *f), void *arg);
+/* The same answer for this process, written to f in-process: 0, or
+ * -ENOENT when this process has not started socklab's stack. */
+int sl__export_answer_self(const char *request, FILE *f);
 /* The counters a process answers "STATS" with, under /proc/net/snmp's
  * names, with what each counts (for netstat -s). */
 struct sl__counter {

@@ -71,6 +71,23 @@ grep -q " user " "$work/kernel" && fail "--stack kernel shows socklab sockets"
 if command -v ss >/dev/null; then
   ss -tln | grep -q ":$kport " || fail "ss does not agree on the kernel port"
 fi
+# -e: the owner of each socket, and the kernel's inode (none for socklab's).
+"$sl" netstat -tlne >"$work/ext"
+grep -Eq "0\.0\.0\.0:$kport .*LISTEN +kernel +$(id -u) +[1-9][0-9]* *$" \
+  "$work/ext" || fail "-e: no owner and inode for the kernel listener"
+grep -Eq "0\.0\.0\.0:7300 .*LISTEN +user +$(id -u) +- *$" "$work/ext" ||
+  fail "-e: no owner for the socklab listener: $(cat "$work/ext")"
+# --proc-format: socklab's sockets as /proc/net/tcp, which ss then reads.
+"$sl" netstat --proc-format >"$work/proc_tcp"
+grep -Eq '^ +[0-9]+: 00000000:1C84 00000000:0000 0A ' "$work/proc_tcp" ||
+  fail "--proc-format: no LISTEN on 7300: $(cat "$work/proc_tcp")"
+if command -v ss >/dev/null; then
+  PROC_NET_TCP="$work/proc_tcp" ss -tan >"$work/ss_user"
+  grep -Eq '^LISTEN .*:7300 ' "$work/ss_user" ||
+    fail "ss does not read --proc-format: $(cat "$work/ss_user")"
+  [ "$(grep -c '^ESTAB .*:7300' "$work/ss_user")" -ge 2 ] ||
+    fail "ss sees fewer than both ends of the socklab connection"
+fi
 
 # --watch: a socklab server's transitions as they happen (a server of its
 # own: the first one is busy with its client).
@@ -109,4 +126,4 @@ grep -q "port $dport (kernel stack): 1 connection in TIME_WAIT on the server's s
 if "$sl" netstat --explain nonsense 2>/dev/null; then
   fail "--explain accepted a state that does not exist"
 fi
-echo "ok - netstat: kernel and socklab sockets side by side, with stack and PID/program; -i internals; -s counters; --watch; --diagnose, --explain"
+echo "ok - netstat: kernel and socklab sockets side by side, with stack and PID/program; -e owners; --proc-format read by ss; -i internals; -s counters; --watch; --diagnose, --explain"

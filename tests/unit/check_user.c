@@ -376,6 +376,77 @@ START_TEST(test_user_tcp_state_of_user_sockets)
 }
 END_TEST
 
+/* Does one line of text hold both a and b? */
+static int
+has_line(const char *text, const char *a, const char *b)
+{
+  for (const char *line = text; line != NULL && *line;) {
+    const char *nl = strchr(line, '\n');
+    size_t n = nl ? (size_t)(nl - line) : strlen(line);
+    char buf[256];
+    snprintf(buf, sizeof buf, "%.*s", (int)n, line);
+    if (strstr(buf, a) != NULL && strstr(buf, b) != NULL)
+      return 1;
+    line = nl ? nl + 1 : NULL;
+  }
+  return 0;
+}
+
+/* What sl_netstat(out, args) printed, in a buffer the caller frees. */
+static char *
+netstat_text(const char *args, int *ret)
+{
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+
+  ck_assert_ptr_nonnull(f);
+  *ret = sl_netstat(f, args);
+  fclose(f);
+  return text;
+}
+
+START_TEST(test_user_sl_netstat_self_shows_both_stacks)
+{
+  int l, c, s, k = socket(AF_INET, SOCK_STREAM, 0), ret;
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t alen = sizeof a;
+  char want[96], *out;
+
+  /* A kernel listener beside the socklab pair: --self shows both. */
+  ck_assert_int_eq(bind(k, (struct sockaddr *)&a, sizeof a), 0);
+  ck_assert_int_eq(listen(k, 1), 0);
+  getsockname(k, (struct sockaddr *)&a, &alen);
+  pair_up(&l, &c, &s);
+  ck_assert_int_eq(sl_shutdown(c, SHUT_WR), 0);
+  usleep(50000);
+  out = netstat_text("-tan --self", &ret);
+  ck_assert_int_eq(ret, 0);
+  snprintf(want, sizeof want, ":%d ", sl_local_port(l));
+  ck_assert_msg(has_line(out, want, "LISTEN      user"),
+                "no socklab listener in:\n%s", out);
+  ck_assert_msg(strstr(out, "CLOSE_WAIT  user"), "no CLOSE_WAIT in:\n%s", out);
+  ck_assert_msg(strstr(out, "FIN_WAIT2   user"), "no FIN_WAIT2 in:\n%s", out);
+  snprintf(want, sizeof want, "127.0.0.1:%d ", ntohs(a.sin_port));
+  ck_assert_msg(has_line(out, want, "LISTEN      kernel"),
+                "no kernel listener in:\n%s", out);
+  free(out);
+  /* --stack user leaves the kernel's out. */
+  out = netstat_text("-tln --self --stack user", &ret);
+  ck_assert_ptr_null(strstr(out, "kernel"));
+  free(out);
+  out = netstat_text("-t --no-such-option", &ret);
+  ck_assert_int_eq(ret, -1);
+  ck_assert_int_eq(errno, EINVAL);
+  free(out);
+  close(k);
+  sl_close(s);
+  sl_close(c);
+  sl_close(l);
+}
+END_TEST
+
 Suite *
 user_suite(void)
 {
@@ -398,6 +469,7 @@ user_suite(void)
   tcase_add_test(tc, test_user_forked_child_gets_ebadf);
   tcase_add_test(tc, test_user_readline_over_user_socket);
   tcase_add_test(tc, test_user_tcp_state_of_user_sockets);
+  tcase_add_test(tc, test_user_sl_netstat_self_shows_both_stacks);
   suite_add_tcase(s, tc);
   return s;
 }

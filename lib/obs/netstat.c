@@ -13,8 +13,10 @@
 #include <string.h>
 #include <strings.h>
 #include <poll.h>
+#include <pwd.h>
 #include <time.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
@@ -24,8 +26,10 @@
 #include <netinet/tcp.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "netstat.h"
+#include "socklab/netstat.h"
 #include "rt.h"
+#include "trace.h"
 
 struct row {
   char proto[5]; /* tcp, tcp6, udp, udp6 */
@@ -37,12 +41,19 @@ struct row {
   int pid;             /* 0: unknown */
   char timer[32];      /* -o */
   unsigned long inode; /* kernel sockets: to find their tcp_info */
-  char info[200];      /* -i: "rto:200 rtt:0.1/0.05 mss:1460 cwnd:10 ..." */
+  unsigned uid;        /* -e: the owner */
+  /* socklab sockets, as numbers for --proc-format: */
+  unsigned timer_code; /* /proc/net/tcp's tr: 1 retransmit, 3 timewait.. */
+  unsigned long when_ms;
+  unsigned backoff, rto_ms, cwnd, ssthresh; /* cwnd, ssthresh: segments */
+  char info[200]; /* -i: "rto:200 rtt:0.1/0.05 mss:1460 cwnd:10 ..." */
 };
 
 struct opts {
-  int tcp, udp, listening, all, pids, rfc, timers, diagnose, info;
-  int kernel, user;
+  FILE *out;
+  int tcp, udp, listening, all, pids, rfc, timers, diagnose, info, extend;
+  int numeric;
+  int kernel, user, self, proc_format;
 };
 
 /* ---- kernel sockets --------------------------------------------------------
@@ -122,38 +133,48 @@ owners_add(struct owners *o, unsigned long inode, int pid)
   o->v[o->n++] = (struct owner){inode, pid};
 }
 
+/* The sockets in one process's descriptor table. */
 static void
-owners_scan(struct owners *o)
+owners_scan_pid(struct owners *o, const char *pid)
 {
   char path[600], link[64];
-  DIR *proc = opendir("/proc");
+  DIR *fds;
+  struct dirent *fd;
+  unsigned long inode;
+
+  snprintf(path, sizeof path, "/proc/%.250s/fd", pid);
+  if ((fds = opendir(path)) == NULL)
+    return;
+  while ((fd = readdir(fds)) != NULL) {
+    ssize_t n;
+    snprintf(path, sizeof path, "/proc/%.250s/fd/%.250s", pid, fd->d_name);
+    n = readlink(path, link, sizeof link - 1);
+    if (n <= 0)
+      continue;
+    link[n] = '\0';
+    if (sscanf(link, "socket:[%lu]", &inode) == 1)
+      owners_add(o, inode, atoi(pid));
+  }
+  closedir(fds);
+}
+
+/* Every process's sockets, or only the caller's (--self). */
+static void
+owners_scan(struct owners *o, int self_only)
+{
+  DIR *proc;
   struct dirent *p;
 
-  if (proc == NULL)
-    return;
-  while ((p = readdir(proc)) != NULL) {
-    DIR *fds;
-    struct dirent *fd;
-    unsigned long inode;
-    if (p->d_name[0] < '0' || p->d_name[0] > '9')
-      continue;
-    snprintf(path, sizeof path, "/proc/%.250s/fd", p->d_name);
-    if ((fds = opendir(path)) == NULL)
-      continue;
-    while ((fd = readdir(fds)) != NULL) {
-      ssize_t n;
-      snprintf(path, sizeof path, "/proc/%.250s/fd/%.250s", p->d_name,
-               fd->d_name);
-      n = readlink(path, link, sizeof link - 1);
-      if (n <= 0)
-        continue;
-      link[n] = '\0';
-      if (sscanf(link, "socket:[%lu]", &inode) == 1)
-        owners_add(o, inode, atoi(p->d_name));
-    }
-    closedir(fds);
+  if (self_only) {
+    char pid[16];
+    snprintf(pid, sizeof pid, "%d", (int)getpid());
+    owners_scan_pid(o, pid);
+  } else if ((proc = opendir("/proc")) != NULL) {
+    while ((p = readdir(proc)) != NULL)
+      if (p->d_name[0] >= '0' && p->d_name[0] <= '9')
+        owners_scan_pid(o, p->d_name);
+    closedir(proc);
   }
-  closedir(proc);
   qsort(o->v, o->n, sizeof *o->v, owner_cmp);
 }
 
@@ -184,8 +205,8 @@ read_proc(const char *file, const char *proto, int udp, const struct opts *o,
     fclose(f);
     return n;
   }
-  if (o->pids)
-    owners_scan(&owners);
+  if (o->pids || o->self)
+    owners_scan(&owners, o->self);
   while (n < max && fgets(line, sizeof line, f) != NULL) {
     char local[64], remote[64];
     unsigned st, txq, rxq, tr, retr, uid;
@@ -220,8 +241,11 @@ read_proc(const char *file, const char *proto, int udp, const struct opts *o,
                          : "probe",
                (double)when / 100.0, retr);
     r->inode = inode;
-    if (o->pids)
+    r->uid = uid;
+    if (o->pids || o->self)
       r->pid = owners_find(&owners, inode);
+    if (o->self && r->pid != (int)getpid())
+      continue; /* not the caller's */
     n++;
   }
   free(owners.v);
@@ -316,6 +340,30 @@ user_state(const char *rfc, int rfc_spelling)
   return rfc;
 }
 
+/* The owner of process pid, for -e and --proc-format. */
+static unsigned
+uid_of(int pid)
+{
+  char path[32];
+  struct stat st;
+
+  snprintf(path, sizeof path, "/proc/%d", pid);
+  return stat(path, &st) == 0 ? (unsigned)st.st_uid : 0;
+}
+
+/* A socklab timer as /proc/net/tcp's "tr" field codes it. */
+static unsigned
+proc_timer_code(const char *timer)
+{
+  if (strcmp(timer, "rexmt") == 0)
+    return 1;
+  if (strcmp(timer, "2msl") == 0)
+    return 3;
+  if (strcmp(timer, "persist") == 0)
+    return 4;
+  return strcmp(timer, "-") == 0 ? 0 : 2; /* the rest: "another timer" */
+}
+
 struct dump {
   const struct opts *o;
   struct row *rows;
@@ -357,6 +405,14 @@ add_dump(void *arg, int pid, FILE *f)
     r->recvq = recvq;
     r->stack = "user";
     r->pid = pid;
+    r->uid = uid_of(pid);
+    r->timer_code = proc_timer_code(timer);
+    r->when_ms = (unsigned long)ms;
+    r->backoff = backoff;
+    r->rto_ms = (unsigned)(rto / 1000);
+    /* Linux counts these in segments; socklab's stack in bytes. */
+    r->cwnd = smss ? cwnd / smss : 0;
+    r->ssthresh = smss && ssth <= 1000000000u ? ssth / smss : 0;
     if (strcmp(proto, "udp") == 0) {
       r->listening = rport == 0;
       snprintf(r->state, sizeof r->state, "%s", rport ? "ESTABLISHED" : "");
@@ -382,12 +438,38 @@ add_dump(void *arg, int pid, FILE *f)
   }
 }
 
+/* --self: this process's own socklab sockets, asked in-process. */
+static void
+dump_self(struct dump *d)
+{
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+
+  int r;
+
+  if (f == NULL)
+    return;
+  r = sl__export_answer_self("DUMP\n", f);
+  if (fclose(f) != 0 || r < 0 || len == 0 ||
+      (f = fmemopen(text, len, "r")) == NULL) {
+    free(text);
+    return; /* no socklab stack in this process: nothing to show */
+  }
+  add_dump(d, (int)getpid(), f);
+  fclose(f);
+  free(text);
+}
+
 static int
 read_user(const struct opts *o, struct row *rows, int n, int max)
 {
   struct dump d = {o, rows, n, max};
 
-  cli_ask_processes("DUMP\n", add_dump, &d);
+  if (o->self)
+    dump_self(&d);
+  else
+    sl__export_ask("DUMP\n", add_dump, &d);
   return d.n;
 }
 
@@ -412,16 +494,37 @@ program(int pid, char *out, size_t len)
   snprintf(out, len, "%d/%s", pid, comm);
 }
 
+/* netstat -e: the owner (a name unless -n) and the socket's inode.  A
+ * socklab socket has no kernel socket inode: "-". */
+static void
+print_owner(FILE *out, const struct row *r, int numeric)
+{
+  char user[16], inode[24] = "-";
+  struct passwd *pw = numeric ? NULL : getpwuid(r->uid);
+
+  if (pw != NULL)
+    snprintf(user, sizeof user, "%.10s", pw->pw_name);
+  else
+    snprintf(user, sizeof user, "%u", r->uid);
+  if (r->inode != 0)
+    snprintf(inode, sizeof inode, "%lu", r->inode);
+  fprintf(out, " %-10s %-10s", user, inode);
+}
+
 static void
 print_rows(const struct opts *o, const struct row *rows, int n)
 {
-  printf("Active Internet connections (%s)\n", o->all
-                                                   ? "servers and established"
-                                               : o->listening ? "only servers"
-                                                              : "w/o servers");
-  printf("Proto Recv-Q Send-Q Local Address           Foreign Address      "
-         "   State       Stack %s%s\n",
-         o->pids ? " PID/Program name   " : "", o->timers ? " Timer" : "");
+  FILE *out = o->out;
+
+  fprintf(out, "Active Internet connections (%s)\n",
+          o->all         ? "servers and established"
+          : o->listening ? "only servers"
+                         : "w/o servers");
+  fprintf(out,
+          "Proto Recv-Q Send-Q Local Address           Foreign Address      "
+          "   State       Stack %s%s%s\n",
+          o->extend ? " User       Inode     " : "",
+          o->pids ? " PID/Program name   " : "", o->timers ? " Timer" : "");
   for (int i = 0; i < n; i++) {
     const struct row *r = &rows[i];
     char prog[48];
@@ -429,17 +532,72 @@ print_rows(const struct opts *o, const struct row *rows, int n)
     if ((!o->all && o->listening != r->listening) ||
         (r->proto[0] == 't' && !o->tcp) || (r->proto[0] == 'u' && !o->udp))
       continue;
-    printf("%-5s %6u %6u %-23s %-23s %-11s %-6s", r->proto, r->recvq, r->sendq,
-           r->local, r->remote, r->state, r->stack);
+    fprintf(out, "%-5s %6u %6u %-23s %-23s %-11s %-6s", r->proto, r->recvq,
+            r->sendq, r->local, r->remote, r->state, r->stack);
+    if (o->extend)
+      print_owner(out, r, o->numeric);
     if (o->pids) {
       program(r->pid, prog, sizeof prog);
-      printf(" %-19s", prog);
+      fprintf(out, " %-19s", prog);
     }
     if (o->timers)
-      printf(" %s", r->timer);
-    printf("\n");
+      fprintf(out, " %s", r->timer);
+    fprintf(out, "\n");
     if (o->info && r->info[0] != '\0')
-      printf("\t %s\n", r->info);
+      fprintf(out, "\t %s\n", r->info);
+  }
+}
+
+static unsigned
+port_of(const char *addr)
+{
+  const char *colon = strrchr(addr, ':');
+
+  return colon && colon[1] != '*' ? (unsigned)atoi(colon + 1) : 0;
+}
+
+/* "10.0.0.1:80" as /proc/net/tcp writes it: "0100000A:0050" (the address
+ * as a 32-bit number in the host's byte order, the port in hex). */
+static void
+proc_hex(const char *addr, char *out, size_t len)
+{
+  char ip[64];
+  const char *colon = strrchr(addr, ':');
+  struct in_addr in = {0};
+  size_t iplen = colon ? (size_t)(colon - addr) : strlen(addr);
+
+  snprintf(ip, sizeof ip, "%.*s", (int)iplen, addr);
+  inet_pton(AF_INET, ip, &in);
+  snprintf(out, len, "%08X:%04X", in.s_addr, port_of(addr));
+}
+
+/* --proc-format: socklab's TCP sockets as the kernel writes
+ * /proc/net/tcp, so tools that read that file (PROC_NET_TCP=FILE ss -tan)
+ * show them too.  Times are in USER_HZ (1/100 s) as there. */
+static void
+print_proc(FILE *out, const struct row *rows, int n)
+{
+  int sl = 0;
+
+  fprintf(out, "  sl  local_address rem_address   st tx_queue rx_queue tr "
+               "tm->when retrnsmt   uid  timeout inode\n");
+  for (int i = 0; i < n; i++) {
+    const struct row *r = &rows[i];
+    char local[16], remote[16];
+    unsigned st = 0;
+    if (strcmp(r->proto, "tcp") != 0)
+      continue;
+    for (unsigned k = 1; k < sizeof kernel_states / sizeof *kernel_states; k++)
+      if (strcmp(r->state, kernel_states[k]) == 0)
+        st = k;
+    proc_hex(r->local, local, sizeof local);
+    proc_hex(r->remote, remote, sizeof remote);
+    fprintf(out,
+            "%4d: %s %s %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d "
+            "%016x %u %u %u %u %d\n",
+            sl++, local, remote, st, r->sendq, r->recvq, r->timer_code,
+            r->when_ms / 10, r->backoff, r->uid, 0, 0ul, 1, 0, r->rto_ms / 10,
+            4u, 0u, r->cwnd, r->ssthresh ? (int)r->ssthresh : -1);
   }
 }
 
@@ -481,12 +639,12 @@ static const struct {
 };
 
 static int
-explain(const char *state)
+explain(FILE *out, const char *state)
 {
   for (size_t i = 0; i < sizeof explanations / sizeof *explanations; i++)
     if (strcasecmp(state, explanations[i].state) == 0 ||
         strcasecmp(user_state(state, 0), explanations[i].state) == 0) {
-      printf("%s: %s\n", explanations[i].state, explanations[i].meaning);
+      fprintf(out, "%s: %s\n", explanations[i].state, explanations[i].meaning);
       return 0;
     }
   fprintf(stderr,
@@ -495,14 +653,6 @@ explain(const char *state)
           "CLOSE_WAIT, CLOSING, LAST_ACK, TIME_WAIT, CLOSED)\n",
           state);
   return 2;
-}
-
-static unsigned
-port_of(const char *addr)
-{
-  const char *colon = strrchr(addr, ':');
-
-  return colon && colon[1] != '*' ? (unsigned)atoi(colon + 1) : 0;
 }
 
 /* Is there a listener on this port, on this stack? */
@@ -519,7 +669,7 @@ is_server_port(const struct row *rows, int n, const struct row *r)
 
 /* One line of advice per port and kind of trouble. */
 static int
-diagnose(const struct row *rows, int n)
+diagnose(FILE *out, const struct row *rows, int n)
 {
   int found = 0;
 
@@ -542,24 +692,27 @@ diagnose(const struct row *rows, int n)
     if (!first)
       continue;
     if (strcmp(r->state, "TIME_WAIT") == 0 && is_server_port(rows, n, r)) {
-      printf("port %u (%s stack): %d connection%s in TIME_WAIT on the "
-             "server's side.\n  The server closed first. Make the protocol "
-             "let the client close first,\n  so TIME_WAIT stays on the "
-             "clients.\n",
-             port, r->stack, count, count == 1 ? "" : "s");
+      fprintf(out,
+              "port %u (%s stack): %d connection%s in TIME_WAIT on the "
+              "server's side.\n  The server closed first. Make the protocol "
+              "let the client close first,\n  so TIME_WAIT stays on the "
+              "clients.\n",
+              port, r->stack, count, count == 1 ? "" : "s");
       found++;
     } else if (strcmp(r->state, "CLOSE_WAIT") == 0) {
-      printf("port %u (%s stack): %d connection%s in CLOSE_WAIT%s.\n  The "
-             "peer closed, but the application has not called close(): "
-             "each one\n  is a descriptor leaked until it does.\n",
-             port, r->stack, count, count == 1 ? "" : "s",
-             count >= 3 ? ", piling up" : "");
+      fprintf(out,
+              "port %u (%s stack): %d connection%s in CLOSE_WAIT%s.\n  The "
+              "peer closed, but the application has not called close(): "
+              "each one\n  is a descriptor leaked until it does.\n",
+              port, r->stack, count, count == 1 ? "" : "s",
+              count >= 3 ? ", piling up" : "");
       found++;
     } else if (strcmp(r->state, "SYN_RECV") == 0 && count >= 5) {
-      printf("port %u (%s stack): %d connections stuck in SYN_RECV.\n  "
-             "SYN,ACKs are going out and no ACKs are coming back: a "
-             "network\n  problem, or a SYN flood.\n",
-             port, r->stack, count);
+      fprintf(out,
+              "port %u (%s stack): %d connections stuck in SYN_RECV.\n  "
+              "SYN,ACKs are going out and no ACKs are coming back: a "
+              "network\n  problem, or a SYN flood.\n",
+              port, r->stack, count);
       found++;
     }
   }
@@ -568,25 +721,28 @@ diagnose(const struct row *rows, int n)
     if (r->proto[0] != 't' || strcmp(r->state, "ESTABLISHED") != 0)
       continue;
     if (r->recvq >= 32768) {
-      printf("%s -> %s (%s stack): %u bytes wait in Recv-Q.\n  The "
-             "application stopped reading; the window it advertises "
-             "shrinks\n  to zero and the sender must wait (persist "
-             "probes).\n",
-             r->local, r->remote, r->stack, r->recvq);
+      fprintf(out,
+              "%s -> %s (%s stack): %u bytes wait in Recv-Q.\n  The "
+              "application stopped reading; the window it advertises "
+              "shrinks\n  to zero and the sender must wait (persist "
+              "probes).\n",
+              r->local, r->remote, r->stack, r->recvq);
       found++;
     }
     if (r->sendq >= 32768) {
-      printf("%s -> %s (%s stack): %u bytes stuck in Send-Q.\n  The "
-             "peer is not reading (a zero window) or the network is slow; "
-             "sends\n  will block, or fail with EAGAIN on a non-blocking "
-             "socket.\n",
-             r->local, r->remote, r->stack, r->sendq);
+      fprintf(out,
+              "%s -> %s (%s stack): %u bytes stuck in Send-Q.\n  The "
+              "peer is not reading (a zero window) or the network is slow; "
+              "sends\n  will block, or fail with EAGAIN on a non-blocking "
+              "socket.\n",
+              r->local, r->remote, r->stack, r->sendq);
       found++;
     }
   }
   if (!found)
-    printf("nothing to report: no server-side TIME_WAIT, no CLOSE_WAIT, no "
-           "full queues.\n");
+    fprintf(out,
+            "nothing to report: no server-side TIME_WAIT, no CLOSE_WAIT, no "
+            "full queues.\n");
   return 0;
 }
 
@@ -628,16 +784,17 @@ now_s(void)
 }
 
 static void
-print_change(double t, const char *stack, int pid, const char *conn,
+print_change(FILE *out, double t, const char *stack, int pid, const char *conn,
              const char *from, const char *to, const char *cause)
 {
   char prog[48];
 
   program(pid, prog, sizeof prog);
-  printf("%02d:%02d:%09.6f %-6s %-18s %-45s %s -> %s%s%s%s\n", (int)(t / 3600),
-         (int)(t / 60) % 60, t - 60 * (int)(t / 60), stack, prog, conn, from,
-         to, cause[0] ? " (" : "", cause, cause[0] ? ")" : "");
-  fflush(stdout);
+  fprintf(out, "%02d:%02d:%09.6f %-6s %-18s %-45s %s -> %s%s%s%s\n",
+          (int)(t / 3600), (int)(t / 60) % 60, t - 60 * (int)(t / 60), stack,
+          prog, conn, from, to, cause[0] ? " (" : "", cause,
+          cause[0] ? ")" : "");
+  fflush(out);
 }
 
 /* Subscribes to every socklab process not yet watched. */
@@ -685,7 +842,8 @@ same_socket(const struct row *a, const struct row *b)
 
 /* Kernel sockets: what changed since the last sample. */
 static void
-kernel_diff(const struct row *old, int nold, const struct row *cur, int ncur)
+kernel_diff(FILE *out, const struct row *old, int nold, const struct row *cur,
+            int ncur)
 {
   for (int i = 0; i < ncur; i++) {
     const struct row *r = &cur[i], *was = NULL;
@@ -697,9 +855,10 @@ kernel_diff(const struct row *old, int nold, const struct row *cur, int ncur)
         was = &old[j];
     snprintf(conn, sizeof conn, "%s>%s", r->local, r->remote);
     if (was == NULL)
-      print_change(now_s(), "kernel", r->pid, conn, "(new)", r->state, "");
+      print_change(out, now_s(), "kernel", r->pid, conn, "(new)", r->state, "");
     else if (strcmp(was->state, r->state) != 0)
-      print_change(now_s(), "kernel", r->pid, conn, was->state, r->state, "");
+      print_change(out, now_s(), "kernel", r->pid, conn, was->state, r->state,
+                   "");
   }
   for (int j = 0; j < nold; j++) {
     int still = 0;
@@ -710,14 +869,14 @@ kernel_diff(const struct row *old, int nold, const struct row *cur, int ncur)
       still = same_socket(&old[j], &cur[i]);
     snprintf(conn, sizeof conn, "%s>%s", old[j].local, old[j].remote);
     if (!still)
-      print_change(now_s(), "kernel", old[j].pid, conn, old[j].state, "(gone)",
-                   "");
+      print_change(out, now_s(), "kernel", old[j].pid, conn, old[j].state,
+                   "(gone)", "");
   }
 }
 
 /* socklab sockets: their state changes, as their processes report them. */
 static void
-user_events(struct watched *w)
+user_events(FILE *out, struct watched *w)
 {
   char *nl;
   ssize_t got = recv(w->fd, w->buf + w->len, sizeof w->buf - w->len - 1, 0);
@@ -732,13 +891,13 @@ user_events(struct watched *w)
   while ((nl = strchr(w->buf, '\n')) != NULL) {
     char ev[16], conn[64], from[16], to[16], cause[48];
     *nl = '\0';
-    cli_json_str(w->buf, "ev", ev, sizeof ev);
+    sl__trace_field_str(w->buf, "ev", ev, sizeof ev);
     if (strcmp(ev, "state") == 0) {
-      cli_json_str(w->buf, "conn", conn, sizeof conn);
-      cli_json_str(w->buf, "from", from, sizeof from);
-      cli_json_str(w->buf, "to", to, sizeof to);
-      cli_json_str(w->buf, "cause", cause, sizeof cause);
-      print_change(now_s(), "user", w->pid, conn, user_state(from, 0),
+      sl__trace_field_str(w->buf, "conn", conn, sizeof conn);
+      sl__trace_field_str(w->buf, "from", from, sizeof from);
+      sl__trace_field_str(w->buf, "to", to, sizeof to);
+      sl__trace_field_str(w->buf, "cause", cause, sizeof cause);
+      print_change(out, now_s(), "user", w->pid, conn, user_state(from, 0),
                    user_state(to, 0), cause);
     }
     w->len -= (size_t)(nl + 1 - w->buf);
@@ -756,11 +915,12 @@ watch(const struct opts *o, int seconds, struct row *rows, int max)
   struct row *prev = calloc((size_t)max, sizeof *prev);
   int nw = 0, nprev = 0;
   double end = now_s() + seconds, last_scan = 0;
+  FILE *out = o->out;
 
   if (prev == NULL)
     return 1;
-  printf("time            stack  PID/Program        connection          "
-         "                          state change\n");
+  fprintf(out, "time            stack  PID/Program        connection          "
+               "                          state change\n");
   if (o->kernel)
     nprev = read_proc("/proc/net/tcp", "tcp", 0, o, prev, 0, max);
   while (seconds == 0 || now_s() < end) {
@@ -779,10 +939,10 @@ watch(const struct opts *o, int seconds, struct row *rows, int max)
       for (int k = 0; k < np; k++)
         if (p[k].fd == w[i].fd && w[i].fd >= 0 &&
             (p[k].revents & (POLLIN | POLLHUP)))
-          user_events(&w[i]);
+          user_events(out, &w[i]);
     if (o->kernel) {
       int n = read_proc("/proc/net/tcp", "tcp", 0, o, rows, 0, max);
-      kernel_diff(prev, nprev, rows, n);
+      kernel_diff(out, prev, nprev, rows, n);
       memcpy(prev, rows, (size_t)n * sizeof *rows);
       nprev = n;
     }
@@ -795,7 +955,7 @@ watch(const struct opts *o, int seconds, struct row *rows, int max)
 }
 
 int
-cli_netstat(int argc, char **argv)
+sl__netstat(FILE *out, int argc, char **argv)
 {
   static const struct option lopts[] = {{"tcp", no_argument, 0, 't'},
                                         {"udp", no_argument, 0, 'u'},
@@ -812,16 +972,19 @@ cli_netstat(int argc, char **argv)
                                         {"watch", optional_argument, 0, 'W'},
                                         {"explain", required_argument, 0, 'E'},
                                         {"statistics", no_argument, 0, 's'},
+                                        {"extend", no_argument, 0, 'e'},
+                                        {"proc-format", no_argument, 0, 'F'},
+                                        {"self", no_argument, 0, 'M'},
                                         {"help", no_argument, 0, 'h'},
                                         {0, 0, 0, 0}};
-  struct opts o = {.kernel = 1, .user = 1};
+  struct opts o = {.out = out, .kernel = 1, .user = 1};
   int continuous = 0, watch_s = -1, statistics = 0;
   enum { MAX = 65536 };
   struct row *rows;
   int opt, n = 0;
 
-  optind = 1;
-  while ((opt = getopt_long(argc, argv, "tulanpoichs", lopts, NULL)) != -1) {
+  optind = 0; /* glibc: start getopt afresh, whatever ran before */
+  while ((opt = getopt_long(argc, argv, "tulanpoiechs", lopts, NULL)) != -1) {
     switch (opt) {
     case 't':
       o.tcp = 1;
@@ -836,7 +999,17 @@ cli_netstat(int argc, char **argv)
       o.all = 1;
       break;
     case 'n':
-      break; /* addresses are always numeric */
+      o.numeric = 1; /* addresses are numeric anyway; -e's users too */
+      break;
+    case 'e':
+      o.extend = 1;
+      break;
+    case 'F':
+      o.proc_format = 1;
+      break;
+    case 'M':
+      o.self = 1;
+      break;
     case 'p':
       o.pids = 1;
       break;
@@ -859,7 +1032,7 @@ cli_netstat(int argc, char **argv)
       watch_s = optarg ? atoi(optarg) : 0;
       break;
     case 'E':
-      return explain(optarg);
+      return explain(out, optarg);
     case 's':
       statistics = 1;
       break;
@@ -877,30 +1050,37 @@ cli_netstat(int argc, char **argv)
       }
       break;
     case 'h':
-      printf("usage: socklab netstat [-tulanpoi] [--rfc] "
-             "[--stack kernel|user|all]\n"
-             "       socklab netstat --diagnose | --explain STATE | -s\n"
-             "The kernel's sockets and socklab-stack sockets of every "
-             "running socklab\nprocess, side by side (the Stack column).  "
-             "-t TCP, -u UDP, -l listening\nonly, -a all, -p PID/program, "
-             "-o timers, -i TCP internals (rto, rtt, mss, cwnd, windows),\n"
-             "-c every second, --watch[=SECONDS] state changes as they "
-             "happen,\n"
-             "--rfc RFC 9293 state names.  --diagnose reports "
-             "what the\nlecture notes warn about (server-side TIME_WAIT, "
-             "CLOSE_WAIT, full queues);\n--explain says what a state "
-             "means.  -s shows protocol counters (as netstat -s), the\n"
-             "kernel's and socklab's side by side, and socklab's drops by "
-             "reason.\n");
+      fprintf(out,
+              "usage: socklab netstat [-tulanpoie] [--rfc] "
+              "[--stack kernel|user|all] [--self]\n"
+              "       socklab netstat --diagnose | --explain STATE | -s\n"
+              "The kernel's sockets and socklab-stack sockets of every "
+              "running socklab\nprocess, side by side (the Stack column).  "
+              "-t TCP, -u UDP, -l listening\nonly, -a all, -p PID/program, "
+              "-o timers, -i TCP internals (rto, rtt, mss, cwnd, windows),\n"
+              "-c every second, --watch[=SECONDS] state changes as they "
+              "happen,\n-e the owner and inode, --self this process only "
+              "(from sl_netstat()),\n--proc-format socklab's TCP sockets as "
+              "/proc/net/tcp (PROC_NET_TCP=FILE ss -tan),\n"
+              "--rfc RFC 9293 state names.  --diagnose reports "
+              "what the\nlecture notes warn about (server-side TIME_WAIT, "
+              "CLOSE_WAIT, full queues);\n--explain says what a state "
+              "means.  -s shows protocol counters (as netstat -s), the\n"
+              "kernel's and socklab's side by side, and socklab's drops by "
+              "reason.\n");
       return 0;
     default:
       return 2;
     }
   }
   if (statistics)
-    return cli_netstat_statistics(o.kernel, o.user);
+    return sl__netstat_statistics(out, o.kernel, o.user);
   if (!o.tcp && !o.udp)
     o.tcp = o.udp = 1;
+  if (o.proc_format) { /* the kernel's are in /proc/net/tcp already */
+    o.kernel = 0;
+    o.rfc = 0;
+  }
   rows = calloc(MAX, sizeof *rows);
   if (rows == NULL)
     return 1;
@@ -912,14 +1092,53 @@ cli_netstat(int argc, char **argv)
   do {
     n = collect(&o, rows, MAX);
     if (o.diagnose)
-      diagnose(rows, n);
+      diagnose(out, rows, n);
+    else if (o.proc_format)
+      print_proc(out, rows, n);
     else
       print_rows(&o, rows, n);
     if (continuous) {
-      fflush(stdout);
+      fflush(out);
       sleep(1);
     }
   } while (continuous);
   free(rows);
+  return 0;
+}
+
+/* ---- the same views from inside a program -------------------------------
+ */
+
+int
+sl_netstat(FILE *out, const char *args)
+{
+  char *copy, *argv[64], *save = NULL;
+  int argc = 0, r;
+
+  if (out == NULL) {
+    errno = EINVAL;
+    return -1;
+  }
+  copy = strdup(args != NULL ? args : "");
+  if (copy == NULL)
+    return -1;
+  argv[argc++] = "sl_netstat";
+  for (char *w = strtok_r(copy, " \t\n", &save); w != NULL;
+       w = strtok_r(NULL, " \t\n", &save)) {
+    if (argc == 63) {
+      free(copy);
+      errno = E2BIG;
+      return -1;
+    }
+    argv[argc++] = w;
+  }
+  argv[argc] = NULL;
+  r = sl__netstat(out, argc, argv);
+  free(copy);
+  fflush(out);
+  if (r != 0) {
+    errno = r == 2 ? EINVAL : EIO;
+    return -1;
+  }
   return 0;
 }

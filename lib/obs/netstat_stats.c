@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "netstat.h"
 #include "rt.h"
 
 enum { MAX_DROPS = 64 };
@@ -101,47 +101,48 @@ add_answer(void *arg, int pid, FILE *f)
 }
 
 static void
-print_totals(const struct totals *t, int kernel, int user)
+print_totals(FILE *out, const struct totals *t, int kernel, int user)
 {
   const char *group = "";
 
-  printf("Protocol counters:%s%s%s\n", kernel ? " the kernel's" : "",
-         kernel && user ? " and" : "", user ? " socklab's stack" : "");
+  fprintf(out, "Protocol counters:%s%s%s\n", kernel ? " the kernel's" : "",
+          kernel && user ? " and" : "", user ? " socklab's stack" : "");
   if (user)
-    printf("(socklab: the sum over %d running process%s)\n", t->processes,
-           t->processes == 1 ? "" : "es");
+    fprintf(out, "(socklab: the sum over %d running process%s)\n", t->processes,
+            t->processes == 1 ? "" : "es");
   for (size_t i = 0; i < SL__NCOUNTERS; i++) {
     if (strcmp(group, sl__counters[i].group) != 0) {
       group = sl__counters[i].group;
-      printf("\n%-20s%s%s\n", group, kernel ? "       kernel" : "",
-             user ? "      socklab" : "");
+      fprintf(out, "\n%-20s%s%s\n", group, kernel ? "       kernel" : "",
+              user ? "      socklab" : "");
     }
-    printf("  %-18s", sl__counters[i].name);
+    fprintf(out, "  %-18s", sl__counters[i].name);
     if (kernel) {
       if (t->kernel[i] < 0)
-        printf(" %12s", "-");
+        fprintf(out, " %12s", "-");
       else
-        printf(" %12lld", t->kernel[i]);
+        fprintf(out, " %12lld", t->kernel[i]);
     }
     if (user)
-      printf(" %12llu", t->user[i]);
-    printf("  %s\n", sl__counters[i].meaning);
+      fprintf(out, " %12llu", t->user[i]);
+    fprintf(out, "  %s\n", sl__counters[i].meaning);
   }
   if (!user)
     return;
-  printf("\nsocklab drops, by reason (every dropped packet is counted):\n");
+  fprintf(out,
+          "\nsocklab drops, by reason (every dropped packet is counted):\n");
   int any = 0;
   for (int i = 0; i < t->ndrops; i++)
     if (t->drop[i] > 0) {
-      printf("  %-18s %12llu\n", t->drop_name[i], t->drop[i]);
+      fprintf(out, "  %-18s %12llu\n", t->drop_name[i], t->drop[i]);
       any = 1;
     }
   if (!any)
-    printf("  none\n");
+    fprintf(out, "  none\n");
 }
 
 int
-cli_netstat_statistics(int kernel, int user)
+sl__netstat_statistics(FILE *out, int kernel, int user)
 {
   struct totals *t = calloc(1, sizeof *t);
 
@@ -154,8 +155,8 @@ cli_netstat_statistics(int kernel, int user)
     read_kernel_file("/proc/net/netstat", t);
   }
   if (user)
-    t->processes = cli_ask_processes("STATS\n", add_answer, t);
-  print_totals(t, kernel, user);
+    t->processes = sl__export_ask("STATS\n", add_answer, t);
+  print_totals(out, t, kernel, user);
   free(t);
   return 0;
 }
