@@ -35,6 +35,12 @@ sl__trace_open(const char *path)
   return t;
 }
 
+void
+sl__trace_line_buffered(struct sl__trace_file *t)
+{
+  setvbuf(t->f, NULL, _IOLBF, 0);
+}
+
 static const char *
 ip(char *buf, uint32_t a)
 {

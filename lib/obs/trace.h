@@ -14,6 +14,9 @@ struct sl__trace_file;
 
 /* Creates path ("-" is stdout); NULL with errno on failure. */
 struct sl__trace_file *sl__trace_open(const char *path);
+/* Writes each line as it comes (a process may be killed at any time),
+ * not when a buffer fills. */
+void sl__trace_line_buffered(struct sl__trace_file *t);
 /* The host trace callback: arg is the sl__trace_file. */
 void sl__trace_write(void *arg, const struct sl__event *ev);
 /* Formats one event as a JSON line (with its '\n') into buf; returns the

@@ -16,7 +16,9 @@
  * `socklab netstat --watch` prints.  "STATS\n" answers one line per
  * counter, "GROUP NAME VALUE", named as the kernel's in /proc/net/snmp
  * (TcpExt, as in /proc/net/netstat, for the rest) and then "Drop REASON
- * COUNT": what `socklab netstat -s` prints. */
+ * COUNT": what `socklab netstat -s` prints.  "WHERE\n" answers "TID CALL"
+ * for each thread asleep in a socket call: where the grader says a stuck
+ * program is. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -107,8 +109,13 @@ sl__export_trace(void *arg, const struct sl__event *ev)
   char line[512];
   int n = -1;
 
-  if (rt->trace != NULL)
-    sl__trace_write(rt->trace, ev);
+  if (rt->trace != NULL) {
+    /* Every process's trace on one clock, CLOCK_MONOTONIC, so that
+     * socklab ladder can merge a client's trace with its server's. */
+    struct sl__event shifted = *ev;
+    shifted.time_us += rt->epoch_ns / 1000;
+    sl__trace_write(rt->trace, &shifted);
+  }
   for (int i = 0; i < 8; i++) {
     if (rt->watchers[i] < 0)
       continue;
@@ -264,11 +271,22 @@ write_sockets(FILE *f, struct sl__rt *rt, uint64_t now)
   }
 }
 
+/* WHERE: each thread asleep in a socket call, "TID CALL". */
+static void
+write_waiting(FILE *f, const struct sl__rt *rt)
+{
+  for (int i = 0; i < 16; i++)
+    if (rt->waiting[i].tid != 0)
+      fprintf(f, "%d %s\n", rt->waiting[i].tid, rt->waiting[i].call);
+}
+
 static void
 write_answer(FILE *f, struct sl__rt *rt, const char *req, uint64_t now)
 {
   if (strncmp(req, "STATS", 5) == 0)
     write_stats(f, sl__host_stats(rt->host));
+  else if (strncmp(req, "WHERE", 5) == 0)
+    write_waiting(f, rt);
   else
     write_sockets(f, rt, now);
 }

@@ -78,12 +78,25 @@ sl__rt_unlock(struct sl__rt *rt)
     wake_thread(rt);
 }
 
+/* Notes (and forgets) that this thread sleeps in call, for WHERE. */
+static int
+note_waiting(struct sl__rt *rt, const char *call)
+{
+  for (int i = 0; i < 16; i++)
+    if (rt->waiting[i].tid == 0) {
+      rt->waiting[i].tid = (int)gettid();
+      rt->waiting[i].call = call;
+      return i;
+    }
+  return -1; /* more than 16 sleepers: the rest go unreported */
+}
+
 int
-sl__rt_wait(struct sl__rt *rt, uint64_t deadline_us)
+sl__rt_wait(struct sl__rt *rt, uint64_t deadline_us, const char *call)
 {
   struct timespec ts;
   uint64_t ns;
-  int r;
+  int r = 0, slot = note_waiting(rt, call);
 
   if (sl__host_next_deadline(rt->host) < rt->sleep_until)
     wake_thread(rt);
@@ -97,13 +110,11 @@ sl__rt_wait(struct sl__rt *rt, uint64_t deadline_us)
     ts.tv_sec = (time_t)(ns / 1000000000ull);
     ts.tv_nsec = (long)(ns % 1000000000ull);
     r = pthread_cond_timedwait(&rt->changed, &rt->lock, &ts);
-    if (r == ETIMEDOUT) {
-      sl__host_poll(rt->host, sl__rt_now(rt));
-      return -ETIMEDOUT;
-    }
   }
+  if (slot >= 0)
+    rt->waiting[slot].tid = 0;
   sl__host_poll(rt->host, sl__rt_now(rt));
-  return 0;
+  return r == ETIMEDOUT ? -ETIMEDOUT : 0;
 }
 
 /* ---- the host's callbacks (called with the lock held) ------------------ */
@@ -216,12 +227,15 @@ register_atfork(void)
 
 /* At exit: close what the program left open, then give the connections
  * up to five seconds to deliver their data and FINs (a kernel would keep
- * trying for minutes; a process cannot linger that long). */
+ * trying for minutes; a process cannot linger that long).  A connection
+ * in FIN-WAIT-2 waits up to a second for the peer's FIN, which normally
+ * follows at once: the kernel keeps such an orphan, and a client that
+ * closed first should be seen to reach TIME-WAIT, as the lecture says. */
 static void
 rt_at_exit(void)
 {
   struct sl__rt *rt = the_rt;
-  uint64_t limit;
+  uint64_t limit, fin_wait_limit;
   int busy;
 
   if (rt == NULL || rt->generation != generation)
@@ -232,13 +246,19 @@ rt_at_exit(void)
     if (!t->orphan)
       sl__tcp_close(t);
   }
+  fin_wait_limit = sl__rt_now(rt) + 1000000;
   limit = sl__rt_now(rt) + 5000000;
   do {
-    busy = 0;
+    busy = 0; /* 2: data or FINs in flight; 1: only FIN-WAIT-2 waits */
     for (struct sl__tcb *t = rt->host->all_tcbs; t != NULL; t = t->next_all)
-      if (t->state != SL_TCP_TIME_WAIT && t->state != SL_TCP_FIN_WAIT_2)
-        busy = 1;
-  } while (busy && sl__rt_wait(rt, limit) == 0);
+      if (t->state == SL_TCP_FIN_WAIT_2) {
+        if (sl__rt_now(rt) < fin_wait_limit && busy == 0)
+          busy = 1;
+      } else if (t->state != SL_TCP_TIME_WAIT) {
+        busy = 2;
+      }
+  } while (busy &&
+           sl__rt_wait(rt, busy == 2 ? limit : fin_wait_limit, "exit") == 0);
   if (rt->pcap != NULL) {
     sl__pcap_close(rt->pcap);
     rt->pcap = NULL;
@@ -312,8 +332,10 @@ rt_start(struct sl__rt *rt)
     if (rt->trace == NULL)
       fprintf(stderr, "socklab: SOCKLAB_TRACE=%s: %s; no trace\n",
               rt->cfg.trace, strerror(errno));
-    else
+    else {
+      sl__trace_line_buffered(rt->trace);
       sl__host_set_trace(rt->host, sl__export_trace, rt);
+    }
   }
   pthread_mutex_init(&rt->lock, NULL);
   pthread_condattr_init(&ca);

@@ -108,6 +108,10 @@ struct sl__rt {
   struct sl__trace_file *trace; /* SOCKLAB_TRACE */
   int export_fd;                /* where socklab netstat asks (export.c) */
   int watchers[8];              /* netstat --watch connections, -1 = free */
+  struct {
+    int tid;          /* 0: a free slot */
+    const char *call; /* "accept", "recv", ... */
+  } waiting[16];      /* threads asleep in sl__rt_wait, for WHERE */
   char export_path[108];
   int generation; /* changes in a forked child */
   int stopping;
@@ -130,8 +134,10 @@ void sl__rt_lock(struct sl__rt *rt);
 void sl__rt_unlock(struct sl__rt *rt);
 
 /* Sleeps until something changes or deadline_us (runtime clock) passes;
- * UINT64_MAX waits without a limit.  Returns 0, or -ETIMEDOUT. */
-int sl__rt_wait(struct sl__rt *rt, uint64_t deadline_us);
+ * UINT64_MAX waits without a limit.  Returns 0, or -ETIMEDOUT.  call
+ * names the socket call that waits ("accept"): netstat's WHERE request
+ * reports it, so the grader can say where a stuck program is. */
+int sl__rt_wait(struct sl__rt *rt, uint64_t deadline_us, const char *call);
 
 /* The directory of the per-process netstat sockets (export.c). */
 void sl__sockdir(char *buf, size_t len);

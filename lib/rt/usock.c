@@ -259,7 +259,7 @@ u_accept(struct sl__sock *s, struct sl__sock **out, struct sockaddr *sa,
   deadline = deadline_after(u, u->rcvtimeo_us);
   while ((r = sl__tcp_accept(u->tcb, &t)) == -EAGAIN &&
          !atomic_load(&s->nonblock))
-    if (sl__rt_wait(u->rt, deadline) == -ETIMEDOUT)
+    if (sl__rt_wait(u->rt, deadline, "accept") == -ETIMEDOUT)
       break;
   if (r == 0) {
     c = child_of(u, t);
@@ -305,7 +305,7 @@ u_connect(struct sl__sock *s, const struct sockaddr *sa, socklen_t len)
     /* Linux bounds a blocking connect with SO_SNDTIMEO. */
     deadline = deadline_after(u, u->sndtimeo_us);
     while ((r = sl__tcp_connect_result(u->tcb)) == -EINPROGRESS)
-      if (sl__rt_wait(u->rt, deadline) == -ETIMEDOUT)
+      if (sl__rt_wait(u->rt, deadline, "connect") == -ETIMEDOUT)
         break;
     if (r == 0 || r != -EINPROGRESS)
       sl__tcp_take_error(u->tcb); /* reported here, not again */
@@ -333,7 +333,7 @@ tcp_send(struct usock *u, const uint8_t *buf, size_t len, int flags)
       return 0;
     if (r != -EAGAIN || nonblock)
       return done > 0 ? (ssize_t)done : r;
-    if (sl__rt_wait(u->rt, deadline) == -ETIMEDOUT)
+    if (sl__rt_wait(u->rt, deadline, "send") == -ETIMEDOUT)
       return done > 0 ? (ssize_t)done : -EAGAIN;
   }
   return (ssize_t)done;
@@ -380,7 +380,8 @@ tcp_recv(struct usock *u, uint8_t *buf, size_t len, int flags, int nonblock)
         continue;
       break;
     }
-    if (r != -EAGAIN || nonblock || sl__rt_wait(u->rt, deadline) == -ETIMEDOUT)
+    if (r != -EAGAIN || nonblock ||
+        sl__rt_wait(u->rt, deadline, "recv") == -ETIMEDOUT)
       break;
   }
   if (done == 0)
@@ -400,7 +401,7 @@ udp_recv(struct usock *u, void *buf, size_t len, int flags, int nonblock,
   ssize_t r;
 
   while ((r = sl__udp_recvfrom(u->udp, buf, len, flags, &a, &p)) == -EAGAIN &&
-         !nonblock && sl__rt_wait(u->rt, deadline) == 0)
+         !nonblock && sl__rt_wait(u->rt, deadline, "recv") == 0)
     ;
   if (r >= 0)
     to_sockaddr(a, p, from, fromlen);
