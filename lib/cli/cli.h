@@ -36,7 +36,11 @@ int cli_ladder(int argc, char **argv);
 /* Draws connection conn_no (from 1) of the trace at path. */
 int cli_ladder_file(const char *path, int conn_no, int absolute, int color,
                     const char *svg); /* svg: write SVG there, NULL: text */
+/* The same over several traces (one per process), merged by time. */
+int cli_ladder_files(const char *const *paths, int npaths, int conn_no,
+                     int absolute, int color, const char *svg);
 int cli_serve(int argc, char **argv);
 int cli_connect(int argc, char **argv);
+int cli_grade(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@
 
 struct event {
   double t;
+  int order; /* its place in the files read, for a stable merge */
   char host[16];
   char ev[8];
   char conn[48];
@@ -172,24 +173,26 @@ same_segment(const struct event *a, const struct event *b)
          a->len == b->len && strcmp(a->flags, b->flags) == 0;
 }
 
-/* Was segment i received by the other side?  It was if the other side
- * logged the same segment arriving before the sender sent it again (a
- * retransmission is the same segment, and its arrival is its own). */
-static int
-delivered(struct event *ev, int n, int i, const char *other, char *used)
+/* Which sends arrived: each arrival is matched with the latest identical
+ * send before it that is not matched yet.  So of a segment sent twice and
+ * received once, the first send was lost (the retransmission is what
+ * arrived), and of two identical duplicate ACKs sent back to back and
+ * both received, both arrived.  arrived[i] is set for sends i that did. */
+static void
+match_arrivals(const struct event *ev, int n, const char *conn, char *arrived)
 {
-  for (int j = i + 1; j < n; j++) {
-    struct event *e = &ev[j];
-    if (!same_segment(e, &ev[i]))
+  for (int j = 0; j < n; j++) {
+    if (strcmp(ev[j].ev, "seg") != 0 || strcmp(ev[j].dir, "in") != 0 ||
+        !same_conn(ev[j].conn, conn))
       continue;
-    if (strcmp(e->dir, "out") == 0 && strcmp(e->host, ev[i].host) == 0)
-      return 0; /* sent again before anything arrived: this one was lost */
-    if (!used[j] && strcmp(e->dir, "in") == 0 && strcmp(e->host, other) == 0) {
-      used[j] = 1;
-      return 1;
-    }
+    for (int i = j - 1; i >= 0; i--)
+      if (!arrived[i] && strcmp(ev[i].dir, "out") == 0 &&
+          strcmp(ev[i].host, ev[j].host) != 0 && same_conn(ev[i].conn, conn) &&
+          same_segment(&ev[i], &ev[j])) {
+        arrived[i] = 1;
+        break;
+      }
   }
-  return 0;
 }
 
 /* One row of the diagram, whatever it is drawn on. */
@@ -207,6 +210,7 @@ struct ladder {
   char cname[64], sname[64]; /* "10.0.0.1:58909", "10.0.0.2:80" */
   struct lrow *rows;
   int n;
+  double t0; /* the time of the first row: times are shown from it */
 };
 
 static void
@@ -318,7 +322,8 @@ static int
 build(struct event *ev, int n, const char *conn, int absolute, struct ladder *l)
 {
   char client[16] = "", server[16] = "";
-  char *used = calloc((size_t)n, 1);
+  char *used = calloc((size_t)n, 1); /* sends that arrived */
+  int seen_client = 0, one_sided;
   const char *gt;
 
   l->rows = calloc((size_t)n + 1, sizeof *l->rows);
@@ -334,6 +339,18 @@ build(struct event *ev, int n, const char *conn, int absolute, struct ladder *l)
       snprintf(l->sname, sizeof l->sname, "%s", gt + 1);
       break;
     }
+  if (client[0] == '\0') /* only the server's trace: the SYN came in */
+    for (int i = 0; i < n; i++)
+      if (same_conn(ev[i].conn, conn) && strcmp(ev[i].ev, "seg") == 0 &&
+          strcmp(ev[i].dir, "in") == 0 && strcmp(ev[i].flags, "S") == 0) {
+        gt = strchr(ev[i].conn, '>');
+        snprintf(l->cname, sizeof l->cname, "%s", gt + 1);
+        snprintf(l->sname, sizeof l->sname, "%.*s", (int)(gt - ev[i].conn),
+                 ev[i].conn);
+        snprintf(client, sizeof client, "%.*s", (int)strcspn(l->cname, ":"),
+                 l->cname);
+        break;
+      }
   if (client[0] == '\0' || used == NULL || l->rows == NULL) {
     fprintf(stderr,
             "socklab ladder: no SYN opens connection %s in the "
@@ -347,24 +364,38 @@ build(struct event *ev, int n, const char *conn, int absolute, struct ladder *l)
       snprintf(server, sizeof server, "%s", ev[i].host);
       break;
     }
+  /* One process's trace alone: its own sends cannot be known lost, and
+   * what it received is drawn from the other side. */
+  for (int i = 0; i < n; i++)
+    if (same_conn(ev[i].conn, conn))
+      seen_client |= strcmp(ev[i].host, client) == 0;
+  one_sided = !seen_client || server[0] == '\0';
+  match_arrivals(ev, n, conn, used);
   for (int i = 0; i < n; i++) {
     struct event *e = &ev[i];
     struct lrow *r = &l->rows[l->n];
     int is_client = strcmp(e->host, client) == 0;
+    double t0 = l->n > 0 ? l->t0 : e->t;
 
     if (!same_conn(e->conn, conn) &&
         !(strcmp(e->ev, "state") == 0 && strcmp(e->to, "LISTEN") == 0 &&
           !is_client && strcmp(e->host, server) == 0))
       continue;
-    r->t = e->t;
+    /* Time from the connection's first event: traces of processes start
+     * at any point of the monotonic clock. */
+    l->t0 = t0;
+    r->t = e->t - t0;
     r->client_side = is_client;
     if (strcmp(e->ev, "state") == 0) {
       r->kind = ROW_STATE;
       snprintf(r->text, sizeof r->text, "%s", netstat_name(e->to));
       l->n++;
-    } else if (strcmp(e->ev, "seg") == 0 && strcmp(e->dir, "out") == 0) {
+    } else if (strcmp(e->ev, "seg") == 0 &&
+               (strcmp(e->dir, "out") == 0 || one_sided)) {
       r->kind = ROW_SEG;
-      r->lost = !delivered(ev, n, i, is_client ? server : client, used);
+      if (strcmp(e->dir, "in") == 0)
+        r->client_side = !is_client; /* the peer sent it */
+      r->lost = !one_sided && !used[i];
       seg_label(e, absolute, r->text, sizeof r->text);
       if (e->note[0] != '\0' && strlen(r->text) + strlen(e->note) + 3 < 38) {
         strcat(r->text, " (");
@@ -384,29 +415,69 @@ build(struct event *ev, int n, const char *conn, int absolute, struct ladder *l)
   return 0;
 }
 
+/* Appends the events of trace f (named path) to ev[*count...]. */
 static int
-load(FILE *f, struct event **out, int *count)
+load(FILE *f, const char *path, struct event *ev, int *count)
 {
   char line[1024];
-  struct event *ev = calloc(MAX_EVENTS, sizeof *ev);
-  int n = 0, lineno = 0;
+  int n = *count, lineno = 0;
 
-  if (ev == NULL)
-    return -1;
   while (fgets(line, sizeof line, f) != NULL && n < MAX_EVENTS) {
     lineno++;
     if (line[0] == '\n')
       continue;
     if (parse_line(line, &ev[n]) < 0) {
       fprintf(stderr,
-              "socklab ladder: line %d is not a version-1 trace "
+              "socklab ladder: %s, line %d is not a version-1 trace "
               "event (lib/obs/TRACE.md)\n",
-              lineno);
+              path, lineno);
+      return -1;
+    }
+    ev[n].order = n;
+    n++;
+  }
+  *count = n;
+  return 0;
+}
+
+static int
+by_time(const void *a, const void *b)
+{
+  const struct event *x = a, *y = b;
+
+  if (x->t != y->t)
+    return x->t < y->t ? -1 : 1;
+  return x->order - y->order;
+}
+
+/* The events of every trace, in time order: each process on socklab's
+ * stack writes its own trace, on the same monotonic clock. */
+static int
+load_all(const char *const *paths, int npaths, struct event **out, int *count)
+{
+  struct event *ev = calloc(MAX_EVENTS, sizeof *ev);
+  int n = 0;
+
+  if (ev == NULL)
+    return -1;
+  for (int i = 0; i < npaths; i++) {
+    FILE *f = strcmp(paths[i], "-") == 0 ? stdin : fopen(paths[i], "r");
+    int r;
+    if (f == NULL) {
+      perror(paths[i]);
       free(ev);
       return -1;
     }
-    n++;
+    r = load(f, paths[i], ev, &n);
+    if (f != stdin)
+      fclose(f);
+    if (r < 0) {
+      free(ev);
+      return -1;
+    }
   }
+  if (npaths > 1)
+    qsort(ev, (size_t)n, sizeof *ev, by_time);
   *out = ev;
   *count = n;
   return 0;
@@ -416,21 +487,21 @@ int
 cli_ladder_file(const char *path, int conn_no, int absolute, int color,
                 const char *svg)
 {
+  return cli_ladder_files(&path, 1, conn_no, absolute, color, svg);
+}
+
+int
+cli_ladder_files(const char *const *paths, int npaths, int conn_no,
+                 int absolute, int color, const char *svg)
+{
   struct style plain = {"", "", ""};
   struct style colour = {"\033[31m", "\033[34m", "\033[0m"};
   struct event *ev;
   char conns[64][48];
+  const char *path = paths[0];
   int n, nconn = 0, r;
-  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 
-  if (f == NULL) {
-    perror(path);
-    return 1;
-  }
-  r = load(f, &ev, &n);
-  if (f != stdin)
-    fclose(f);
-  if (r < 0)
+  if (load_all(paths, npaths, &ev, &n) < 0)
     return 1;
   /* Connections in order of their first SYN. */
   for (int i = 0; i < n && nconn < 64; i++) {
@@ -492,22 +563,25 @@ cli_ladder(int argc, char **argv)
       svg = optarg;
       break;
     case 'h':
-      printf("usage: socklab ladder TRACE [--conn N] [--absolute-seq] "
+      printf("usage: socklab ladder TRACE... [--conn N] [--absolute-seq] "
              "[--no-color] [--svg FILE]\n"
              "Draws connection N (default 1) of a trace as a ladder "
              "diagram:\nthe client on the left, the server on the right, "
              "each segment an\narrow (X: lost on the way), each state "
              "change beside its line.  --svg writes the same diagram as a\n"
-             "self-contained SVG for a browser or slides.\n");
+             "self-contained SVG for a browser or slides.  Give the traces "
+             "of both\nprocesses (SOCKLAB_TRACE of the client and of the "
+             "server) to see both sides.\n");
       return 0;
     default:
       return 2;
     }
   }
-  if (argc - optind != 1) {
-    fprintf(stderr, "usage: socklab ladder TRACE [--conn N] "
+  if (argc - optind < 1) {
+    fprintf(stderr, "usage: socklab ladder TRACE... [--conn N] "
                     "[--absolute-seq] [--no-color] [--svg FILE]\n");
     return 2;
   }
-  return cli_ladder_file(argv[optind], conn, absolute, color, svg);
+  return cli_ladder_files((const char *const *)argv + optind, argc - optind,
+                          conn, absolute, color, svg);
 }

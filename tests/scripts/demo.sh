@@ -40,6 +40,25 @@ grep -q $'\033' "$work/out" && fail "colour codes with --no-color"
 "$sl" ladder --no-color "$work/l.jsonl" >"$work/ladder" ||
   fail "socklab ladder failed"
 grep -q 'X' "$work/ladder" || fail "no lost segment marked on a lossy run"
+# One trace per process, as SOCKLAB_TRACE writes them: given both, the
+# ladder is the same as from one file; given one, it draws what that side
+# sent and received and marks nothing lost (it cannot know).
+# (A delay, so that no event of one host has the time of the other's.)
+"$sl" sim --bytes 20000 --loss 20% --seed 3 --delay 1 --trace "$work/d.jsonl" \
+  >/dev/null || fail "lossy sim with delay failed"
+"$sl" ladder --no-color "$work/d.jsonl" >"$work/whole" ||
+  fail "ladder of the delayed run failed"
+grep '"host":"10.0.0.1"' "$work/d.jsonl" >"$work/client.jsonl"
+grep -v '"host":"10.0.0.1"' "$work/d.jsonl" >"$work/server.jsonl"
+"$sl" ladder --no-color "$work/server.jsonl" "$work/client.jsonl" \
+  >"$work/merged" || fail "ladder of two traces failed"
+cmp -s "$work/whole" "$work/merged" ||
+  fail "two traces merged draw another ladder: $(diff "$work/whole" "$work/merged" | head)"
+"$sl" ladder --no-color "$work/client.jsonl" >"$work/one" ||
+  fail "ladder of the client's trace alone failed"
+grep -q '|<-.* SYN,ACK seq=0 ack=1' "$work/one" ||
+  fail "one side's trace: the SYN,ACK it received is not drawn"
+grep -q 'X' "$work/one" && fail "one side's trace: a segment marked lost"
 # The SVG: a whole, self-contained document with both time lines, an
 # arrow per segment and the lost one crossed out.
 "$sl" ladder "$work/l.jsonl" --svg "$work/l.svg" || fail "--svg failed"
@@ -54,4 +73,4 @@ if "$sl" ladder "$work/l.jsonl" --conn 2 2>"$work/err"; then
   fail "--conn 2 accepted for a trace with one connection"
 fi
 grep -q 'has 1 connection' "$work/err" || fail "unclear --conn error"
-echo "ok - demo: the connection drawn and explained in 80 columns; ladder marks losses, as text and SVG"
+echo "ok - demo: the connection drawn and explained in 80 columns; ladder marks losses, merges per-process traces, as text and SVG"
