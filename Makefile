@@ -14,7 +14,8 @@ VERSION := $(shell sed -n 's/^\#define SL_VERSION_STRING "\(.*\)"/\1/p' \
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers
 CFLAGS  ?= -O2 -g
-CPPFLAGS_ALL := -Ilib/include -Ilib/src -Ilib/core -Ilib/obs -Ilib/rt -D_GNU_SOURCE
+CPPFLAGS_ALL := -Ilib/include -Ilib/src -Ilib/core -Ilib/obs -Ilib/rt -Ilib/grade \
+                -D_GNU_SOURCE
 CFLAGS_ALL   := -std=c11 $(WARN) $(CFLAGS) -MMD -MP
 LDLIBS_ALL   := -lpthread -lm
 
@@ -65,9 +66,19 @@ LIB_SRCS := $(CORE_SRCS) $(OBS_SRCS) $(RT_SRCS) \
   lib/src/reader.c \
   lib/src/version.c
 
-CLI_SRCS := \
+GRADE_SRCS := \
+  lib/grade/grade.c \
+  lib/grade/kit.c \
+  lib/grade/lab02.c \
+  lib/grade/labs.c \
+  lib/grade/net.c \
+  lib/grade/proc.c \
+  lib/grade/results.c
+
+CLI_SRCS := $(GRADE_SRCS) \
   lib/cli/args.c \
   lib/cli/demo.c \
+  lib/cli/grade.c \
   lib/cli/hub.c \
   lib/cli/ladder.c \
   lib/cli/main.c \
@@ -220,7 +231,8 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 \
 	  --enable=warning,performance,portability \
 	  --suppress=missingIncludeSystem --inline-suppr \
-	  -D__GNUC__ -D_GNU_SOURCE -Ilib/include -Ilib/src -Ilib/core -Ilib/obs -Ilib/rt lib tests
+	  -D__GNUC__ -D_GNU_SOURCE -Ilib/include -Ilib/src -Ilib/core -Ilib/obs \
+	  -Ilib/rt -Ilib/grade lib tests
 
 format:
 	clang-format -i $(FORMAT_FILES)

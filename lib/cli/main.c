@@ -10,6 +10,7 @@
 static const struct cli_command commands[] = {
     {"connect", "an nc-like client on either stack", cli_connect},
     {"demo", "a connection on socklab's stack, drawn and explained", cli_demo},
+    {"grade", "run a lab's tests on a submission (the autograder)", cli_grade},
     {"hub", "the virtual switch between socklab processes", cli_hub},
     {"ladder", "draw a connection of a trace as a ladder diagram", cli_ladder},
     {"netstat", "kernel and socklab sockets side by side", cli_netstat},

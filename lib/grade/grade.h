@@ -1,0 +1,273 @@
+/* The autograder behind `socklab grade`: labs are tables of tests; each
+ * test runs in a process of its own (its own process group, and when root
+ * its own network namespace), starts the student's and the reference
+ * programs, and scores what it sees with feedback that teaches.  The
+ * writers turn the results into text, Gradescope, GitHub Classroom,
+ * PrairieLearn, TAP 14 or JUnit. */
+#ifndef SOCKLAB_GRADE_H
+#define SOCKLAB_GRADE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+/* ---- labs and tests ------------------------------------------------------ */
+
+enum gr_visibility {
+  GR_VISIBLE, /* shown to students, and run by `make grade` */
+  GR_HIDDEN,  /* run by instructors; Gradescope shows it after the due date */
+};
+
+struct gr_ctx;
+
+struct gr_test {
+  const char *id;   /* "server_with_ref_client": names in TAP and JUnit */
+  const char *name; /* what it checks, one line, for people */
+  double points;
+  enum gr_visibility visibility;
+  int timeout_s; /* the whole test, programs included */
+  void (*run)(struct gr_ctx *c);
+};
+
+struct gr_lab {
+  const char *id;              /* "lab02" */
+  const char *dir;             /* "lab02-tcp-echo": labs/ and solutions/ */
+  const char *const *programs; /* what the build must produce, NULL-ended */
+  const struct gr_test *tests;
+  size_t ntests;
+};
+
+/* Each lab's tests (labNN.c). */
+extern const struct gr_lab gr_lab02;
+
+/* "lab02" or "lab02-tcp-echo"; NULL when there is no such lab. */
+const struct gr_lab *gr_find_lab(const char *name);
+/* Every lab, NULL-terminated. */
+extern const struct gr_lab *const gr_labs[];
+
+/* ---- growing text -------------------------------------------------------- */
+
+struct gr_buf {
+  char *s; /* always NUL-terminated once anything was added */
+  size_t len, cap;
+};
+
+void gr_buf_add(struct gr_buf *b, const char *s, size_t n);
+void gr_buf_printf(struct gr_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void gr_buf_free(struct gr_buf *b);
+
+/* ---- what a test sees ---------------------------------------------------- */
+
+enum gr_stack { GR_KERNEL, GR_USER };
+enum gr_who { GR_STUDENT, GR_REF };
+
+struct gr_proc {
+  pid_t pid;
+  char label[96];     /* "your echo_server", "the reference echo_client" */
+  char out_path[320]; /* its stdout and stderr, in the test's directory */
+  char err_path[320];
+  char trace_path[320]; /* socklab's stack: its trace (SOCKLAB_TRACE) */
+  int stdin_fd;         /* the write end of its stdin; -1 once closed */
+  int done, status;     /* after it was reaped: wait status */
+  struct rusage usage;  /* after it was reaped */
+};
+
+enum { GR_MAX_PROCS = 96 };
+
+struct gr_ctx {
+  const struct gr_lab *lab;
+  const struct gr_test *test;
+  const char *student;  /* the student's built programs */
+  const char *ref;      /* the reference programs */
+  const char *self_exe; /* this socklab binary (for the hub, the ladder) */
+  char work[256];       /* this test's own directory */
+  uint64_t seed;        /* every random choice of the test comes from it */
+  int64_t deadline_ms;  /* CLOCK_MONOTONIC; the test must end before */
+  int isolated;         /* root: own netns, programs as run_uid */
+  uid_t run_uid;
+  gid_t run_gid;
+  enum gr_stack stack; /* the network programs use (gr_use_stack) */
+  char link[300];      /* SOCKLAB_LINK of the test's private hub */
+  pid_t hub_pid;
+  struct gr_proc procs[GR_MAX_PROCS];
+  int nprocs;
+  double score; /* 0..1, set by the test (gr_score) */
+  int scored;
+  struct gr_buf feedback;
+  uint64_t rng;
+};
+
+/* Feedback: what was expected, what happened, where to look. */
+void gr_say(struct gr_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The test's score as a fraction of its points (0..1); the last call
+ * counts.  A test that never calls it scores 0. */
+void gr_score(struct gr_ctx *c, double fraction);
+/* Ends the test now with the score given so far (0 unless set). */
+void gr_end(struct gr_ctx *c) __attribute__((noreturn));
+/* A number from the test's seeded generator, in [0, n). */
+uint64_t gr_rand(struct gr_ctx *c, uint64_t n);
+/* Milliseconds left before the test's deadline. */
+int64_t gr_left_ms(const struct gr_ctx *c);
+
+/* The programs of this test run on socklab's stack, on a hub of their own
+ * with these faults (hub options such as "--loss 10% --reorder 5%", or
+ * ""), or on the kernel's (the default).  Call before starting any. */
+void gr_use_stack(struct gr_ctx *c, enum gr_stack stack, const char *faults);
+
+/* Starts prog of who with argv (after the program name; NULL-ended) in
+ * the test's process group, stdout and stderr to files, stdin a pipe.
+ * Ends the test with a message if it cannot. */
+struct gr_proc *gr_start(struct gr_ctx *c, enum gr_who who, const char *prog,
+                         const char *const *argv);
+/* Extra environment for the next gr_start ("NAME=value"), then cleared. */
+void gr_setenv_next(struct gr_ctx *c, const char *assignment);
+/* Writes to p's stdin (all of it, unless p stopped reading); 0 or -1. */
+int gr_feed(struct gr_proc *p, const void *data, size_t len);
+void gr_close_stdin(struct gr_proc *p);
+/* Waits up to seconds (never past the deadline) for p to exit: 1 exited,
+ * 0 still running. */
+int gr_wait(struct gr_ctx *c, struct gr_proc *p, double seconds);
+/* Waits for p to exit; when it does not within seconds, says where it was
+ * stuck ("still in accept() after 5 s"), stops it, and returns 0. */
+int gr_expect_exit(struct gr_ctx *c, struct gr_proc *p, double seconds);
+/* Stops p (SIGTERM, then SIGKILL) and reaps it. */
+void gr_stop(struct gr_proc *p);
+/* Is p still running? */
+int gr_running(struct gr_proc *p);
+/* "exited with status 0", "was killed by signal 11 (Segmentation fault:
+ * a bad pointer; try valgrind)". */
+void gr_exit_text(const struct gr_proc *p, char *buf, size_t len);
+/* Exited normally with status 0? */
+int gr_exited_ok(const struct gr_proc *p);
+/* Where p is blocked now: "accept()", "read()", "poll()", or "" when it
+ * runs (or cannot be told). */
+void gr_where(struct gr_proc *p, char *buf, size_t len);
+/* CPU seconds p has used (user + system), running or reaped. */
+double gr_cpu_seconds(struct gr_proc *p);
+/* p's open descriptors now (from /proc); -1 when it cannot be told. */
+int gr_open_fds(struct gr_proc *p);
+/* The whole file, NUL-terminated (len without it); NULL when missing. */
+char *gr_slurp(const char *path, size_t *len);
+/* Adds p's stderr to the feedback (its last lines), when it wrote any. */
+void gr_show_stderr(struct gr_ctx *c, struct gr_proc *p);
+
+/* ---- the network --------------------------------------------------------- */
+
+/* A port for a server of this test: free on the kernel's stack, any on a
+ * private hub. */
+int gr_port(struct gr_ctx *c);
+/* Waits until something listens on TCP (or binds UDP) port; 1 yes, 0 when
+ * p exited first or the time ran out (said in the feedback). */
+int gr_wait_listen(struct gr_ctx *c, struct gr_proc *p, int port, int udp,
+                   double seconds);
+/* The host name programs of this test use for the server. */
+const char *gr_host(const struct gr_ctx *c);
+/* A connection from the test itself to port (on the test's stack); ends
+ * the test when it cannot. */
+int gr_connect(struct gr_ctx *c, int port);
+/* Receives until len bytes, EOF, or seconds pass; returns the count. */
+size_t gr_recv_all(struct gr_ctx *c, int fd, void *buf, size_t len,
+                   double seconds);
+/* Counts TCP sockets in state (netstat spelling, "CLOSE_WAIT") on the
+ * test's stack: p's (every process's when p is NULL; TIME_WAIT sockets
+ * belong to no process), with local port port (any when 0). */
+int gr_count_state(struct gr_ctx *c, struct gr_proc *p, const char *state,
+                   int port);
+/* What `socklab netstat -tan` shows now on the test's stack, for
+ * feedback (the lines that mention port, or all when port is 0). */
+void gr_netstat_excerpt(struct gr_ctx *c, int port);
+
+/* ---- traces of socklab's stack ------------------------------------------ */
+
+struct gr_trace {
+  int syn_mss;            /* MSS announced in this process's SYN, or 0 */
+  unsigned max_payload;   /* largest segment it sent, bytes */
+  unsigned data_segments; /* segments with data it sent */
+  unsigned retransmits;
+  unsigned zero_windows; /* segments it sent advertising win=0 */
+  unsigned probes;       /* persist (zero-window) probes it sent */
+  char visited[512];     /* states in order, "LISTEN SYN_RECV ..." */
+  int time_wait;         /* entered TIME_WAIT at least once */
+};
+
+/* Reads p's trace; 0, or -1 when p wrote none. */
+int gr_trace_read(const struct gr_proc *p, struct gr_trace *t);
+/* Adds the ladder of the first connection in the traces of a and b (b
+ * may be NULL) to the feedback: at most max_lines lines, 0 for all. */
+void gr_ladder_excerpt(struct gr_ctx *c, const struct gr_proc *a,
+                       const struct gr_proc *b, int max_lines);
+
+/* ---- the kit lab tests are written with (kit.c) ------------------------- */
+
+/* Starts who's prog with "PORT" and more (NULL-ended, may be NULL), and
+ * waits until it listens on port (TCP) or is bound (udp).  When it does
+ * not, says why and ends the test with 0. */
+struct gr_proc *gr_server(struct gr_ctx *c, enum gr_who who, const char *prog,
+                          int port, const char *const *more, int udp);
+/* Starts who's client prog with "HOST PORT" and more, feeds it input,
+ * closes its stdin, and waits up to seconds for it to exit: 1 it exited,
+ * 0 it did not (said, and stopped). */
+int gr_client(struct gr_ctx *c, enum gr_who who, const char *prog, int port,
+              const char *const *more, const char *input, size_t len,
+              double seconds, struct gr_proc **out);
+/* n lines of seeded printable text (each up to max_len bytes, newline
+ * ended), in a buffer the caller frees. */
+char *gr_lines(struct gr_ctx *c, int n, size_t max_len);
+/* Compares the lines of got with want: the fraction that match, and in
+ * the feedback the first difference and how many differ.  what names
+ * the output ("the lines your echo_client printed"). */
+double gr_compare_lines(struct gr_ctx *c, const char *want, const char *got,
+                        const char *what);
+/* "PORT" into buf. */
+const char *gr_itoa(int v, char *buf, size_t len);
+
+/* ---- running a lab ------------------------------------------------------- */
+
+enum gr_format {
+  GR_TEXT,
+  GR_GRADESCOPE,
+  GR_CLASSROOM,
+  GR_PRAIRIELEARN,
+  GR_TAP,
+  GR_JUNIT,
+};
+
+struct gr_result {
+  const struct gr_test *test;
+  double points; /* earned */
+  int ran;       /* 0: not run (build failed, interrupted, filtered) */
+  double seconds;
+  char *feedback;
+};
+
+struct gr_run {
+  const struct gr_lab *lab;
+  const char *dir; /* the submission */
+  const char *top; /* the socklab checkout (solutions/, build/) */
+  const char *self_exe;
+  uint64_t seed;
+  int visible_only;
+  int verbose;
+  enum gr_format format;
+  const char *out_path; /* NULL: stdout */
+  char *build_log;      /* set when the build failed */
+  int build_failed;
+  struct gr_result *results;
+  size_t nresults;
+  int interrupted;
+};
+
+/* Builds the submission and the reference, runs the tests, writes the
+ * results.  Returns the exit status of `socklab grade`: 0 every test
+ * passed, 1 some lost points, 2 bad usage or the grader could not run. */
+int gr_grade(struct gr_run *run);
+/* Writes the results in run->format to f (results.c). */
+int gr_write_results(const struct gr_run *run, FILE *f);
+/* Writes them to path atomically (a temporary file, then rename). */
+int gr_write_results_file(const struct gr_run *run, const char *path);
+
+#endif
