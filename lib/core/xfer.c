@@ -284,6 +284,8 @@ server_side(struct run *r)
   }
   if (r->server != NULL && x->echo && echo_flush(r) < 0)
     return;
+  if (sl__sim_now(r->sim) < x->server_sleep_us)
+    return; /* asleep: what arrives waits in the receive buffer */
   while (r->server != NULL && (!x->echo || r->echo_q.len < CHUNK) &&
          !x->server_eof &&
          (n = sl__tcp_recv(r->server, buf, sizeof buf, 0)) != -EAGAIN) {
@@ -383,6 +385,9 @@ setup(struct run *r)
   r->client = sl__tcp_new(r->client_host);
   if (!r->listener || !r->client)
     return -ENOMEM;
+  /* The connection takes the listener's buffer sizes, as on Linux. */
+  if (x->server_rcvbuf)
+    sl__tcp_set_rcvbuf(r->listener, x->server_rcvbuf);
   if ((x->mss_server && (e = sl__tcp_set_mss(r->listener, x->mss_server))) ||
       (x->mss_client && (e = sl__tcp_set_mss(r->client, x->mss_client))))
     return e;
@@ -391,6 +396,27 @@ setup(struct run *r)
     return e;
   e = sl__tcp_connect(r->client, SL__XFER_SERVER, SL__XFER_PORT);
   return e == -EINPROGRESS ? 0 : e;
+}
+
+/* Steps the sim until the run is done or limit_us has passed.  Nothing
+ * on the wire wakes a sleeping server at the end of its sleep, so the sim
+ * stops there once; sl__sim_run gives the applications their turn before
+ * its first step. */
+static int
+run_sim(struct run *r, uint64_t limit_us)
+{
+  uint64_t wake = r->x->server_sleep_us;
+  int done;
+
+  if (wake > 0 && wake < limit_us) {
+    done = sl__sim_run(r->sim, step, r, wake);
+    if (done != 0)
+      return done;
+    if (sl__sim_now(r->sim) < wake) /* idle before it: move the clock */
+      sl__sim_run_until(r->sim, wake);
+    limit_us -= wake;
+  }
+  return sl__sim_run(r->sim, step, r, limit_us);
 }
 
 int
@@ -412,8 +438,7 @@ sl__xfer_run(struct sl__xfer *x)
   x->max_seg_client = x->max_seg_server = 0;
   e = setup(r);
   if (e == 0) {
-    done =
-        sl__sim_run(r->sim, step, r, x->max_us ? x->max_us : 3600ull * 1000000);
+    done = run_sim(r, x->max_us ? x->max_us : 3600ull * 1000000);
     x->duration_us = sl__sim_now(r->sim);
     x->client_closed = r->client_host->all_tcbs == NULL;
     x->server_closed = r->server_host->all_tcbs == NULL;

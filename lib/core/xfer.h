@@ -33,6 +33,12 @@ struct sl__xfer {
                               closes after the server (both directions carry data,
                               as in the labs' echo) */
 
+  /* A receiver that stops reading (flow control, RFC 9293 3.8.6). */
+  uint32_t server_rcvbuf;   /* SO_RCVBUF of the server's socket; 0 = cfg's */
+  uint64_t server_sleep_us; /* the server application reads nothing before
+                               this virtual time: its buffer fills, its
+                               window closes, the client probes it */
+
   /* What happened. */
   uint64_t received;            /* bytes the server read */
   uint64_t echoed;              /* echo: bytes the client read back */
