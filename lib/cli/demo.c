@@ -247,7 +247,7 @@ cli_demo(int argc, char **argv)
     return 1;
   printf(
       "\nsocklab netstat at each change (states of the client's and the "
-      "server's\nsockets, newest first; LISTEN is the server's listener):\n");
+      "server's\nsockets, oldest first; LISTEN is the server's listener):\n");
   printf("%8s %-24s %s\n", "time", "client", "server");
   for (int i = 0; i < s.nsnap; i++)
     printf("%8.4f %s\n", s.snap[i].t, s.snap[i].text);
