@@ -35,6 +35,28 @@ grep -q 'TIME_WAIT was on the server' "$work/sout" ||
 [ -s "$work/s.pcap" ] || fail "no pcap written"
 grep -q $'\033' "$work/out" && fail "colour codes with --no-color"
 
+# A receiver that stops reading: its window falls to 0, the client probes
+# it, and the explanation's figures agree with the ladder of the same run.
+"$sl" demo --no-color --zero-window --bytes 12600 --trace "$work/z.jsonl" \
+  >"$work/zout" || fail "--zero-window failed"
+awk 'length > 80 { exit 1 }' "$work/zout" ||
+  fail "--zero-window: a line wider than 80"
+grep -Eq '^ +[0-9.]+ +\|<-+ ACK seq=1 ack=4201 win=0 -+\| $' "$work/zout" ||
+  fail "--zero-window: no ACK with win=0 on the ladder"
+probes=$(grep -c -- '-- ACK seq=4201 ack=1 len=1 --' "$work/zout")
+[ "$probes" -ge 2 ] || fail "--zero-window: $probes window probes on the ladder"
+[ "$(grep -c '(persist)' "$work/zout")" -eq "$probes" ] ||
+  fail "--zero-window: probes without the persist timer"
+for want in 'The window it advertised fell 4200 -> 1400 -> 0:' \
+            'ACK said ack=4201 win=0; 4200 bytes were waiting unread' \
+            "window probe (one byte): $probes probes, at " \
+            '(win=4200) reopened the window' \
+            'All 12600 bytes arrived, identical.'; do
+  grep -qF -- "$want" "$work/zout" || fail "--zero-window does not show: $want"
+done
+grep -Eq '^ +[0-9.]+ FIN_WAIT1 Send-Q [0-9]+ +ESTABLISHED Recv-Q 4200$' \
+  "$work/zout" || fail "--zero-window: no netstat of the full receive buffer"
+
 "$sl" sim --bytes 20000 --loss 20% --seed 3 --trace "$work/l.jsonl" \
   >/dev/null || fail "lossy sim failed"
 "$sl" ladder --no-color "$work/l.jsonl" >"$work/ladder" ||
@@ -54,4 +76,5 @@ if "$sl" ladder "$work/l.jsonl" --conn 2 2>"$work/err"; then
   fail "--conn 2 accepted for a trace with one connection"
 fi
 grep -q 'has 1 connection' "$work/err" || fail "unclear --conn error"
-echo "ok - demo: the connection drawn and explained in 80 columns; ladder marks losses, as text and SVG"
+echo "ok - demo: the connection drawn and explained in 80 columns" \
+  "(also --zero-window); ladder marks losses, as text and SVG"
