@@ -51,6 +51,13 @@ int cli_ladder(int argc, char **argv);
 /* Draws connection conn_no (from 1) of the trace at path. */
 int cli_ladder_file(const char *path, int conn_no, int absolute, int color,
                     const char *svg); /* svg: write SVG there, NULL: text */
+/* The text ladder's pieces, for a diagram no TCP trace gives (the demo's
+ * datagrams): the two heading lines, an arrow from one time line to the
+ * other (stopped short with an X when lost), a note beside one line. */
+void cli_ladder_heading(int color, const char *client, const char *server);
+void cli_ladder_arrow(int color, double t, const char *label, int from_client,
+                      int lost);
+void cli_ladder_note(int color, double t, int client_side, const char *text);
 int cli_serve(int argc, char **argv);
 int cli_connect(int argc, char **argv);
 
