@@ -66,6 +66,7 @@ LIB_SRCS := $(CORE_SRCS) $(OBS_SRCS) $(RT_SRCS) \
 CLI_SRCS := \
   lib/cli/args.c \
   lib/cli/demo.c \
+  lib/cli/demo_udp.c \
   lib/cli/hub.c \
   lib/cli/ladder.c \
   lib/cli/main.c \

@@ -3,7 +3,8 @@
  * way, MSS 1460 against 1400), a small transfer, the trace written to a
  * file, the ladder diagram of it, and what it shows -- every figure in the
  * explanation is read from this run, not written in advance.  Variants:
- * the server closes first, loss, and a receiver that stops reading. */
+ * the server closes first, loss, a receiver that stops reading, and
+ * datagrams instead of a connection (--udp, in demo_udp.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -12,8 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "pcap.h"
-#include "trace.h"
+#include "demo.h"
 #include "xfer.h"
 
 /* --zero-window: a receive buffer of three segments, filled at once, and
@@ -22,6 +22,11 @@
 #define ZW_RCVBUF 4200
 #define ZW_SLEEP  1500000
 #define ZW_BYTES  8400
+
+/* --udp without --loss or --seed: a loss rate and a seed under which two
+ * of the ten datagrams are lost (seed 1 happens to lose none). */
+#define UDP_LOSS 0.2
+#define UDP_SEED 3
 
 /* The server's advertised window falling to 0 and opening again. */
 struct window_seen {
@@ -57,14 +62,6 @@ struct seen {
     char text[160];
   } snap[48]; /* netstat of both hosts, at each change */
   int nsnap;
-};
-
-/* The options beyond the run itself. */
-struct demo_opts {
-  const char *trace, *svg, *pcap;
-  int color;
-  int zero_window;
-  int bytes_set; /* --bytes given: --zero-window keeps it */
 };
 
 struct snap_arg {
@@ -120,16 +117,6 @@ append(char *buf, size_t len, enum sl_tcp_state state)
 
   snprintf(buf + n, len - n, "%s%s", n ? " -> " : "",
            state == SL_TCP_CLOSED ? "CLOSED" : sl_tcp_state_netstat(state));
-}
-
-static void
-pcap_tap(void *arg, uint64_t now, uint32_t from, uint32_t to,
-         const uint8_t *pkt, size_t len, int event)
-{
-  (void)from;
-  (void)to;
-  if (event == SL__SIM_SENT && pkt != NULL)
-    sl__pcap_write(arg, now, pkt, len);
 }
 
 static void
@@ -230,7 +217,8 @@ usage(void)
 {
   printf("usage: socklab demo [--bytes N] [--loss P] [--seed N] [--no-color]\n"
          "                    [--trace FILE] [--svg FILE] [--pcap FILE]\n"
-         "                    [--server-closes-first] [--zero-window]\n"
+         "                    [--server-closes-first] [--zero-window] "
+         "[--udp]\n"
          "One TCP connection on socklab's own stack (simulated link, 1 ms "
          "each way),\ndrawn as a ladder diagram and explained from the "
          "run's own figures.  The\ntrace goes to FILE (default "
@@ -242,12 +230,17 @@ usage(void)
          "behind a\n"
          "                         4200-byte buffer: its window falls to "
          "0, the\n"
-         "                         client probes it\n");
+         "                         client probes it\n"
+         "  --udp                  ten datagrams instead, at 20%% loss "
+         "(seed 3) unless\n"
+         "                         --loss or --seed say otherwise: no "
+         "connection, no\n"
+         "                         state, and nobody notices a loss\n");
 }
 
 /* Returns -1 to go on, or the exit status. */
 static int
-parse(int argc, char **argv, struct demo_opts *o, struct sl__xfer *x)
+parse(int argc, char **argv, struct cli_demo_opts *o, struct sl__xfer *x)
 {
   static const struct option opts[] = {
       {"trace", required_argument, 0, 't'},
@@ -259,6 +252,7 @@ parse(int argc, char **argv, struct demo_opts *o, struct sl__xfer *x)
       {"pcap", required_argument, 0, 'p'},
       {"server-closes-first", no_argument, 0, 'S'},
       {"zero-window", no_argument, 0, 'z'},
+      {"udp", no_argument, 0, 'u'},
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
   int opt;
@@ -287,6 +281,7 @@ parse(int argc, char **argv, struct demo_opts *o, struct sl__xfer *x)
         return 2;
       }
       x->faults.loss = v;
+      o->loss_set = 1;
       break;
     case 's':
       if (cli_parse_bytes(optarg, &x->seed) < 0) {
@@ -294,6 +289,7 @@ parse(int argc, char **argv, struct demo_opts *o, struct sl__xfer *x)
                 optarg);
         return 2;
       }
+      o->seed_set = 1;
       break;
     case 'n':
       o->color = 0;
@@ -310,12 +306,22 @@ parse(int argc, char **argv, struct demo_opts *o, struct sl__xfer *x)
     case 'z':
       o->zero_window = 1;
       break;
+    case 'u':
+      o->udp = 1;
+      break;
     case 'h':
       usage();
       return 0;
     default:
       return 2;
     }
+  }
+  if (o->udp && (o->bytes_set || o->zero_window || x->server_closes_first ||
+                 o->svg != NULL)) {
+    fprintf(stderr, "socklab demo: --udp sends datagrams, with no "
+                    "connection: --bytes, --zero-window,\n"
+                    "--server-closes-first and --svg are for TCP\n");
+    return 2;
   }
   if (o->zero_window) {
     x->server_rcvbuf = ZW_RCVBUF;
@@ -326,12 +332,22 @@ parse(int argc, char **argv, struct demo_opts *o, struct sl__xfer *x)
   return -1;
 }
 
-/* The trace file and the pcap, opened before the run; 0 or 1 (said). */
-static int
-open_outputs(const struct demo_opts *o, struct seen *s, struct sl__pcap **pcap)
+void
+cli_demo_pcap_tap(void *arg, uint64_t now, uint32_t from, uint32_t to,
+                  const uint8_t *pkt, size_t len, int event)
 {
-  s->file = sl__trace_open(o->trace);
-  if (s->file == NULL) {
+  (void)from;
+  (void)to;
+  if (event == SL__SIM_SENT && pkt != NULL)
+    sl__pcap_write(arg, now, pkt, len);
+}
+
+int
+cli_demo_open(const struct cli_demo_opts *o, struct sl__trace_file **trace,
+              struct sl__pcap **pcap)
+{
+  *trace = sl__trace_open(o->trace);
+  if (*trace == NULL) {
     fprintf(stderr, "socklab demo: --trace %s: %s\n", o->trace,
             strerror(errno));
     return 1;
@@ -341,20 +357,37 @@ open_outputs(const struct demo_opts *o, struct seen *s, struct sl__pcap **pcap)
   *pcap = sl__pcap_open(o->pcap);
   if (*pcap == NULL) {
     fprintf(stderr, "socklab demo: --pcap %s: %s\n", o->pcap, strerror(errno));
-    sl__trace_close(s->file);
+    sl__trace_close(*trace);
     return 1;
   }
   return 0;
 }
 
+int
+cli_demo_close(const struct cli_demo_opts *o, struct sl__trace_file *trace,
+               struct sl__pcap *pcap, int r)
+{
+  int failed = r < 0;
+
+  if (pcap != NULL && sl__pcap_close(pcap) < 0)
+    fprintf(stderr, "socklab demo: --pcap %s: write failed\n", o->pcap);
+  if (sl__trace_close(trace) < 0) {
+    fprintf(stderr, "socklab demo: --trace %s: write failed\n", o->trace);
+    failed = 1;
+  }
+  if (r < 0)
+    fprintf(stderr, "socklab demo: the run failed: %s\n", strerror(-r));
+  return failed;
+}
+
 static int
-run(const struct demo_opts *o, struct sl__xfer *x, struct seen *s)
+run(const struct cli_demo_opts *o, struct sl__xfer *x, struct seen *s)
 {
   struct sl__host_config cfg;
   struct sl__pcap *pcap = NULL;
   int r;
 
-  if (open_outputs(o, s, &pcap) != 0)
+  if (cli_demo_open(o, &s->file, &pcap) != 0)
     return 1;
   /* A TIME-WAIT of 2 x 30 s would be a long wait in real time; in virtual
    * time it passes at once, and the trace shows its true length. */
@@ -367,22 +400,16 @@ run(const struct demo_opts *o, struct sl__xfer *x, struct seen *s)
   s->queues = o->zero_window;
   s->win.zero_t = s->win.reopen_t = -1;
   if (pcap != NULL) {
-    x->tap = pcap_tap;
+    x->tap = cli_demo_pcap_tap;
     x->tap_arg = pcap;
   }
   r = sl__xfer_run(x);
   x->cfg = NULL;
-  if (pcap != NULL && sl__pcap_close(pcap) < 0)
-    fprintf(stderr, "socklab demo: --pcap %s: write failed\n", o->pcap);
-  if (sl__trace_close(s->file) < 0 || r < 0) {
-    fprintf(stderr, "socklab demo: the run failed: %s\n", strerror(-r));
-    return 1;
-  }
-  return 0;
+  return cli_demo_close(o, s->file, pcap, r);
 }
 
 static int
-print_ladder(const struct demo_opts *o, const struct sl__xfer *x)
+print_ladder(const struct cli_demo_opts *o, const struct sl__xfer *x)
 {
   printf("socklab demo: one TCP connection on socklab's own TCP/IP stack\n"
          "  client 10.0.0.1 (MSS %u) -> server 10.0.0.2:80 (MSS %u)\n"
@@ -511,7 +538,7 @@ explain_teardown(const struct seen *s)
 int
 cli_demo(int argc, char **argv)
 {
-  struct demo_opts o = {.trace = "socklab-demo.jsonl", .color = isatty(1)};
+  struct cli_demo_opts o = {.trace = "socklab-demo.jsonl", .color = isatty(1)};
   struct sl__xfer x = {.seed = 1,
                        .bytes = 3000,
                        .mss_client = 1460,
@@ -522,6 +549,9 @@ cli_demo(int argc, char **argv)
 
   if (r >= 0)
     return r;
+  if (o.udp)
+    return cli_demo_udp(&o, o.seed_set ? x.seed : UDP_SEED,
+                        o.loss_set ? x.faults.loss : UDP_LOSS);
   memset(&s, 0, sizeof s);
   if (run(&o, &x, &s) != 0 || print_ladder(&o, &x) != 0)
     return 1;

@@ -57,6 +57,42 @@ done
 grep -Eq '^ +[0-9.]+ FIN_WAIT1 Send-Q [0-9]+ +ESTABLISHED Recv-Q 4200$' \
   "$work/zout" || fail "--zero-window: no netstat of the full receive buffer"
 
+# UDP: datagrams lost on the way, nothing sent again, no state anywhere;
+# the counts in the explanation are those of the ladder and the trace.
+"$sl" demo --no-color --udp --trace "$work/u.jsonl" --pcap "$work/u.pcap" \
+  >"$work/uout" || fail "--udp failed"
+awk 'length > 80 { exit 1 }' "$work/uout" || fail "--udp: a line wider than 80"
+grep -q 'loss 20% (seed 3)' "$work/uout" || fail "--udp: no loss and seed"
+lost=$(grep -Ec 'datagram [0-9]+ len=[0-9]+ -+X +\| $' "$work/uout")
+[ "$lost" -ge 1 ] || fail "--udp: no datagram lost on the ladder"
+[ "$(grep -c '"ev":"udp","conn":"10.0.0.1:[0-9]*>10.0.0.2:9","dir":"out"' \
+  "$work/u.jsonl")" -eq 10 ] || fail "--udp: not 10 datagrams in the trace"
+[ "$(grep -c '"dir":"in"' "$work/u.jsonl")" -eq $((10 - lost)) ] ||
+  fail "--udp: the trace and the ladder disagree on what arrived"
+for want in "Udp OutDatagrams: 10), $((10 - lost)) arrived" \
+            "Udp InDatagrams: $((10 - lost))).  The wire lost $lost" \
+            'Nothing was retransmitted and nobody noticed' \
+            'the wire carried 10' 'client received 0 packets' \
+            'netstat shows no state'; do
+  grep -qF -- "$want" "$work/uout" || fail "--udp does not show: $want"
+done
+# netstat prints UDP sockets with an empty State column, as netstat does.
+grep -Eq '^udp +0 +0 0\.0\.0\.0:[0-9]+ +0\.0\.0\.0:\*$' "$work/uout" ||
+  fail "--udp: no netstat line of the client's socket"
+grep -Eq '^udp +10 +0 0\.0\.0\.0:9 +0\.0\.0\.0:\*$' "$work/uout" ||
+  fail "--udp: no netstat line of the server's socket, datagram queued"
+sed '/^What it shows/q' "$work/uout" | grep -Eq 'SYN|ESTABLISHED|LISTEN' &&
+  fail "--udp: TCP in the diagram or the netstat"
+[ -s "$work/u.pcap" ] || fail "--udp: no pcap written"
+"$sl" demo --udp --loss 0 --trace "$work/u0.jsonl" >"$work/u0out" ||
+  fail "--udp --loss 0 failed"
+grep -q 'Nothing was lost this time' "$work/u0out" ||
+  fail "--udp --loss 0: claims a loss"
+if "$sl" demo --udp --zero-window 2>"$work/err" >/dev/null; then
+  fail "--udp --zero-window accepted"
+fi
+grep -q 'are for TCP' "$work/err" || fail "--udp --zero-window: unclear error"
+
 "$sl" sim --bytes 20000 --loss 20% --seed 3 --trace "$work/l.jsonl" \
   >/dev/null || fail "lossy sim failed"
 "$sl" ladder --no-color "$work/l.jsonl" >"$work/ladder" ||
@@ -77,4 +113,4 @@ if "$sl" ladder "$work/l.jsonl" --conn 2 2>"$work/err"; then
 fi
 grep -q 'has 1 connection' "$work/err" || fail "unclear --conn error"
 echo "ok - demo: the connection drawn and explained in 80 columns" \
-  "(also --zero-window); ladder marks losses, as text and SVG"
+  "(also --zero-window, --udp); ladder marks losses, as text and SVG"
