@@ -218,7 +218,7 @@ usage(void)
   printf("usage: socklab demo [--bytes N] [--loss P] [--seed N] [--no-color]\n"
          "                    [--trace FILE] [--svg FILE] [--pcap FILE]\n"
          "                    [--server-closes-first] [--zero-window] "
-         "[--udp]\n"
+         "[--udp] [--step]\n"
          "One TCP connection on socklab's own stack (simulated link, 1 ms "
          "each way),\ndrawn as a ladder diagram and explained from the "
          "run's own figures.  The\ntrace goes to FILE (default "
@@ -235,7 +235,9 @@ usage(void)
          "(seed 3) unless\n"
          "                         --loss or --seed say otherwise: no "
          "connection, no\n"
-         "                         state, and nobody notices a loss\n");
+         "                         state, and nobody notices a loss\n"
+         "  --step                 pause between the phases (press Enter), "
+         "for a lecture\n");
 }
 
 /* Returns -1 to go on, or the exit status. */
@@ -253,6 +255,7 @@ parse(int argc, char **argv, struct cli_demo_opts *o, struct sl__xfer *x)
       {"server-closes-first", no_argument, 0, 'S'},
       {"zero-window", no_argument, 0, 'z'},
       {"udp", no_argument, 0, 'u'},
+      {"step", no_argument, 0, 'P'},
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
   int opt;
@@ -309,6 +312,9 @@ parse(int argc, char **argv, struct cli_demo_opts *o, struct sl__xfer *x)
     case 'u':
       o->udp = 1;
       break;
+    case 'P':
+      o->step = 1;
+      break;
     case 'h':
       usage();
       return 0;
@@ -330,6 +336,25 @@ parse(int argc, char **argv, struct cli_demo_opts *o, struct sl__xfer *x)
       x->bytes = ZW_BYTES; /* twice what the buffer holds */
   }
   return -1;
+}
+
+void
+cli_demo_pause(const struct cli_demo_opts *o)
+{
+  char c;
+  ssize_t n;
+
+  if (!o->step)
+    return;
+  printf("\n-- press Enter --");
+  fflush(stdout);
+  /* One byte at a time: the rest of the input is for the next pauses,
+   * not for stdio's buffer. */
+  do
+    n = read(0, &c, 1);
+  while ((n == 1 && c != '\n') || (n < 0 && errno == EINTR));
+  if (!isatty(0))
+    putchar('\n'); /* no terminal echoed the Enter */
 }
 
 void
@@ -555,9 +580,13 @@ cli_demo(int argc, char **argv)
   memset(&s, 0, sizeof s);
   if (run(&o, &x, &s) != 0 || print_ladder(&o, &x) != 0)
     return 1;
+  cli_demo_pause(&o);
   print_netstat(&s);
+  cli_demo_pause(&o);
   explain_handshake(&x, &s);
+  cli_demo_pause(&o);
   explain_data(&x, &s);
+  cli_demo_pause(&o);
   explain_teardown(&s);
   if (o.svg != NULL && cli_ladder_file(o.trace, 1, 0, 0, o.svg) == 0)
     printf("\nThe same ladder as an SVG (for a browser or slides): %s\n",
@@ -565,7 +594,9 @@ cli_demo(int argc, char **argv)
   printf("\nThe trace (JSON lines) is in %s;\n"
          "  build/bin/socklab ladder %s   redraws it.\n"
          "Try: build/bin/socklab demo --loss 20%% --seed 3   (losses and "
-         "retransmissions)\n",
+         "retransmissions);\n"
+         "     --server-closes-first, --zero-window, --udp; --step pauses "
+         "for a lecture.\n",
          o.trace, o.trace);
   return 0;
 }

@@ -15,11 +15,16 @@ struct cli_demo_opts {
   int color;
   int zero_window; /* a server that stops reading */
   int udp;         /* datagrams instead of a connection */
+  int step;        /* pause between the phases, for a lecture */
   int bytes_set;   /* --bytes given: --zero-window keeps it */
   int loss_set;    /* --loss given: --udp keeps it */
   int seed_set;    /* --seed given: --udp keeps it */
 };
 
+/* --step: "-- press Enter --", then waits for a line on stdin, terminal
+ * or not (a script can feed the pauses); at its end it goes on at once.
+ * Without --step, nothing. */
+void cli_demo_pause(const struct cli_demo_opts *o);
 /* Opens the trace and, when asked, the pcap; 0, or 1 after saying why. */
 int cli_demo_open(const struct cli_demo_opts *o, struct sl__trace_file **trace,
                   struct sl__pcap **pcap);

@@ -196,7 +196,9 @@ cli_demo_udp(const struct cli_demo_opts *o, uint64_t seed, double loss)
   if (run(o, &x, &s) != 0)
     return 1;
   print_ladder(o, &x, &s);
+  cli_demo_pause(o);
   print_netstat(&s);
+  cli_demo_pause(o);
   explain(&x);
   printf("\nThe trace (JSON lines, \"ev\":\"udp\") is in %s.\n", o->trace);
   return 0;

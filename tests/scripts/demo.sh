@@ -93,6 +93,26 @@ if "$sl" demo --udp --zero-window 2>"$work/err" >/dev/null; then
 fi
 grep -q 'are for TCP' "$work/err" || fail "--udp --zero-window: unclear error"
 
+# --step: four pauses, each reading exactly one line of the input (the
+# rest is left for whoever reads next; a pipe, which nothing can rewind),
+# and otherwise the same demo.
+printf '1\n2\n3\n4\n5\n6\n' |
+  { "$sl" demo --no-color --step --trace "$work/d.jsonl" >"$work/step" ||
+      fail "--step failed"; cat >"$work/rest"; }
+[ "$(grep -c '^-- press Enter --$' "$work/step")" -eq 4 ] ||
+  fail "--step: not four pauses"
+[ "$(tr '\n' ' ' <"$work/rest")" = "5 6 " ] ||
+  fail "--step: the pauses did not read one line each"
+diff <(grep -v '^$' "$work/out") \
+  <(grep -v -e '^$' -e '^-- press Enter --$' "$work/step") >/dev/null ||
+  fail "--step changes the demo"
+"$sl" demo --no-color --udp --step --trace "$work/u.jsonl" </dev/null \
+  >"$work/ustep" || fail "--udp --step at end of input failed"
+[ "$(grep -c '^-- press Enter --$' "$work/ustep")" -eq 2 ] ||
+  fail "--udp --step: not two pauses"
+grep -q 'netstat shows no state' "$work/ustep" ||
+  fail "--udp --step: stopped at the end of input"
+
 "$sl" sim --bytes 20000 --loss 20% --seed 3 --trace "$work/l.jsonl" \
   >/dev/null || fail "lossy sim failed"
 "$sl" ladder --no-color "$work/l.jsonl" >"$work/ladder" ||
@@ -113,4 +133,4 @@ if "$sl" ladder "$work/l.jsonl" --conn 2 2>"$work/err"; then
 fi
 grep -q 'has 1 connection' "$work/err" || fail "unclear --conn error"
 echo "ok - demo: the connection drawn and explained in 80 columns" \
-  "(also --zero-window, --udp); ladder marks losses, as text and SVG"
+  "(also --zero-window, --udp, --step); ladder marks losses, as text and SVG"
