@@ -79,6 +79,7 @@ CLI_SRCS := $(GRADE_SRCS) \
   lib/cli/args.c \
   lib/cli/demo.c \
   lib/cli/grade.c \
+  lib/cli/demo_udp.c \
   lib/cli/hub.c \
   lib/cli/ladder.c \
   lib/cli/main.c \

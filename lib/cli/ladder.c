@@ -79,6 +79,16 @@ struct style {
   const char *client, *server, *reset;
 };
 
+/* Colour only on a terminal: the client red, the server blue. */
+static const struct style *
+style_of(int color)
+{
+  static const struct style plain = {"", "", ""};
+  static const struct style colour = {"\033[31m", "\033[34m", "\033[0m"};
+
+  return color ? &colour : &plain;
+}
+
 /* State names as netstat prints them: the spelling of the notes. */
 static const char *
 netstat_name(const char *rfc)
@@ -213,24 +223,43 @@ struct ladder {
   double t0; /* the time of the first row: times are shown from it */
 };
 
-static void
-render_text(const struct ladder *l, const struct style *st)
+void
+cli_ladder_heading(int color, const char *client, const char *server)
 {
-  char line[ARROW + 1];
+  const struct style *st = style_of(color);
 
   printf("%8s %s%12s%s  %-*s  %s%s%s\n", "time", st->client, "client",
          st->reset, ARROW, "", st->server, "server", st->reset);
-  printf("%8s %s%21s%s  %*s%s%s%s\n", "", st->client, l->cname, st->reset,
-         ARROW - 9, "", st->server, l->sname, st->reset);
+  printf("%8s %s%21s%s  %*s%s%s%s\n", "", st->client, client, st->reset,
+         ARROW - 9, "", st->server, server, st->reset);
+}
+
+void
+cli_ladder_arrow(int color, double t, const char *label, int from_client,
+                 int lost)
+{
+  char line[ARROW + 1];
+
+  arrow(line, label, from_client, lost);
+  row(style_of(color), t, "", line, "");
+}
+
+void
+cli_ladder_note(int color, double t, int client_side, const char *text)
+{
+  row(style_of(color), t, client_side ? text : "", "", client_side ? "" : text);
+}
+
+static void
+render_text(const struct ladder *l, int color)
+{
+  cli_ladder_heading(color, l->cname, l->sname);
   for (int i = 0; i < l->n; i++) {
     const struct lrow *r = &l->rows[i];
-    if (r->kind == ROW_SEG) {
-      arrow(line, r->text, r->client_side, r->lost);
-      row(st, r->t, "", line, "");
-    } else {
-      row(st, r->t, r->client_side ? r->text : "", "",
-          r->client_side ? "" : r->text);
-    }
+    if (r->kind == ROW_SEG)
+      cli_ladder_arrow(color, r->t, r->text, r->client_side, r->lost);
+    else
+      cli_ladder_note(color, r->t, r->client_side, r->text);
   }
 }
 
@@ -494,8 +523,6 @@ int
 cli_ladder_files(const char *const *paths, int npaths, int conn_no,
                  int absolute, int color, const char *svg)
 {
-  struct style plain = {"", "", ""};
-  struct style colour = {"\033[31m", "\033[34m", "\033[0m"};
   struct event *ev;
   char conns[64][48];
   const char *path = paths[0];
@@ -528,7 +555,7 @@ cli_ladder_files(const char *const *paths, int npaths, int conn_no,
     if (r == 0 && svg != NULL)
       r = render_svg(&l, svg);
     else if (r == 0)
-      render_text(&l, color ? &colour : &plain);
+      render_text(&l, color);
     free(l.rows);
   }
   free(ev);

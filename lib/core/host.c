@@ -447,3 +447,12 @@ sl__host_foreach_tcb(struct sl__host *h,
   for (struct sl__tcb *t = h->all_tcbs; t != NULL; t = t->next_all)
     fn(arg, t);
 }
+
+void
+sl__host_foreach_udp(struct sl__host *h,
+                     void (*fn)(void *arg, const struct sl__udp_pcb *u),
+                     void *arg)
+{
+  for (struct sl__udp_pcb *u = h->udps; u != NULL; u = u->next)
+    fn(arg, u);
+}

@@ -193,6 +193,10 @@ uint64_t sl__host_now(const struct sl__host *h);
 void sl__host_foreach_tcb(struct sl__host *h,
                           void (*fn)(void *arg, const struct sl__tcb *tcb),
                           void *arg);
+/* The same for every UDP socket of the host. */
+void sl__host_foreach_udp(struct sl__host *h,
+                          void (*fn)(void *arg, const struct sl__udp_pcb *u),
+                          void *arg);
 
 /* ---- TCP sockets ----------------------------------------------------- */
 
@@ -277,5 +281,14 @@ ssize_t sl__udp_recvfrom(struct sl__udp_pcb *u, void *buf, size_t len,
 short sl__udp_poll(const struct sl__udp_pcb *u);
 int sl__udp_set_rcvbuf(struct sl__udp_pcb *u, uint32_t bytes);
 void sl__udp_close(struct sl__udp_pcb *u);
+
+/* What netstat shows of a UDP socket.  UDP keeps no state: a socket has
+ * addresses and a queue, nothing more. */
+struct sl__udp_info {
+  uint32_t laddr, raddr; /* laddr 0: any; raddr 0: not connected */
+  uint16_t lport, rport;
+  uint32_t recv_q; /* bytes of datagrams waiting to be read */
+};
+void sl__udp_get_info(const struct sl__udp_pcb *u, struct sl__udp_info *info);
 
 #endif

@@ -169,6 +169,16 @@ sl__udp_set_rcvbuf(struct sl__udp_pcb *u, uint32_t bytes)
 }
 
 void
+sl__udp_get_info(const struct sl__udp_pcb *u, struct sl__udp_info *info)
+{
+  info->laddr = u->laddr;
+  info->raddr = u->raddr;
+  info->lport = u->lport;
+  info->rport = u->rport;
+  info->recv_q = (uint32_t)u->queued;
+}
+
+void
 sl__udp_close(struct sl__udp_pcb *u)
 {
   struct sl__host *h = u->host;

@@ -2,6 +2,7 @@
  * seed and the byte's position, so neither side keeps a copy: a transfer
  * of any size runs in constant memory. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -73,10 +74,15 @@ fill(const struct pattern *p, uint64_t off, uint8_t *buf, size_t n)
 
 #define CHUNK 65536
 
+/* Two hosts on a sim: what both experiments run on. */
+struct net {
+  struct sl__sim *sim;
+  struct sl__host *client, *server;
+};
+
 struct run {
   struct sl__xfer *x;
-  struct sl__sim *sim;
-  struct sl__host *client_host, *server_host;
+  struct net net;
   struct sl__tcb *listener, *client, *server;
   uint64_t sent; /* bytes the client's TCP accepted */
   struct pattern pat;
@@ -284,6 +290,8 @@ server_side(struct run *r)
   }
   if (r->server != NULL && x->echo && echo_flush(r) < 0)
     return;
+  if (sl__sim_now(r->net.sim) < x->server_sleep_us)
+    return; /* asleep: what arrives waits in the receive buffer */
   while (r->server != NULL && (!x->echo || r->echo_q.len < CHUNK) &&
          !x->server_eof &&
          (n = sl__tcp_recv(r->server, buf, sizeof buf, 0)) != -EAGAIN) {
@@ -334,55 +342,81 @@ static int
 step(void *arg)
 {
   struct run *r = arg;
-  uint64_t now = sl__sim_now(r->sim);
+  uint64_t now = sl__sim_now(r->net.sim);
 
-  sl__host_poll(r->client_host, now);
-  sl__host_poll(r->server_host, now);
+  sl__host_poll(r->net.client, now);
+  sl__host_poll(r->net.server, now);
   client_side(r);
   server_side(r);
   if (r->x->closed_us == 0 && r->client_closing && r->server_closing &&
-      only_time_wait(r->client_host) && only_time_wait(r->server_host))
+      only_time_wait(r->net.client) && only_time_wait(r->net.server))
     r->x->closed_us = now;
   return r->failed ||
          (r->client_closing && r->server_closing &&
-          r->client_host->all_tcbs == NULL && r->server_host->all_tcbs == NULL);
+          r->net.client->all_tcbs == NULL && r->net.server->all_tcbs == NULL);
+}
+
+/* The sim and both hosts on it, each host seeded apart (their ISNs and
+ * ports differ) and traced when trace is set. */
+static int
+net_new(struct net *n, uint64_t seed, const struct sl__host_config *c,
+        const struct sl__sim_faults *faults, sl__trace_fn *trace,
+        void *trace_arg)
+{
+  struct sl__host_config cfg;
+  int e;
+
+  if (c)
+    cfg = *c;
+  else
+    sl__host_config_default(&cfg);
+  n->sim = sl__sim_new(seed);
+  cfg.seed = seed;
+  n->client = sl__host_new(SL__XFER_CLIENT, &cfg, sl__sim_output, n->sim);
+  cfg.seed = seed + 1;
+  n->server = sl__host_new(SL__XFER_SERVER, &cfg, sl__sim_output, n->sim);
+  if (!n->sim || !n->client || !n->server)
+    return -ENOMEM;
+  if ((e = sl__sim_set_faults(n->sim, faults)) < 0 ||
+      (e = sl__sim_attach(n->sim, SL__XFER_CLIENT, &sl__sim_host_ops,
+                          n->client)) < 0 ||
+      (e = sl__sim_attach(n->sim, SL__XFER_SERVER, &sl__sim_host_ops,
+                          n->server)) < 0)
+    return e;
+  if (trace) {
+    sl__host_set_trace(n->client, trace, trace_arg);
+    sl__host_set_trace(n->server, trace, trace_arg);
+  }
+  return 0;
+}
+
+static void
+net_free(struct net *n)
+{
+  if (n->sim)
+    sl__sim_free(n->sim);
+  sl__host_free(n->client);
+  sl__host_free(n->server);
 }
 
 static int
 setup(struct run *r)
 {
   struct sl__xfer *x = r->x;
-  struct sl__host_config cfg;
-  int e;
+  int e = net_new(&r->net, x->seed, x->cfg, &x->faults, x->trace, x->trace_arg);
 
-  if (x->cfg)
-    cfg = *x->cfg;
-  else
-    sl__host_config_default(&cfg);
-  r->sim = sl__sim_new(x->seed);
-  cfg.seed = x->seed;
-  r->client_host = sl__host_new(SL__XFER_CLIENT, &cfg, sl__sim_output, r->sim);
-  x->client_host = r->client_host;
-  cfg.seed = x->seed + 1;
-  r->server_host = sl__host_new(SL__XFER_SERVER, &cfg, sl__sim_output, r->sim);
-  x->server_host = r->server_host;
-  if (!r->sim || !r->client_host || !r->server_host)
-    return -ENOMEM;
-  if ((e = sl__sim_set_faults(r->sim, &x->faults)) < 0 ||
-      (e = sl__sim_attach(r->sim, SL__XFER_CLIENT, &sl__sim_host_ops,
-                          r->client_host)) < 0 ||
-      (e = sl__sim_attach(r->sim, SL__XFER_SERVER, &sl__sim_host_ops,
-                          r->server_host)) < 0)
+  x->client_host = r->net.client;
+  x->server_host = r->net.server;
+  if (e < 0)
     return e;
-  sl__sim_set_tap(r->sim, tap, r);
-  if (x->trace) {
-    sl__host_set_trace(r->client_host, x->trace, x->trace_arg);
-    sl__host_set_trace(r->server_host, x->trace, x->trace_arg);
-  }
-  r->listener = sl__tcp_new(r->server_host);
-  r->client = sl__tcp_new(r->client_host);
+  sl__sim_set_tap(r->net.sim, tap, r);
+  r->listener = sl__tcp_new(r->net.server);
+  r->client = sl__tcp_new(r->net.client);
   if (!r->listener || !r->client)
     return -ENOMEM;
+  /* The connection takes the listener's buffer sizes, as on Linux. */
+  if (x->server_rcvbuf)
+    sl__tcp_set_rcvbuf(r->listener, x->server_rcvbuf);
   if ((x->mss_server && (e = sl__tcp_set_mss(r->listener, x->mss_server))) ||
       (x->mss_client && (e = sl__tcp_set_mss(r->client, x->mss_client))))
     return e;
@@ -391,6 +425,27 @@ setup(struct run *r)
     return e;
   e = sl__tcp_connect(r->client, SL__XFER_SERVER, SL__XFER_PORT);
   return e == -EINPROGRESS ? 0 : e;
+}
+
+/* Steps the sim until the run is done or limit_us has passed.  Nothing
+ * on the wire wakes a sleeping server at the end of its sleep, so the sim
+ * stops there once; sl__sim_run gives the applications their turn before
+ * its first step. */
+static int
+run_sim(struct run *r, uint64_t limit_us)
+{
+  uint64_t wake = r->x->server_sleep_us;
+  int done;
+
+  if (wake > 0 && wake < limit_us) {
+    done = sl__sim_run(r->net.sim, step, r, wake);
+    if (done != 0)
+      return done;
+    if (sl__sim_now(r->net.sim) < wake) /* idle before it: move the clock */
+      sl__sim_run_until(r->net.sim, wake);
+    limit_us -= wake;
+  }
+  return sl__sim_run(r->net.sim, step, r, limit_us);
 }
 
 int
@@ -412,14 +467,13 @@ sl__xfer_run(struct sl__xfer *x)
   x->max_seg_client = x->max_seg_server = 0;
   e = setup(r);
   if (e == 0) {
-    done =
-        sl__sim_run(r->sim, step, r, x->max_us ? x->max_us : 3600ull * 1000000);
-    x->duration_us = sl__sim_now(r->sim);
-    x->client_closed = r->client_host->all_tcbs == NULL;
-    x->server_closed = r->server_host->all_tcbs == NULL;
-    x->client_stats = *sl__host_stats(r->client_host);
-    x->server_stats = *sl__host_stats(r->server_host);
-    sl__sim_stats(r->sim, &x->wire);
+    done = run_sim(r, x->max_us ? x->max_us : 3600ull * 1000000);
+    x->duration_us = sl__sim_now(r->net.sim);
+    x->client_closed = r->net.client->all_tcbs == NULL;
+    x->server_closed = r->net.server->all_tcbs == NULL;
+    x->client_stats = *sl__host_stats(r->net.client);
+    x->server_stats = *sl__host_stats(r->net.server);
+    sl__sim_stats(r->net.sim, &x->wire);
     if (x->client_error)
       e = x->client_error;
     else if (x->server_error)
@@ -431,11 +485,114 @@ sl__xfer_run(struct sl__xfer *x)
       e = -ETIMEDOUT;
   }
   sl__ring_free(&r->echo_q);
-  if (r->sim)
-    sl__sim_free(r->sim);
-  sl__host_free(r->client_host);
-  sl__host_free(r->server_host);
+  net_free(&r->net);
   x->client_host = x->server_host = NULL;
   free(r);
+  return e;
+}
+
+/* ---- datagrams --------------------------------------------------------- */
+
+struct udp_run {
+  struct sl__xfer_udp *x;
+  struct net net;
+  struct sl__udp_pcb *client, *server;
+};
+
+/* After every step of the sim: the server reads what has arrived, and
+ * notes when each numbered datagram did. */
+static int
+udp_step(void *arg)
+{
+  struct udp_run *r = arg;
+  struct sl__xfer_udp *x = r->x;
+  uint64_t now = sl__sim_now(r->net.sim);
+  char buf[64];
+  ssize_t n;
+  unsigned i;
+
+  sl__host_poll(r->net.server, now);
+  while ((n = sl__udp_recvfrom(r->server, buf, sizeof buf - 1, 0, NULL,
+                               NULL)) >= 0) {
+    buf[n] = '\0';
+    x->received++;
+    if (sscanf(buf, "datagram %u", &i) == 1 && i >= 1 && i <= x->count &&
+        x->read_us[i - 1] == SL__TIME_NEVER)
+      x->read_us[i - 1] = now;
+  }
+  return 0; /* the run ends when the sim has nothing left to do */
+}
+
+static int
+udp_send(struct udp_run *r, unsigned i)
+{
+  struct sl__xfer_udp *x = r->x;
+  uint64_t now = sl__sim_now(r->net.sim);
+  struct sl__udp_info info;
+  char msg[32];
+  int len = snprintf(msg, sizeof msg, "datagram %u", i + 1);
+  ssize_t w;
+
+  sl__host_poll(r->net.client, now);
+  w = sl__udp_sendto(r->client, msg, (size_t)len, SL__XFER_SERVER,
+                     SL__XFER_UDP_PORT);
+  if (w < 0)
+    return (int)w;
+  sl__udp_get_info(r->client, &info);
+  x->client_port = info.lport;
+  x->sent_us[i] = now;
+  x->sent++;
+  return 0;
+}
+
+static int
+udp_setup(struct udp_run *r)
+{
+  struct sl__xfer_udp *x = r->x;
+  int e = net_new(&r->net, x->seed, x->cfg, &x->faults, x->trace, x->trace_arg);
+
+  x->client_host = r->net.client;
+  x->server_host = r->net.server;
+  if (e < 0)
+    return e;
+  if (x->tap)
+    sl__sim_set_tap(r->net.sim, x->tap, x->tap_arg);
+  r->server = sl__udp_new(r->net.server);
+  r->client = sl__udp_new(r->net.client);
+  if (!r->server || !r->client)
+    return -ENOMEM;
+  return sl__udp_bind(r->server, 0, SL__XFER_UDP_PORT);
+}
+
+int
+sl__xfer_udp_run(struct sl__xfer_udp *x)
+{
+  struct udp_run r = {.x = x};
+  int e;
+
+  if (x->count == 0 || x->count > SL__XFER_UDP_MAX)
+    return -EINVAL;
+  x->sent = x->received = 0;
+  x->client_port = 0;
+  for (unsigned i = 0; i < SL__XFER_UDP_MAX; i++) {
+    x->sent_us[i] = 0;
+    x->read_us[i] = SL__TIME_NEVER;
+  }
+  e = udp_setup(&r);
+  /* Each send waits for its time; what arrives meanwhile is read. */
+  for (unsigned i = 0; e == 0 && i < x->count; i++) {
+    uint64_t at = i * x->interval_us;
+    sl__sim_run(r.net.sim, udp_step, &r, at - sl__sim_now(r.net.sim));
+    sl__sim_run_until(r.net.sim, at);
+    e = udp_send(&r, i);
+  }
+  if (e == 0) {
+    sl__sim_run(r.net.sim, udp_step, &r, 3600ull * 1000000);
+    x->client_stats = *sl__host_stats(r.net.client);
+    x->server_stats = *sl__host_stats(r.net.server);
+    sl__sim_stats(r.net.sim, &x->wire);
+  }
+  net_free(&r.net); /* and the sockets with the hosts */
+  x->client_host = x->server_host = NULL;
   return e;
 }

@@ -33,6 +33,12 @@ struct sl__xfer {
                               closes after the server (both directions carry data,
                               as in the labs' echo) */
 
+  /* A receiver that stops reading (flow control, RFC 9293 3.8.6). */
+  uint32_t server_rcvbuf;   /* SO_RCVBUF of the server's socket; 0 = cfg's */
+  uint64_t server_sleep_us; /* the server application reads nothing before
+                               this virtual time: its buffer fills, its
+                               window closes, the client probes it */
+
   /* What happened. */
   uint64_t received;            /* bytes the server read */
   uint64_t echoed;              /* echo: bytes the client read back */
@@ -65,5 +71,43 @@ int sl__xfer_run(struct sl__xfer *x);
 
 /* Byte i of the pattern for seed (what the client sends). */
 uint8_t sl__xfer_byte(uint64_t seed, uint64_t i);
+
+/* Datagrams instead of a stream, on the same two hosts: the client sends
+ * `count` datagrams, "datagram 1", "datagram 2"..., one every interval_us,
+ * from an unconnected UDP socket to the server's (a discard server, RFC
+ * 863); the server reads what arrives.  No connection, no state, and
+ * nothing in UDP notices a loss or sends anything again. */
+#define SL__XFER_UDP_PORT 9
+#define SL__XFER_UDP_MAX  64
+
+struct sl__xfer_udp {
+  /* What to run. */
+  uint64_t seed;  /* the sim's faults and the ephemeral port derive from it */
+  unsigned count; /* datagrams, 1 to SL__XFER_UDP_MAX */
+  uint64_t interval_us; /* between two sends */
+  struct sl__sim_faults faults;
+  const struct sl__host_config *cfg; /* NULL = defaults */
+  sl__sim_tap_fn *tap;               /* sees every packet on the wire */
+  void *tap_arg;
+  sl__trace_fn *trace; /* sees both hosts' events */
+  void *trace_arg;
+
+  /* What happened. */
+  unsigned sent;        /* sendto() calls that succeeded */
+  unsigned received;    /* datagrams the server read */
+  uint16_t client_port; /* the port the client's first sendto() bound */
+  uint64_t sent_us[SL__XFER_UDP_MAX]; /* when datagram i + 1 was sent */
+  uint64_t read_us[SL__XFER_UDP_MAX]; /* when the server read it first, or
+                                         SL__TIME_NEVER */
+  struct sl__host *client_host;       /* during the run (for trace callbacks) */
+  struct sl__host *server_host;
+  struct sl__stats client_stats, server_stats;
+  struct sl__sim_counters wire;
+};
+
+/* Runs it until the last datagram has arrived or been lost.  Returns 0,
+ * -EINVAL for a count out of range, -ENOMEM, or the error of a socket
+ * call. */
+int sl__xfer_udp_run(struct sl__xfer_udp *x);
 
 #endif

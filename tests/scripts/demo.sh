@@ -35,6 +35,84 @@ grep -q 'TIME_WAIT was on the server' "$work/sout" ||
 [ -s "$work/s.pcap" ] || fail "no pcap written"
 grep -q $'\033' "$work/out" && fail "colour codes with --no-color"
 
+# A receiver that stops reading: its window falls to 0, the client probes
+# it, and the explanation's figures agree with the ladder of the same run.
+"$sl" demo --no-color --zero-window --bytes 12600 --trace "$work/z.jsonl" \
+  >"$work/zout" || fail "--zero-window failed"
+awk 'length > 80 { exit 1 }' "$work/zout" ||
+  fail "--zero-window: a line wider than 80"
+grep -Eq '^ +[0-9.]+ +\|<-+ ACK seq=1 ack=4201 win=0 -+\| $' "$work/zout" ||
+  fail "--zero-window: no ACK with win=0 on the ladder"
+probes=$(grep -c -- '-- ACK seq=4201 ack=1 len=1 --' "$work/zout")
+[ "$probes" -ge 2 ] || fail "--zero-window: $probes window probes on the ladder"
+[ "$(grep -c '(persist)' "$work/zout")" -eq "$probes" ] ||
+  fail "--zero-window: probes without the persist timer"
+for want in 'The window it advertised fell 4200 -> 1400 -> 0:' \
+            'ACK said ack=4201 win=0; 4200 bytes were waiting unread' \
+            "window probe (one byte): $probes probes, at " \
+            '(win=4200) reopened the window' \
+            'All 12600 bytes arrived, identical.'; do
+  grep -qF -- "$want" "$work/zout" || fail "--zero-window does not show: $want"
+done
+grep -Eq '^ +[0-9.]+ FIN_WAIT1 Send-Q [0-9]+ +ESTABLISHED Recv-Q 4200$' \
+  "$work/zout" || fail "--zero-window: no netstat of the full receive buffer"
+
+# UDP: datagrams lost on the way, nothing sent again, no state anywhere;
+# the counts in the explanation are those of the ladder and the trace.
+"$sl" demo --no-color --udp --trace "$work/u.jsonl" --pcap "$work/u.pcap" \
+  >"$work/uout" || fail "--udp failed"
+awk 'length > 80 { exit 1 }' "$work/uout" || fail "--udp: a line wider than 80"
+grep -q 'loss 20% (seed 3)' "$work/uout" || fail "--udp: no loss and seed"
+lost=$(grep -Ec 'datagram [0-9]+ len=[0-9]+ -+X +\| $' "$work/uout")
+[ "$lost" -ge 1 ] || fail "--udp: no datagram lost on the ladder"
+[ "$(grep -c '"ev":"udp","conn":"10.0.0.1:[0-9]*>10.0.0.2:9","dir":"out"' \
+  "$work/u.jsonl")" -eq 10 ] || fail "--udp: not 10 datagrams in the trace"
+[ "$(grep -c '"dir":"in"' "$work/u.jsonl")" -eq $((10 - lost)) ] ||
+  fail "--udp: the trace and the ladder disagree on what arrived"
+for want in "Udp OutDatagrams: 10), $((10 - lost)) arrived" \
+            "Udp InDatagrams: $((10 - lost))).  The wire lost $lost" \
+            'Nothing was retransmitted and nobody noticed' \
+            'the wire carried 10' 'client received 0 packets' \
+            'netstat shows no state'; do
+  grep -qF -- "$want" "$work/uout" || fail "--udp does not show: $want"
+done
+# netstat prints UDP sockets with an empty State column, as netstat does.
+grep -Eq '^udp +0 +0 0\.0\.0\.0:[0-9]+ +0\.0\.0\.0:\*$' "$work/uout" ||
+  fail "--udp: no netstat line of the client's socket"
+grep -Eq '^udp +10 +0 0\.0\.0\.0:9 +0\.0\.0\.0:\*$' "$work/uout" ||
+  fail "--udp: no netstat line of the server's socket, datagram queued"
+sed '/^What it shows/q' "$work/uout" | grep -Eq 'SYN|ESTABLISHED|LISTEN' &&
+  fail "--udp: TCP in the diagram or the netstat"
+[ -s "$work/u.pcap" ] || fail "--udp: no pcap written"
+"$sl" demo --udp --loss 0 --trace "$work/u0.jsonl" >"$work/u0out" ||
+  fail "--udp --loss 0 failed"
+grep -q 'Nothing was lost this time' "$work/u0out" ||
+  fail "--udp --loss 0: claims a loss"
+if "$sl" demo --udp --zero-window 2>"$work/err" >/dev/null; then
+  fail "--udp --zero-window accepted"
+fi
+grep -q 'are for TCP' "$work/err" || fail "--udp --zero-window: unclear error"
+
+# --step: four pauses, each reading exactly one line of the input (the
+# rest is left for whoever reads next; a pipe, which nothing can rewind),
+# and otherwise the same demo.
+printf '1\n2\n3\n4\n5\n6\n' |
+  { "$sl" demo --no-color --step --trace "$work/d.jsonl" >"$work/step" ||
+      fail "--step failed"; cat >"$work/rest"; }
+[ "$(grep -c '^-- press Enter --$' "$work/step")" -eq 4 ] ||
+  fail "--step: not four pauses"
+[ "$(tr '\n' ' ' <"$work/rest")" = "5 6 " ] ||
+  fail "--step: the pauses did not read one line each"
+diff <(grep -v '^$' "$work/out") \
+  <(grep -v -e '^$' -e '^-- press Enter --$' "$work/step") >/dev/null ||
+  fail "--step changes the demo"
+"$sl" demo --no-color --udp --step --trace "$work/u.jsonl" </dev/null \
+  >"$work/ustep" || fail "--udp --step at end of input failed"
+[ "$(grep -c '^-- press Enter --$' "$work/ustep")" -eq 2 ] ||
+  fail "--udp --step: not two pauses"
+grep -q 'netstat shows no state' "$work/ustep" ||
+  fail "--udp --step: stopped at the end of input"
+
 "$sl" sim --bytes 20000 --loss 20% --seed 3 --trace "$work/l.jsonl" \
   >/dev/null || fail "lossy sim failed"
 "$sl" ladder --no-color "$work/l.jsonl" >"$work/ladder" ||
@@ -73,4 +151,6 @@ if "$sl" ladder "$work/l.jsonl" --conn 2 2>"$work/err"; then
   fail "--conn 2 accepted for a trace with one connection"
 fi
 grep -q 'has 1 connection' "$work/err" || fail "unclear --conn error"
-echo "ok - demo: the connection drawn and explained in 80 columns; ladder marks losses, merges per-process traces, as text and SVG"
+echo "ok - demo: the connection drawn and explained in 80 columns" \
+  "(also --zero-window, --udp, --step); ladder marks losses, merges" \
+  "per-process traces, as text and SVG"

@@ -1056,6 +1056,27 @@ START_TEST(test_sim_lossy_echo_identical_over_20_seeds)
 }
 END_TEST
 
+/* A server that reads nothing for 1.5 s behind a 4 KB buffer: its window
+ * closes, the client probes it instead of giving up, and once the server
+ * reads again every byte arrives. */
+START_TEST(test_sim_sleeping_server_is_probed_then_gets_everything)
+{
+  struct sl__xfer x = {.seed = 5,
+                       .bytes = 20000,
+                       .server_rcvbuf = 4096,
+                       .server_sleep_us = 1500000,
+                       .faults = {.delay_us = 1000}};
+
+  ck_assert_int_eq(sl__xfer_run(&x), 0);
+  ck_assert_uint_eq(x.received, 20000);
+  ck_assert_uint_ge(x.client_stats.tcp.persist_probes, 2);
+  ck_assert_uint_eq(x.client_stats.tcp.timeouts, 0);
+  /* Woken at the end of its sleep, not by the next probe (near 3 s). */
+  ck_assert_uint_gt(x.closed_us, 1500000);
+  ck_assert_uint_lt(x.closed_us, 1600000);
+}
+END_TEST
+
 START_TEST(test_sim_same_seed_same_run)
 {
   uint64_t dur[2], segs[2];
@@ -1273,6 +1294,7 @@ tcp_suite(void)
   tcase_add_test(tc, test_sim_lossy_transfer_identical_over_50_seeds);
   tcase_add_test(tc, test_sim_lossy_echo_identical_over_20_seeds);
   tcase_add_test(tc, test_sim_same_seed_same_run);
+  tcase_add_test(tc, test_sim_sleeping_server_is_probed_then_gets_everything);
   tcase_add_test(tc, test_sim_simultaneous_close_goes_through_closing);
   tcase_add_test(tc, test_sim_simultaneous_open_establishes_both);
 

@@ -6,6 +6,7 @@
 
 #include "suites.h"
 #include "tcp_harness.h"
+#include "xfer.h"
 
 static struct pair p;
 
@@ -121,6 +122,71 @@ START_TEST(test_udp_bind_conflict_and_destination_required)
 }
 END_TEST
 
+static void
+info_of(void *arg, const struct sl__udp_pcb *u)
+{
+  sl__udp_get_info(u, arg);
+}
+
+/* What netstat shows: addresses and a queue, and no state to show. */
+START_TEST(test_udp_info_shows_ports_and_queue)
+{
+  struct sl__udp_pcb *a = sl__udp_new(p.a), *b = sl__udp_new(p.b);
+  struct sl__udp_info ia, ib;
+
+  ck_assert_int_eq(sl__udp_bind(b, 0, 9), 0);
+  ck_assert_int_eq(sl__udp_sendto(a, "hello", 5, PAIR_B, 9), 5);
+  run();
+  sl__host_foreach_udp(p.a, info_of, &ia);
+  sl__host_foreach_udp(p.b, info_of, &ib);
+  ck_assert_uint_ge(ia.lport, SL__EPHEMERAL_LO); /* bound by sendto */
+  ck_assert_uint_eq(ia.raddr, 0);                /* and not connected */
+  ck_assert_uint_eq(ib.lport, 9);
+  ck_assert_uint_eq(ib.recv_q, 5);
+  sl__udp_close(a);
+  sl__udp_close(b);
+}
+END_TEST
+
+/* Datagrams over a lossy link: what is lost stays lost, and neither side
+ * hears of it -- the server sends nothing at all. */
+START_TEST(test_udp_xfer_losses_go_unnoticed)
+{
+  struct sl__xfer_udp x = {.seed = 3,
+                           .count = 40,
+                           .interval_us = 10000,
+                           .faults = {.loss = 0.25, .delay_us = 1000}};
+  unsigned read = 0;
+
+  ck_assert_int_eq(sl__xfer_udp_run(&x), 0);
+  ck_assert_uint_eq(x.sent, 40);
+  ck_assert_uint_eq(x.client_stats.udp.out_datagrams, 40);
+  ck_assert_uint_gt(x.wire.drop_loss, 0);
+  ck_assert_uint_eq(x.received + x.wire.drop_loss, 40);
+  ck_assert_uint_eq(x.server_stats.udp.in_datagrams, x.received);
+  ck_assert_uint_eq(x.server_stats.ip.out_requests, 0);
+  ck_assert_uint_eq(x.client_stats.ip.in_receives, 0);
+  for (unsigned i = 0; i < x.count; i++) {
+    ck_assert_uint_eq(x.sent_us[i], i * 10000);
+    if (x.read_us[i] == SL__TIME_NEVER)
+      continue;
+    ck_assert_uint_eq(x.read_us[i], x.sent_us[i] + 1000);
+    read++;
+  }
+  ck_assert_uint_eq(read, x.received);
+}
+END_TEST
+
+START_TEST(test_udp_xfer_count_out_of_range_is_einval)
+{
+  struct sl__xfer_udp x = {.seed = 1, .count = SL__XFER_UDP_MAX + 1};
+
+  ck_assert_int_eq(sl__xfer_udp_run(&x), -EINVAL);
+  x.count = 0;
+  ck_assert_int_eq(sl__xfer_udp_run(&x), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_icmp_echo_is_answered)
 {
   uint8_t pkt[64];
@@ -155,6 +221,9 @@ udp_suite(void)
   tcase_add_test(tc, test_udp_closed_port_refuses_connected_socket);
   tcase_add_test(tc, test_udp_unconnected_socket_hears_no_icmp);
   tcase_add_test(tc, test_udp_bind_conflict_and_destination_required);
+  tcase_add_test(tc, test_udp_info_shows_ports_and_queue);
+  tcase_add_test(tc, test_udp_xfer_losses_go_unnoticed);
+  tcase_add_test(tc, test_udp_xfer_count_out_of_range_is_einval);
   tcase_add_test(tc, test_icmp_echo_is_answered);
   suite_add_tcase(s, tc);
   return s;
