@@ -55,6 +55,7 @@ struct flow {
   uint32_t addr[2]; /* the two ends, host order */
   uint16_t port[2];
   uint32_t next[2]; /* the sequence number each end sends next */
+  int fin[2];       /* each end has sent its FIN: it closed */
   int used;
 };
 #define MAX_CONNS (MAX_MEMBERS + 64) /* members and short questions */
@@ -126,7 +127,12 @@ static void send_reset(struct hub *h, uint32_t from, uint16_t sport,
                        uint32_t to, uint16_t dport, uint32_t seq, uint32_t ack,
                        uint8_t flags);
 
-/* Resets every connection the departed member had. */
+/* Resets the connections the departed member had not closed, as its
+ * kernel would when the process died.  One it had closed (its FIN went
+ * out) is left alone: a kernel would keep it in FIN-WAIT-2 or TIME-WAIT,
+ * and a reset would throw away what the peer has not read yet, or the
+ * peer's own TIME-WAIT.  Later segments for it are answered with a reset
+ * (reset_for_departed). */
 static void
 reset_flows_of(struct hub *h, uint32_t dead)
 {
@@ -134,8 +140,9 @@ reset_flows_of(struct hub *h, uint32_t dead)
     struct flow *f = &h->flows[i];
     for (int side = 0; f->used && side < 2; side++)
       if (f->addr[side] == dead) {
-        send_reset(h, dead, f->port[side], f->addr[!side], f->port[!side],
-                   f->next[side], 0, SL__TCP_RST);
+        if (!f->fin[side])
+          send_reset(h, dead, f->port[side], f->addr[!side], f->port[!side],
+                     f->next[side], 0, SL__TCP_RST);
         f->used = 0;
       }
   }
@@ -258,6 +265,7 @@ track_flow(struct hub *h, const uint8_t *pkt, size_t len)
   }
   f->next[side] = seq + (uint32_t)(tcplen - doff) + !!(flags & SL__TCP_SYN) +
                   !!(flags & SL__TCP_FIN);
+  f->fin[side] |= !!(flags & SL__TCP_FIN);
 }
 
 /* The sim delivers a packet to a member. */
