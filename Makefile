@@ -179,7 +179,8 @@ TEST_SCRIPTS := tests/scripts/readme_example.sh tests/scripts/install.sh \
                 tests/scripts/sim_cli.sh tests/packetdrill/run.sh \
                 tests/scripts/hub.sh tests/scripts/tun.sh tests/scripts/raw.sh \
                 tests/scripts/demo.sh tests/scripts/netstat.sh \
-                tests/scripts/netstat_ss.sh tests/scripts/ladder_golden.sh
+                tests/scripts/netstat_ss.sh tests/scripts/ladder_golden.sh \
+                tests/scripts/graders.sh
 
 test: check-deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN) $(PD_SO) $(PD_DRIVER)

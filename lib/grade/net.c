@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -54,7 +55,9 @@ gr_use_stack(struct gr_ctx *c, enum gr_stack stack, const char *faults)
   if (stack != GR_USER)
     return;
   snprintf(sock, sizeof sock, "%s/hub.sock", c->work);
-  snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
+  /* The hub's faults replay from this seed (the hub takes up to 10^18). */
+  snprintf(seed, sizeof seed, "%llu",
+           (unsigned long long)(c->seed % 1000000000000ull));
   snprintf(words, sizeof words, "%s", faults ? faults : "");
   argv[n++] = c->self_exe;
   argv[n++] = "hub";
@@ -72,12 +75,29 @@ gr_use_stack(struct gr_ctx *c, enum gr_stack stack, const char *faults)
     dup2(null, 0);
     dup2(null, 1);
     dup2(null, 2);
+    /* The programs run as run_uid: their hub too, or they could not
+     * connect to its socket. */
+    if (c->isolated && (setgroups(0, NULL) < 0 || setgid(c->run_gid) < 0 ||
+                        setuid(c->run_uid) < 0))
+      _exit(127);
     execv(c->self_exe, (char *const *)argv);
     _exit(127);
   }
   c->hub_pid = pid;
-  for (int i = 0; i < 200 && access(sock, F_OK) != 0; i++)
+  for (int i = 0; i < 200 && access(sock, F_OK) != 0; i++) {
+    if (waitpid(pid, NULL, WNOHANG) == pid) {
+      c->hub_pid = 0;
+      break;
+    }
     pause_ms(10);
+  }
+  if (access(sock, F_OK) != 0) {
+    /* Without it the programs would start a hub of their own, without
+     * the test's faults: the test would prove nothing. */
+    gr_say(c, "grader error: the test's hub (socklab hub %s) did not start.",
+           faults ? faults : "");
+    gr_end(c);
+  }
   snprintf(c->link, sizeof c->link, "hub:%s", sock);
   /* The test's own connections join the same network. */
   setenv("SOCKLAB_STACK", "user", 1);

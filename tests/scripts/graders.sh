@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Proves the grader right, for every lab it knows: the reference solution
+# scores every point on 10 seeds; the starter code at most 20%; each
+# deliberately buggy solution in tests/graders/LAB/BUG/ loses exactly the
+# tests its EXPECT file names (one test id per line), and only those.
+# Runs the grader GRADERS_JOBS times at once (default 4): most of a test
+# is waiting, not computing.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+sl="$top/build/bin/socklab"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+jobs=${GRADERS_JOBS:-4}
+seeds=${GRADERS_SEEDS:-10}
+fail() { echo "graders: $*"; exit 1; }
+
+# The labs the grader knows, as "lab02 lab02-tcp-echo".
+"$sl" grade --list | awk '/^lab/ { print $1, $2 }' >"$work/labs"
+[ -s "$work/labs" ] || fail "socklab grade --list names no lab"
+
+# One grader run per line of $work/runs: "NAME LAB DIR SEED".
+: >"$work/runs"
+while read -r lab dir; do
+  for seed in $(seq 1 "$seeds"); do
+    echo "ref-$lab-$seed $lab $top/solutions/$dir $seed" >>"$work/runs"
+  done
+  echo "starter-$lab $lab $top/labs/$dir 1" >>"$work/runs"
+  for bug in "$top/tests/graders/$dir"/*/; do
+    [ -f "$bug/EXPECT" ] || continue
+    for seed in 1 2; do
+      echo "bug-$lab-$(basename "$bug")-$seed $lab $bug $seed" >>"$work/runs"
+    done
+  done
+done <"$work/labs"
+
+run_one() {
+  local name=$1 lab=$2 dir=$3 seed=$4
+  "$sl" grade "$lab" --dir "$dir" --seed "$seed" --format tap \
+    --out "$work/$name.tap" 2>"$work/$name.err" || true
+  [ -s "$work/$name.tap" ] || echo "no results" >"$work/$name.tap"
+}
+export -f run_one
+export sl work
+start=$(date +%s)
+xargs -P "$jobs" -L 1 bash -c 'run_one "$@"' _ <"$work/runs"
+elapsed=$(($(date +%s) - start))
+
+# "id points max" for every test of a TAP results file.
+scores() {
+  awk '/^(not )?ok [0-9]+ - / { sub(/^(not )?ok [0-9]+ - /, ""); sub(/:.*/, ""); id = $0 }
+       /^  points: / { p = $2 } /^  max_points: / { print id, p, $2 }' "$1"
+}
+
+nref=0
+while read -r name lab dir seed; do
+  case $name in
+  ref-*)
+    lost=$(scores "$work/$name.tap" | awk '$2 < $3 { print $1 }' | tr '\n' ' ')
+    [ -n "$(scores "$work/$name.tap")" ] ||
+      fail "$lab reference, seed $seed: no results: $(cat "$work/$name.err" "$work/$name.tap")"
+    [ -z "$lost" ] ||
+      fail "$lab reference solution lost points on seed $seed: $lost
+$(cat "$work/$name.tap")"
+    nref=$((nref + 1))
+    ;;
+  starter-*)
+    pct=$(scores "$work/$name.tap" |
+      awk '{ p += $2; m += $3 } END { printf "%d", m ? 100 * p / m : 100 }')
+    [ "$pct" -le 20 ] || fail "$lab starter scores $pct% (at most 20%)"
+    ;;
+  bug-*)
+    want=$(grep -v '^#' "$dir/EXPECT" | awk 'NF { print $1 }' | sort | tr '\n' ' ')
+    got=$(scores "$work/$name.tap" | awk '$2 < $3 { print $1 }' | sort | tr '\n' ' ')
+    [ "$want" = "$got" ] ||
+      fail "$lab $(basename "$dir") (seed $seed) lost [$got], expected [$want]
+$(cat "$work/$name.tap")"
+    ;;
+  esac
+done <"$work/runs"
+nbug=$(grep -c '^bug-' "$work/runs" || true)
+echo "ok - graders: $(wc -l <"$work/labs") labs; references 100% on $nref runs" \
+  "($seeds seeds each), starters at most 20%, $nbug buggy-solution runs lose" \
+  "exactly their points ($elapsed s)"
