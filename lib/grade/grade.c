@@ -250,7 +250,7 @@ test_process(const struct gr_run *run, const struct gr_test *t,
   c.self_exe = run->self_exe;
   snprintf(c.work, sizeof c.work, "%s", tdir);
   /* Each test draws from its own stream, the same for the same seed. */
-  c.seed = run->seed ^ hash_id(t->id);
+  c.seed = (run->seed ^ hash_id(t->id)) % 1000000000000ull;
   c.rng = c.seed;
   c.deadline_ms = (int64_t)(now_s() * 1000) + (int64_t)t->timeout_s * 1000;
   c.isolated = uid != 0;

@@ -84,7 +84,8 @@ struct gr_ctx {
   const char *ref;      /* the reference programs */
   const char *self_exe; /* this socklab binary (for the hub, the ladder) */
   char work[256];       /* this test's own directory */
-  uint64_t seed;        /* every random choice of the test comes from it */
+  uint64_t seed;        /* every random choice of the test comes from it (and
+                          the hub takes it: below 10^12) */
   int64_t deadline_ms;  /* CLOCK_MONOTONIC; the test must end before */
   int isolated;         /* root: own netns, programs as run_uid */
   uid_t run_uid;

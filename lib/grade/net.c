@@ -55,9 +55,7 @@ gr_use_stack(struct gr_ctx *c, enum gr_stack stack, const char *faults)
   if (stack != GR_USER)
     return;
   snprintf(sock, sizeof sock, "%s/hub.sock", c->work);
-  /* The hub's faults replay from this seed (the hub takes up to 10^18). */
-  snprintf(seed, sizeof seed, "%llu",
-           (unsigned long long)(c->seed % 1000000000000ull));
+  snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
   snprintf(words, sizeof words, "%s", faults ? faults : "");
   argv[n++] = c->self_exe;
   argv[n++] = "hub";
