@@ -113,7 +113,7 @@ FORMAT_FILES    = $(shell git ls-files --cached --others --exclude-standard '*.c
                     find lib tests labs solutions -name '*.[ch]')
 
 .PHONY: all help test check-deps lint format install uninstall clean demo bench \
-        fuzz fuzz-smoke
+        fuzz fuzz-smoke grade gradescope
 
 all: $(LIB) $(CLI)
 
@@ -127,6 +127,8 @@ help:
 	@echo "make format     reformat the sources with clang-format"
 	@echo "make install    install into PREFIX=$(PREFIX) (lib, headers, CLI, pkg-config)"
 	@echo "make SANITIZE=1 ...   build with ASan and UBSan"
+	@echo "make grade LAB=lab02 DIR=path   grade a submission (socklab grade)"
+	@echo "make gradescope LAB=lab02       build/gradescope-lab02.zip to upload"
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -180,7 +182,7 @@ TEST_SCRIPTS := tests/scripts/readme_example.sh tests/scripts/install.sh \
                 tests/scripts/hub.sh tests/scripts/tun.sh tests/scripts/raw.sh \
                 tests/scripts/demo.sh tests/scripts/netstat.sh \
                 tests/scripts/netstat_ss.sh tests/scripts/ladder_golden.sh \
-                tests/scripts/graders.sh
+                tests/scripts/graders.sh tests/scripts/gradescope.sh
 
 test: check-deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN) $(PD_SO) $(PD_DRIVER)
@@ -189,6 +191,33 @@ test: check-deps
 	  SOCKLAB_LIB=$(abspath $(LIB)) SOCKLAB_LDFLAGS="$(LDFLAGS)" \
 	  SOCKLAB_PD_SO=$(PD_SO) SOCKLAB_PD_DRIVER=$(PD_DRIVER) $$t || exit 1; \
 	done
+
+# ---- grading ----------------------------------------------------------------
+# make grade LAB=lab02 DIR=path/to/submission [FORMAT=...]: socklab grade.
+# make gradescope LAB=lab02: the autograder zip an instructor uploads to
+# Gradescope (setup.sh builds socklab from the sources inside it).
+
+FORMAT ?= text
+
+grade: all
+	@test -n "$(LAB)" || { echo "make grade LAB=lab02 DIR=path"; exit 2; }
+	$(CLI) grade $(LAB) --dir $(or $(DIR),.) --format $(FORMAT)
+
+gradescope: all
+	@test -n "$(LAB)" || { echo "make gradescope LAB=lab02"; exit 2; }
+	@$(CLI) grade --list | grep -q "^$(LAB) " || \
+	  { echo "make gradescope: no lab $(LAB) (socklab grade --list)"; exit 2; }
+	@command -v zip >/dev/null || { echo "make gradescope needs zip:" \
+	  "apt-get install -y zip"; exit 2; }
+	rm -rf $(BUILD)/gradescope/$(LAB) && mkdir -p $(BUILD)/gradescope/$(LAB)/source
+	git archive --format=tar.gz -o $(BUILD)/gradescope/$(LAB)/source/socklab.tar.gz HEAD
+	echo $(LAB) > $(BUILD)/gradescope/$(LAB)/source/LAB
+	cp lib/grade/gradescope/setup.sh lib/grade/gradescope/run_autograder \
+	  $(BUILD)/gradescope/$(LAB)/
+	cd $(BUILD)/gradescope/$(LAB) && rm -f ../../gradescope-$(LAB).zip && \
+	  zip -qr ../../gradescope-$(LAB).zip setup.sh run_autograder source
+	@echo "$(BUILD)/gradescope-$(LAB).zip: upload it as the autograder" \
+	  "(Ubuntu base image)"
 
 # ---- benchmarks (not part of make test: they measure, they do not judge) --
 

@@ -430,6 +430,21 @@ gr_grade(struct gr_run *run)
     return 2;
   }
   chmod(root, 0755);
+  if (isolated) {
+    /* Students' programs build and run as nobody: they link socklab. */
+    char lib[600];
+    char *test_r[] = {"test", "-r", lib, NULL};
+    snprintf(lib, sizeof lib, "%s/build/libsocklab.a", run->top);
+    if (run_command(test_r, "/", 10, uid, gid, &log) != 0) {
+      fprintf(stderr, "socklab grade: the user nobody cannot read %s: as "
+                      "root, the grader builds and runs programs as nobody; "
+                      "make every directory on that path readable "
+                      "(chmod o+rx), or set SOCKLAB_GRADE_NO_ISOLATION=1\n",
+              lib);
+      gr_buf_free(&log);
+      return 2;
+    }
+  }
   for (size_t i = 0; i < run->lab->ntests; i++)
     if (!run->visible_only || run->lab->tests[i].visibility == GR_VISIBLE)
       run->results[n++].test = &run->lab->tests[i];
