@@ -89,6 +89,7 @@ CLI_SRCS := $(GRADE_SRCS) \
 TEST_SRCS := \
   tests/unit/check_main.c \
   tests/unit/check_api.c \
+  tests/unit/check_grade.c \
   tests/unit/check_net.c \
   tests/unit/check_reader.c \
   tests/unit/check_sim.c \
@@ -154,9 +155,13 @@ $(BUILD)/obj/tests/%.o: tests/%.c
 	$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS_ALL) $(CHECK_CFLAGS) \
 	  -Wno-missing-prototypes -c $< -o $@
 
-$(TEST_BIN): $(TEST_OBJS) $(LIB)
+# The grader's results writers are tested on hostile output (check_grade).
+TEST_GRADE_OBJS := $(BUILD)/obj/lib/grade/results.o
+
+$(TEST_BIN): $(TEST_OBJS) $(TEST_GRADE_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(LIB) $(CHECK_LIBS) $(LDLIBS_ALL)
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(TEST_GRADE_OBJS) $(LIB) \
+	  $(CHECK_LIBS) $(LDLIBS_ALL)
 
 # Installs Check when it is missing and we are root; otherwise says how.
 check-deps:

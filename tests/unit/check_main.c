@@ -22,6 +22,7 @@ main(int argc, char **argv)
   srunner_add_suite(sr, tcp_rfc_suite());
   srunner_add_suite(sr, udp_suite());
   srunner_add_suite(sr, user_suite());
+  srunner_add_suite(sr, grade_suite());
   for (int i = 1; i + 1 < argc; i += 2) {
     if (strcmp(argv[i], "--tap") == 0)
       srunner_set_tap(sr, argv[i + 1]);

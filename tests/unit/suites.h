@@ -12,6 +12,7 @@ Suite *tcp_suite(void);
 Suite *tcp_rfc_suite(void);
 Suite *udp_suite(void);
 Suite *user_suite(void);
+Suite *grade_suite(void);
 Suite *wire_suite(void);
 
 #endif
