@@ -78,6 +78,6 @@ $(cat "$work/$name.tap")"
   esac
 done <"$work/runs"
 nbug=$(grep -c '^bug-' "$work/runs" || true)
-echo "ok - graders: $(wc -l <"$work/labs") labs; references 100% on $nref runs" \
-  "($seeds seeds each), starters at most 20%, $nbug buggy-solution runs lose" \
+echo "ok - graders: $(wc -l <"$work/labs") labs; each reference scores every point" \
+  "on $seeds seeds ($nref runs), starters at most 20%, $nbug buggy-solution runs lose" \
   "exactly their points ($elapsed s)"

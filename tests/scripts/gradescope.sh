@@ -18,7 +18,7 @@ if ! git -C "$top" rev-parse HEAD >/dev/null 2>&1; then
   echo "ok - gradescope # SKIP not a git checkout (the zip is made by git archive)"
   exit 0
 fi
-make -s -C "$top" gradescope LAB=lab02 >/dev/null || fail "make gradescope failed"
+MAKEFLAGS= make -s -C "$top" gradescope LAB=lab02 >/dev/null || fail "make gradescope failed"
 ag="$work/autograder"
 mkdir -p "$ag"
 unzip -q "$top/build/gradescope-lab02.zip" -d "$ag"
