@@ -46,7 +46,8 @@ struct row {
   unsigned timer_code; /* /proc/net/tcp's tr: 1 retransmit, 3 timewait.. */
   unsigned long when_ms;
   unsigned backoff, rto_ms, cwnd, ssthresh; /* cwnd, ssthresh: segments */
-  char info[200]; /* -i: "rto:200 rtt:0.1/0.05 mss:1460 cwnd:10 ..." */
+  int rcv_wnd, snd_wnd; /* socklab sockets' windows; -1 when unknown */
+  char info[200];       /* -i: "rto:200 rtt:0.1/0.05 mss:1460 cwnd:10 ..." */
 };
 
 struct opts {
@@ -225,6 +226,7 @@ read_proc(const char *file, const char *proto, int udp, const struct opts *o,
     r->recvq = rxq;
     r->sendq = txq;
     r->stack = "kernel";
+    r->rcv_wnd = r->snd_wnd = -1; /* /proc does not say */
     if (udp) {
       r->listening = st == 7;
       snprintf(r->state, sizeof r->state, "%s", st == 1 ? "ESTABLISHED" : "");
@@ -426,6 +428,11 @@ add_dump(void *arg, int pid, FILE *f)
       snprintf(r->timer, sizeof r->timer, "%s (%.2f/%u/0)",
                strcmp(timer, "-") == 0 ? "off" : timer, (double)ms / 1000.0,
                backoff);
+    r->rcv_wnd = r->snd_wnd = -1;
+    if (got == 24) {
+      r->rcv_wnd = (int)rwnd;
+      r->snd_wnd = (int)swnd;
+    }
     if (got == 24 && strcmp(proto, "tcp") == 0)
       snprintf(r->info, sizeof r->info,
                "rto:%.0fms rtt:%.3f/%.3fms mss:%u rcv_mss:%u cwnd:%u "
@@ -718,24 +725,33 @@ diagnose(FILE *out, const struct row *rows, int n)
   }
   for (int i = 0; i < n; i++) {
     const struct row *r = &rows[i];
-    if (r->proto[0] != 't' || strcmp(r->state, "ESTABLISHED") != 0)
+    /* States in which data can still wait in a queue. */
+    int open = strcmp(r->state, "ESTABLISHED") == 0 ||
+               strcmp(r->state, "FIN_WAIT1") == 0 ||
+               strcmp(r->state, "FIN_WAIT2") == 0 ||
+               strcmp(r->state, "CLOSE_WAIT") == 0;
+    if (r->proto[0] != 't' || !open)
       continue;
-    if (r->recvq >= 32768) {
+    /* A socklab socket says its windows; a kernel socket only its queues,
+     * so a big queue stands for a full window there. */
+    if ((r->rcv_wnd == 0 && r->recvq > 0) || r->recvq >= 32768) {
       fprintf(out,
-              "%s -> %s (%s stack): %u bytes wait in Recv-Q.\n  The "
+              "%s -> %s (%s stack): %u bytes wait in Recv-Q%s.\n  The "
               "application stopped reading; the window it advertises "
               "shrinks\n  to zero and the sender must wait (persist "
               "probes).\n",
-              r->local, r->remote, r->stack, r->recvq);
+              r->local, r->remote, r->stack, r->recvq,
+              r->rcv_wnd == 0 ? " and the window is zero" : "");
       found++;
     }
-    if (r->sendq >= 32768) {
+    if ((r->snd_wnd == 0 && r->sendq > 0) || r->sendq >= 32768) {
       fprintf(out,
-              "%s -> %s (%s stack): %u bytes stuck in Send-Q.\n  The "
+              "%s -> %s (%s stack): %u bytes stuck in Send-Q%s.\n  The "
               "peer is not reading (a zero window) or the network is slow; "
               "sends\n  will block, or fail with EAGAIN on a non-blocking "
               "socket.\n",
-              r->local, r->remote, r->stack, r->sendq);
+              r->local, r->remote, r->stack, r->sendq,
+              r->snd_wnd == 0 ? ", the peer's window is zero" : "");
       found++;
     }
   }

@@ -121,9 +121,25 @@ sleep 0.3
 "$sl" netstat --diagnose --stack kernel >"$work/diag"
 grep -q "port $dport (kernel stack): 1 connection in TIME_WAIT on the server's side" \
   "$work/diag" || fail "--diagnose missed the server-side TIME_WAIT: $(cat "$work/diag")"
+# --diagnose: a zero window on socklab's stack.  A client whose output
+# nobody reads stops reading its socket; the chargen server keeps sending.
+SOCKLAB_STACK=user "$sl" serve chargen 7302 </dev/null >/dev/null 2>&1 &
+pids+=($!)
+mkfifo "$work/unread"
+exec 4<>"$work/unread"
+sleep 0.3
+SOCKLAB_STACK=user "$sl" connect localhost 7302 </dev/null >"$work/unread" \
+  2>/dev/null &
+pids+=($!)
+sleep 1.5
+"$sl" netstat --diagnose --stack user >"$work/zdiag"
+grep -Eq ':7302 \(user stack\): [0-9]+ bytes wait in Recv-Q and the window is zero' \
+  "$work/zdiag" || fail "--diagnose missed the zero window: $(cat "$work/zdiag")"
+grep -Eq ':7302 -> .* stuck in Send-Q, the peer.s window is zero' "$work/zdiag" ||
+  fail "--diagnose missed the sender's full Send-Q: $(cat "$work/zdiag")"
 "$sl" netstat --explain time_wait | grep -q 'closed first' ||
   fail "--explain TIME_WAIT says nothing useful"
 if "$sl" netstat --explain nonsense 2>/dev/null; then
   fail "--explain accepted a state that does not exist"
 fi
-echo "ok - netstat: kernel and socklab sockets side by side, with stack and PID/program; -e owners; --proc-format read by ss; -i internals; -s counters; --watch; --diagnose, --explain"
+echo "ok - netstat: kernel and socklab sockets side by side, with stack and PID/program; -e owners; --proc-format read by ss; -i internals; -s counters; --watch; --diagnose (server TIME_WAIT, zero window), --explain"
