@@ -436,10 +436,11 @@ gr_grade(struct gr_run *run)
     char *test_r[] = {"test", "-r", lib, NULL};
     snprintf(lib, sizeof lib, "%s/build/libsocklab.a", run->top);
     if (run_command(test_r, "/", 10, uid, gid, &log) != 0) {
-      fprintf(stderr, "socklab grade: the user nobody cannot read %s: as "
-                      "root, the grader builds and runs programs as nobody; "
-                      "make every directory on that path readable "
-                      "(chmod o+rx), or set SOCKLAB_GRADE_NO_ISOLATION=1\n",
+      fprintf(stderr,
+              "socklab grade: the user nobody cannot read %s: as "
+              "root, the grader builds and runs programs as nobody; "
+              "make every directory on that path readable "
+              "(chmod o+rx), or set SOCKLAB_GRADE_NO_ISOLATION=1\n",
               lib);
       gr_buf_free(&log);
       return 2;

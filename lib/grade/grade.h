@@ -149,6 +149,11 @@ int gr_exited_ok(const struct gr_proc *p);
 void gr_where(struct gr_proc *p, char *buf, size_t len);
 /* CPU seconds p has used (user + system), running or reaped. */
 double gr_cpu_seconds(struct gr_proc *p);
+/* Watches p for seconds and returns the fraction of the time it was
+ * runnable (some thread in state R) rather than blocked: near 0 for a
+ * program that waits in poll() or recv(), near 1 for a busy loop, even
+ * on a loaded machine where a busy loop gets little CPU time. */
+double gr_busy_fraction(struct gr_ctx *c, struct gr_proc *p, double seconds);
 /* p's open descriptors now (from /proc); -1 when it cannot be told. */
 int gr_open_fds(struct gr_proc *p);
 /* The whole file, NUL-terminated (len without it); NULL when missing. */

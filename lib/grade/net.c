@@ -105,8 +105,9 @@ gr_use_stack(struct gr_ctx *c, enum gr_stack stack, const char *faults)
 const char *
 gr_host(const struct gr_ctx *c)
 {
-  (void)c;
-  return "localhost"; /* the hub's shared localhost, or the loopback */
+  /* On the kernel's stack, "localhost" may be ::1 first, where a server
+   * bound to 0.0.0.0 is not; the hub's names are IPv4 only. */
+  return c->stack == GR_USER ? "localhost" : "127.0.0.1";
 }
 
 int

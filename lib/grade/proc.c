@@ -556,6 +556,51 @@ gr_cpu_seconds(struct gr_proc *p)
   return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* Is some thread of pid runnable now? */
+static int
+runnable(pid_t pid)
+{
+  char path[64], text[512], *paren;
+  DIR *d;
+  struct dirent *e;
+  int r = 0;
+
+  snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+  if ((d = opendir(path)) == NULL)
+    return 0;
+  while (!r && (e = readdir(d)) != NULL) {
+    FILE *f;
+    if (e->d_name[0] == '.')
+      continue;
+    snprintf(path, sizeof path, "/proc/%d/task/%.20s/stat", (int)pid,
+             e->d_name);
+    if ((f = fopen(path, "r")) == NULL)
+      continue;
+    if (fgets(text, sizeof text, f) != NULL &&
+        (paren = strrchr(text, ')')) != NULL && paren[1] == ' ')
+      r = paren[2] == 'R';
+    fclose(f);
+  }
+  closedir(d);
+  return r;
+}
+
+double
+gr_busy_fraction(struct gr_ctx *c, struct gr_proc *p, double seconds)
+{
+  int samples = 0, busy = 0;
+  int64_t until = gr_left_ms(c) - (int64_t)(seconds * 1000);
+
+  /* Every 10 ms: the runnable state does not depend on how much CPU the
+   * machine can spare, the CPU time does. */
+  while (gr_left_ms(c) > until && gr_left_ms(c) > 0 && gr_running(p)) {
+    busy += runnable(p->pid);
+    samples++;
+    sleep_ms(10);
+  }
+  return samples ? (double)busy / samples : 0;
+}
+
 int
 gr_open_fds(struct gr_proc *p)
 {
