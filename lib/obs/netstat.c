@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -786,6 +787,7 @@ collect(const struct opts *o, struct row *rows, int max)
 
 struct watched {
   int fd, pid;
+  char prog[48]; /* read when it was found: it may exit before it speaks */
   char buf[4096];
   size_t len;
 };
@@ -799,13 +801,26 @@ now_s(void)
   return (double)(ts.tv_sec % 86400) + (double)ts.tv_nsec / 1e9;
 }
 
-static void
-print_change(FILE *out, double t, const char *stack, int pid, const char *conn,
-             const char *from, const char *to, const char *cause)
+/* The time of day of an event whose "t" is CLOCK_MONOTONIC seconds, as
+ * every socklab process writes it (lib/obs/TRACE.md). */
+static double
+event_time(const char *line)
 {
-  char prog[48];
+  const char *t = sl__trace_field_raw(line, "t");
+  struct timespec mono;
 
-  program(pid, prog, sizeof prog);
+  if (t == NULL)
+    return now_s();
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  return now_s() -
+         ((double)mono.tv_sec + (double)mono.tv_nsec / 1e9 - strtod(t, NULL));
+}
+
+static void
+print_change(FILE *out, double t, const char *stack, const char *prog,
+             const char *conn, const char *from, const char *to,
+             const char *cause)
+{
   fprintf(out, "%02d:%02d:%09.6f %-6s %-18s %-45s %s -> %s%s%s%s\n",
           (int)(t / 3600), (int)(t / 60) % 60, t - 60 * (int)(t / 60), stack,
           prog, conn, from, to, cause[0] ? " (" : "", cause,
@@ -839,6 +854,7 @@ subscribe(struct watched *w, int n, int max)
     if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0 &&
         send(fd, "WATCH\n", 6, MSG_NOSIGNAL) == 6) {
       w[n] = (struct watched){.fd = fd, .pid = pid};
+      program(pid, w[n].prog, sizeof w[n].prog);
       n++;
     } else if (fd >= 0) {
       close(fd);
@@ -856,6 +872,16 @@ same_socket(const struct row *a, const struct row *b)
          strcmp(a->remote, b->remote) == 0;
 }
 
+static void
+kernel_change(FILE *out, int pid, const char *conn, const char *from,
+              const char *to)
+{
+  char prog[48];
+
+  program(pid, prog, sizeof prog);
+  print_change(out, now_s(), "kernel", prog, conn, from, to, "");
+}
+
 /* Kernel sockets: what changed since the last sample. */
 static void
 kernel_diff(FILE *out, const struct row *old, int nold, const struct row *cur,
@@ -871,10 +897,9 @@ kernel_diff(FILE *out, const struct row *old, int nold, const struct row *cur,
         was = &old[j];
     snprintf(conn, sizeof conn, "%s>%s", r->local, r->remote);
     if (was == NULL)
-      print_change(out, now_s(), "kernel", r->pid, conn, "(new)", r->state, "");
+      kernel_change(out, r->pid, conn, "(new)", r->state);
     else if (strcmp(was->state, r->state) != 0)
-      print_change(out, now_s(), "kernel", r->pid, conn, was->state, r->state,
-                   "");
+      kernel_change(out, r->pid, conn, was->state, r->state);
   }
   for (int j = 0; j < nold; j++) {
     int still = 0;
@@ -885,8 +910,7 @@ kernel_diff(FILE *out, const struct row *old, int nold, const struct row *cur,
       still = same_socket(&old[j], &cur[i]);
     snprintf(conn, sizeof conn, "%s>%s", old[j].local, old[j].remote);
     if (!still)
-      print_change(out, now_s(), "kernel", old[j].pid, conn, old[j].state,
-                   "(gone)", "");
+      kernel_change(out, old[j].pid, conn, old[j].state, "(gone)");
   }
 }
 
@@ -913,8 +937,8 @@ user_events(FILE *out, struct watched *w)
       sl__trace_field_str(w->buf, "from", from, sizeof from);
       sl__trace_field_str(w->buf, "to", to, sizeof to);
       sl__trace_field_str(w->buf, "cause", cause, sizeof cause);
-      print_change(out, now_s(), "user", w->pid, conn, user_state(from, 0),
-                   user_state(to, 0), cause);
+      print_change(out, event_time(w->buf), "user", w->prog, conn,
+                   user_state(from, 0), user_state(to, 0), cause);
     }
     w->len -= (size_t)(nl + 1 - w->buf);
     memmove(w->buf, nl + 1, w->len + 1);
@@ -933,8 +957,16 @@ watch(const struct opts *o, int seconds, struct row *rows, int max)
   double end = now_s() + seconds, last_scan = 0;
   FILE *out = o->out;
 
+  char marker[160], dir[96];
+
   if (prev == NULL)
     return 1;
+  /* Processes that exit while we watch wait a moment to be heard. */
+  sl__sockdir(dir, sizeof dir);
+  mkdir(dir, 0700);
+  snprintf(marker, sizeof marker, "%s/watching.%d", dir, (int)getpid());
+  if (o->user)
+    close(open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
   fprintf(out, "time            stack  PID/Program        connection          "
                "                          state change\n");
   if (o->kernel)
@@ -943,7 +975,7 @@ watch(const struct opts *o, int seconds, struct row *rows, int max)
     struct pollfd p[64];
     int np = 0;
 
-    if (o->user && now_s() - last_scan >= 1.0) {
+    if (o->user && now_s() - last_scan >= 0.2) {
       nw = subscribe(w, nw, 64);
       last_scan = now_s();
     }
@@ -966,6 +998,7 @@ watch(const struct opts *o, int seconds, struct row *rows, int max)
   for (int i = 0; i < nw; i++)
     if (w[i].fd >= 0)
       close(w[i].fd);
+  unlink(marker);
   free(prev);
   return 0;
 }

@@ -102,25 +102,42 @@ ip(char *b, uint32_t a)
            a & 255);
 }
 
+/* Keeps the last state changes, for a watcher that comes late: a short
+ * client may have connected and closed before netstat --watch saw it. */
+static void
+remember(struct sl__rt *rt, const char *line, int n)
+{
+  if (n <= 0 || (size_t)n >= sizeof rt->recent[0])
+    return;
+  memcpy(rt->recent[rt->recent_next], line, (size_t)n + 1);
+  rt->recent_next = (rt->recent_next + 1) % SL__RECENT;
+  if (rt->recent_n < SL__RECENT)
+    rt->recent_n++;
+}
+
 void
 sl__export_trace(void *arg, const struct sl__event *ev)
 {
   struct sl__rt *rt = arg;
+  /* Every process's events on one clock, CLOCK_MONOTONIC, so that
+   * socklab ladder can merge a client's trace with its server's, and
+   * netstat --watch can tell when they happened. */
+  struct sl__event shifted = *ev;
   char line[512];
   int n = -1;
 
-  if (rt->trace != NULL) {
-    /* Every process's trace on one clock, CLOCK_MONOTONIC, so that
-     * socklab ladder can merge a client's trace with its server's. */
-    struct sl__event shifted = *ev;
-    shifted.time_us += rt->epoch_ns / 1000;
+  shifted.time_us += rt->epoch_ns / 1000;
+  if (rt->trace != NULL)
     sl__trace_write(rt->trace, &shifted);
+  if (ev->type == SL__EV_STATE) {
+    n = sl__trace_format(line, sizeof line, &shifted);
+    remember(rt, line, n);
   }
   for (int i = 0; i < 8; i++) {
     if (rt->watchers[i] < 0)
       continue;
     if (n < 0)
-      n = sl__trace_format(line, sizeof line, ev);
+      n = sl__trace_format(line, sizeof line, &shifted);
     /* A watcher that does not keep up loses events, never stalls us. */
     if (n > 0 && (size_t)n < sizeof line &&
         send(rt->watchers[i], line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) <
@@ -138,8 +155,14 @@ add_watcher(struct sl__rt *rt, int c)
 {
   for (int i = 0; i < 8; i++)
     if (rt->watchers[i] < 0) {
+      /* First what happened before it came, oldest first. */
+      for (int k = 0; k < rt->recent_n; k++) {
+        const char *line =
+            rt->recent[(rt->recent_next - rt->recent_n + k + SL__RECENT) %
+                       SL__RECENT];
+        send(c, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL);
+      }
       rt->watchers[i] = c;
-      sl__host_set_trace(rt->host, sl__export_trace, rt);
       return 0;
     }
   return -1;
@@ -302,6 +325,24 @@ sl__export_answer_self(const char *request, FILE *f)
   write_answer(f, rt, request, sl__rt_now(rt));
   sl__rt_unlock(rt);
   return 0;
+}
+
+int
+sl__export_watched(void)
+{
+  char dir[96];
+  DIR *d;
+  struct dirent *e;
+  int pid, found = 0;
+
+  sl__sockdir(dir, sizeof dir);
+  if ((d = opendir(dir)) == NULL)
+    return 0;
+  while (!found && (e = readdir(d)) != NULL)
+    found = sscanf(e->d_name, "watching.%d", &pid) == 1 && pid > 0 &&
+            kill(pid, 0) == 0;
+  closedir(d);
+  return found;
 }
 
 /* Called by the runtime thread, with the lock held, when someone asks. */

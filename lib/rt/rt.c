@@ -263,6 +263,17 @@ rt_at_exit(void)
     sl__pcap_close(rt->pcap);
     rt->pcap = NULL;
   }
+  if (sl__export_watched()) {
+    /* A netstat --watch looks for new processes every 0.2 s: let it
+     * find this one and hear what it did (it is told the past). */
+    uint64_t until = sl__rt_now(rt) + 500000;
+    int watched = 0;
+    while (!watched && sl__rt_now(rt) < until) {
+      sl__rt_wait(rt, sl__rt_now(rt) + 20000, "exit");
+      for (int i = 0; i < 8; i++)
+        watched |= rt->watchers[i] >= 0;
+    }
+  }
   sl__export_close(rt);
   if (rt->trace != NULL) {
     sl__host_set_trace(rt->host, NULL, NULL);
@@ -332,11 +343,12 @@ rt_start(struct sl__rt *rt)
     if (rt->trace == NULL)
       fprintf(stderr, "socklab: SOCKLAB_TRACE=%s: %s; no trace\n",
               rt->cfg.trace, strerror(errno));
-    else {
+    else
       sl__trace_line_buffered(rt->trace);
-      sl__host_set_trace(rt->host, sl__export_trace, rt);
-    }
   }
+  /* Always: the trace file, netstat --watch, and the recent changes a
+   * late watcher is told all come through it. */
+  sl__host_set_trace(rt->host, sl__export_trace, rt);
   pthread_mutex_init(&rt->lock, NULL);
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -94,6 +94,9 @@ int sl__hub_who(const char *path, int tcp, uint16_t port, uint32_t *addr);
 
 /* ---- the runtime (rt.c) ----------------------------------------------- */
 
+/* How many past state changes a late netstat --watch is told. */
+#define SL__RECENT 32
+
 struct sl__rt {
   pthread_mutex_t lock;   /* the core and every socklab socket */
   pthread_cond_t changed; /* broadcast when any socket may have changed */
@@ -108,6 +111,8 @@ struct sl__rt {
   struct sl__trace_file *trace; /* SOCKLAB_TRACE */
   int export_fd;                /* where socklab netstat asks (export.c) */
   int watchers[8];              /* netstat --watch connections, -1 = free */
+  char recent[SL__RECENT][224]; /* the last state changes, as JSON lines */
+  int recent_next, recent_n;
   struct {
     int tid;          /* 0: a free slot */
     const char *call; /* "accept", "recv", ... */
@@ -146,6 +151,10 @@ void sl__sockdir(char *buf, size_t len);
  * are gone.  Returns how many answered. */
 int sl__export_ask(const char *request,
                    void (*answer)(void *arg, int pid, FILE *f), void *arg);
+/* Is a netstat --watch running (it leaves SOCKDIR/watching.PID)?  A
+ * process that exits then waits a moment to be watched, so that a short
+ * client's connection is seen. */
+int sl__export_watched(void);
 /* The same answer for this process, written to f in-process: 0, or
  * -ENOENT when this process has not started socklab's stack. */
 int sl__export_answer_self(const char *request, FILE *f);

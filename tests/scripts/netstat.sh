@@ -106,6 +106,21 @@ grep -Eq "user +$u2/socklab +10\.77\.[0-9.]+:7301>.* LISTEN -> SYN_RECV \(rcv SY
   "$work/watch" || fail "--watch missed LISTEN -> SYN_RECV: $(cat "$work/watch")"
 grep -q "LAST_ACK -> CLOSE (rcv ACK of FIN)" "$work/watch" ||
   fail "--watch missed LAST_ACK -> CLOSE"
+# A watch that comes late is told what happened before it, and a client
+# that came and went is seen: its process tells each change as it goes.
+"$sl" netstat --watch=1 --stack user >"$work/late" 2>&1 ||
+  fail "a late --watch failed"
+grep -Eq "user +$u2/socklab +.*:7301>.* LISTEN -> SYN_RECV" "$work/late" ||
+  fail "a late --watch was not told the past changes: $(cat "$work/late")"
+"$sl" netstat --watch=2 --stack user >"$work/short" 2>&1 &
+wpid=$!
+pids+=($wpid)
+sleep 0.5
+echo hi | SOCKLAB_STACK=user timeout 10 "$sl" connect localhost 7301 \
+  >/dev/null || fail "a watched connection failed"
+wait "$wpid" || true
+grep -Eq "user +[0-9]+/socklab +10\.77\.[0-9.]+:[0-9]+>[0-9.]+:7301 +CLOSE -> SYN_SENT" \
+  "$work/short" || fail "--watch missed a short client: $(cat "$work/short")"
 
 # --diagnose: a daytime server closes first, so the TIME_WAIT is on the
 # server's port -- what the notes warn about.  (The client's stdin stays
