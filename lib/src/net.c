@@ -145,6 +145,30 @@ resolve(const char *host, const char *port, int socktype, int passive,
   return 0;
 }
 
+int
+sl_getaddrinfo(const char *node, const char *service,
+               const struct addrinfo *hints, struct addrinfo **res)
+{
+  struct addrinfo h = {0};
+  char numeric[INET_ADDRSTRLEN];
+  int gai;
+
+  if (hints != NULL)
+    h = *hints;
+  /* The hub's names, on socklab's stack (IPv4 only, like the stack). */
+  if (node != NULL && sl_default_stack() == SL_STACK_USER &&
+      h.ai_family != AF_INET6 &&
+      sl__user_resolve(node, numeric, sizeof numeric) == 0) {
+    h.ai_flags |= AI_NUMERICHOST;
+    h.ai_family = AF_INET;
+    node = numeric;
+  }
+  gai = getaddrinfo(node, service, &h, res);
+  if (gai != 0)
+    sl__err_gai(gai, node, service);
+  return gai;
+}
+
 /* Socket, options, bind and (for TCP) listen on one address. */
 static int
 listen_on(const struct addrinfo *ai, int backlog)

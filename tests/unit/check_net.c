@@ -336,6 +336,23 @@ START_TEST(test_addr_format_both_families)
 }
 END_TEST
 
+START_TEST(test_getaddrinfo_resolves_and_names_failures)
+{
+  struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM},
+                  *res = NULL;
+  struct sockaddr_in *in;
+
+  ck_assert_int_eq(sl_getaddrinfo("127.0.0.1", "8080", &hints, &res), 0);
+  in = (struct sockaddr_in *)res->ai_addr;
+  ck_assert_int_eq(ntohs(in->sin_port), 8080);
+  ck_assert_uint_eq(ntohl(in->sin_addr.s_addr), INADDR_LOOPBACK);
+  freeaddrinfo(res);
+  ck_assert_int_ne(sl_getaddrinfo("nosuch.invalid", "80", &hints, &res), 0);
+  ck_assert_msg(strstr(sl_strerror(), "getaddrinfo nosuch.invalid") != NULL,
+                "unclear: %s", sl_strerror());
+}
+END_TEST
+
 Suite *
 net_suite(void)
 {
@@ -375,6 +392,7 @@ net_suite(void)
 
   tc = tcase_create("addr");
   tcase_add_test(tc, test_addr_format_both_families);
+  tcase_add_test(tc, test_getaddrinfo_resolves_and_names_failures);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -15,6 +15,7 @@
 #ifndef SOCKLAB_SOCKET_H
 #define SOCKLAB_SOCKET_H
 
+#include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -54,6 +55,13 @@ int sl_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms);
  * descriptor; other commands go to fcntl(2) for kernel descriptors and fail
  * with EINVAL on socklab-stack sockets. */
 int sl_fcntl(int fd, int cmd, ...);
+/* getaddrinfo(3), and on socklab's stack the hub's names first (a process
+ * named with SOCKLAB_HOSTNAME=server): for a program that sets options
+ * before sl_connect, where sl_tcp_connect cannot be used.  Returns 0 or an
+ * EAI_* code, as getaddrinfo does (and sl_strerror() says it in words);
+ * free the list with freeaddrinfo(). */
+int sl_getaddrinfo(const char *node, const char *service,
+                   const struct addrinfo *hints, struct addrinfo **res);
 
 /* Which stack sl_socket() uses in this process: SOCKLAB_STACK, read once.
  * An invalid value makes sl_socket() fail with EINVAL and a message naming
