@@ -92,6 +92,7 @@ struct gr_ctx {
   enum gr_stack stack; /* the network programs use (gr_use_stack) */
   char link[300];      /* SOCKLAB_LINK of the test's private hub */
   pid_t hub_pid;
+  uint64_t hub_seed; /* the seed the hub was given, for feedback */
   struct gr_proc procs[GR_MAX_PROCS];
   int nprocs;
   double score; /* 0..1, set by the test (gr_score) */

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -54,7 +55,10 @@ gr_use_stack(struct gr_ctx *c, enum gr_stack stack, const char *faults)
   if (stack != GR_USER)
     return;
   snprintf(sock, sizeof sock, "%s/hub.sock", c->work);
-  snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
+  /* The hub takes seeds up to 10^18; a short one is also easier to
+   * replay by hand (socklab hub --seed N). */
+  c->hub_seed = c->seed % 1000000;
+  snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->hub_seed);
   snprintf(words, sizeof words, "%s", faults ? faults : "");
   argv[n++] = c->self_exe;
   argv[n++] = "hub";
@@ -72,12 +76,24 @@ gr_use_stack(struct gr_ctx *c, enum gr_stack stack, const char *faults)
     dup2(null, 0);
     dup2(null, 1);
     dup2(null, 2);
+    /* The hub's socket is its owner's alone (umask 077): the programs,
+     * which run as run_uid, must own it to join. */
+    if (c->isolated && (setgroups(0, NULL) < 0 || setgid(c->run_gid) < 0 ||
+                        setuid(c->run_uid) < 0))
+      _exit(127);
     execv(c->self_exe, (char *const *)argv);
     _exit(127);
   }
   c->hub_pid = pid;
   for (int i = 0; i < 200 && access(sock, F_OK) != 0; i++)
     pause_ms(10);
+  if (access(sock, F_OK) != 0) {
+    /* Never go on without it: the first program would start a hub of
+     * its own, without the faults the test is about. */
+    gr_say(c, "grader: the test's hub did not start (%s %s)", c->self_exe,
+           faults ? faults : "");
+    gr_end(c);
+  }
   snprintf(c->link, sizeof c->link, "hub:%s", sock);
   /* The test's own connections join the same network. */
   setenv("SOCKLAB_STACK", "user", 1);
