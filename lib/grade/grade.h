@@ -41,6 +41,7 @@ struct gr_lab {
 
 /* Each lab's tests (labNN.c). */
 extern const struct gr_lab gr_lab02;
+extern const struct gr_lab gr_lab06;
 
 /* "lab02" or "lab02-tcp-echo"; NULL when there is no such lab. */
 const struct gr_lab *gr_find_lab(const char *name);
@@ -93,6 +94,7 @@ struct gr_ctx {
   enum gr_stack stack; /* the network programs use (gr_use_stack) */
   char link[300];      /* SOCKLAB_LINK of the test's private hub */
   pid_t hub_pid;
+  uint64_t hub_seed; /* the seed the hub was given, for feedback */
   struct gr_proc procs[GR_MAX_PROCS];
   int nprocs;
   double score; /* 0..1, set by the test (gr_score) */

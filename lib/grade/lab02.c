@@ -305,7 +305,7 @@ lossy_link(struct gr_ctx *c)
     gr_say(c,
            "(On socklab's stack, with 10%% loss, 5%% reordering and 2%% "
            "duplication; hub seed %llu.)",
-           (unsigned long long)c->seed);
+           (unsigned long long)c->hub_seed);
 }
 
 static void

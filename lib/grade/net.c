@@ -55,7 +55,10 @@ gr_use_stack(struct gr_ctx *c, enum gr_stack stack, const char *faults)
   if (stack != GR_USER)
     return;
   snprintf(sock, sizeof sock, "%s/hub.sock", c->work);
-  snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
+  /* The hub takes seeds up to 10^18; a short one is also easier to
+   * replay by hand (socklab hub --seed N). */
+  c->hub_seed = c->seed % 1000000;
+  snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->hub_seed);
   snprintf(words, sizeof words, "%s", faults ? faults : "");
   argv[n++] = c->self_exe;
   argv[n++] = "hub";
