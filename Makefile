@@ -84,7 +84,8 @@ CLI_SRCS := $(GRADE_SRCS) \
   lib/cli/ladder.c \
   lib/cli/main.c \
   lib/cli/serve.c \
-  lib/cli/sim.c
+  lib/cli/sim.c \
+  lib/cli/states.c
 
 TEST_SRCS := \
   tests/unit/check_main.c \
@@ -187,6 +188,7 @@ TEST_SCRIPTS := tests/scripts/readme_example.sh tests/scripts/install.sh \
                 tests/scripts/hub.sh tests/scripts/tun.sh tests/scripts/raw.sh \
                 tests/scripts/demo.sh tests/scripts/netstat.sh \
                 tests/scripts/netstat_ss.sh tests/scripts/ladder_golden.sh \
+                tests/scripts/states.sh \
                 tests/scripts/graders.sh tests/scripts/gradescope.sh
 
 test: check-deps
