@@ -85,7 +85,8 @@ CLI_SRCS := $(GRADE_SRCS) \
   lib/cli/ladder.c \
   lib/cli/main.c \
   lib/cli/serve.c \
-  lib/cli/sim.c
+  lib/cli/sim.c \
+  lib/cli/states.c
 
 TEST_SRCS := \
   tests/unit/check_main.c \
@@ -115,7 +116,7 @@ FORMAT_FILES    = $(shell git ls-files --cached --others --exclude-standard '*.c
                     find lib tests labs solutions -name '*.[ch]')
 
 .PHONY: all help test check-deps lint format install uninstall clean demo bench \
-        fuzz fuzz-smoke grade gradescope
+        fuzz fuzz-smoke grade gradescope slides slides-figures
 
 all: $(LIB) $(CLI)
 
@@ -131,6 +132,8 @@ help:
 	@echo "make SANITIZE=1 ...   build with ASan and UBSan"
 	@echo "make grade LAB=lab02 DIR=path   grade a submission (socklab grade)"
 	@echo "make gradescope LAB=lab02       build/gradescope-lab02.zip to upload"
+	@echo "make slides-figures   redraw slides/figures/ from seeded socklab runs"
+	@echo "make slides     render slides/{en,ko}/*.md to slides/out/ with Marp (npx)"
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -188,6 +191,7 @@ TEST_SCRIPTS := tests/scripts/readme_example.sh tests/scripts/install.sh \
                 tests/scripts/hub.sh tests/scripts/tun.sh tests/scripts/raw.sh \
                 tests/scripts/demo.sh tests/scripts/netstat.sh \
                 tests/scripts/netstat_ss.sh tests/scripts/ladder_golden.sh \
+                tests/scripts/states.sh tests/scripts/slides.sh \
                 tests/scripts/graders.sh tests/scripts/gradescope.sh
 
 test: check-deps
@@ -224,6 +228,37 @@ gradescope: all
 	  zip -qr ../../gradescope-$(LAB).zip setup.sh run_autograder source
 	@echo "$(BUILD)/gradescope-$(LAB).zip: upload it as the autograder" \
 	  "(Ubuntu base image)"
+
+# ---- slides -----------------------------------------------------------------
+# make slides-figures: every protocol figure of the decks, drawn by socklab
+# from seeded runs (tests/scripts/slides.sh fails when one drifts).
+# make slides: the decks as HTML (and PDF when a Chrome or Chromium is
+# found) in slides/out/, with Marp CLI through npx: the only use of npm.
+
+slides-figures: all
+	slides/figures.sh
+
+MARP    ?= npx --yes @marp-team/marp-cli
+CHROME  := $(firstword $(CHROME_PATH) $(shell command -v chromium \
+             chromium-browser google-chrome google-chrome-stable 2>/dev/null))
+
+slides:
+	@command -v npx >/dev/null 2>&1 || { echo "make slides renders with" \
+	  "Marp CLI through npx, which is missing. Install Node.js (it brings" \
+	  "npx), e.g.:"; echo ""; echo "    sudo apt-get install -y nodejs npm"; \
+	  echo ""; echo "then run make slides again (npx fetches" \
+	  "@marp-team/marp-cli on first use)."; exit 2; }
+	rm -rf slides/out && mkdir -p slides/out
+	cp -r slides/figures slides/out/figures
+	$(MARP) --input-dir slides --output slides/out
+ifneq ($(CHROME),)
+	CHROME_PATH=$(CHROME) $(MARP) --input-dir slides --output slides/out \
+	  --pdf --allow-local-files
+else
+	@echo "make slides: no Chrome or Chromium found, so no PDF" \
+	  "(set CHROME_PATH, or apt-get install -y chromium)"
+endif
+	@echo "make slides: slides/out/en/*.html and slides/out/ko/*.html"
 
 # ---- benchmarks (not part of make test: they measure, they do not judge) --
 

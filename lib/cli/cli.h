@@ -33,6 +33,7 @@ int cli_hub(int argc, char **argv);
 int cli_netstat(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 int cli_ladder(int argc, char **argv);
+int cli_states(int argc, char **argv);
 /* Draws connection conn_no (from 1) of the trace at path. */
 int cli_ladder_file(const char *path, int conn_no, int absolute, int color,
                     const char *svg); /* svg: write SVG there, NULL: text */

@@ -213,7 +213,8 @@ struct lrow {
   enum row_kind kind;
   int client_side; /* the state, the timer, or the sender is the client */
   int lost;        /* ROW_SEG: never arrived */
-  char text[64];
+  char text[64];   /* as the text ladder shows it, in its 43 columns */
+  char svg[96];    /* the SVG's label: the note always fits there */
 };
 
 struct ladder {
@@ -331,7 +332,7 @@ render_svg(const struct ladder *l, const char *path)
       fprintf(f,
               "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
               "fill=\"%s\">%s</text>\n",
-              (left + right) / 2, y - 2, colour, r->text);
+              (left + right) / 2, y - 2, colour, r->svg);
     } else {
       fprintf(f,
               "<text x=\"%d\" y=\"%d\" text-anchor=\"%s\" fill=\"%s\"%s>"
@@ -426,11 +427,10 @@ build(struct event *ev, int n, const char *conn, int absolute, struct ladder *l)
         r->client_side = !is_client; /* the peer sent it */
       r->lost = !one_sided && !used[i];
       seg_label(e, absolute, r->text, sizeof r->text);
-      if (e->note[0] != '\0' && strlen(r->text) + strlen(e->note) + 3 < 38) {
-        strcat(r->text, " (");
-        strcat(r->text, e->note);
-        strcat(r->text, ")");
-      }
+      snprintf(r->svg, sizeof r->svg, "%s%s%s%s", r->text,
+               e->note[0] ? " (" : "", e->note, e->note[0] ? ")" : "");
+      if (e->note[0] != '\0' && strlen(r->svg) < 38)
+        memcpy(r->text, r->svg, strlen(r->svg) + 1);
       l->n++;
     } else if (strcmp(e->ev, "timer") == 0 && strcmp(e->timer, "delack") != 0) {
       /* A timer that changes what happens next: a retransmission, a

@@ -16,6 +16,8 @@ static const struct cli_command commands[] = {
     {"netstat", "kernel and socklab sockets side by side", cli_netstat},
     {"serve", "echo, discard or chargen server on either stack", cli_serve},
     {"sim", "a transfer over the simulated link, with faults", cli_sim},
+    {"states", "the RFC 9293 state diagram with what a trace visited",
+     cli_states},
     {"version", "print the version", cli_version},
 };
 
