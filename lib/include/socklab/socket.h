@@ -60,6 +60,7 @@ int sl_fcntl(int fd, int cmd, ...);
  * before sl_connect, where sl_tcp_connect cannot be used.  Returns 0 or an
  * EAI_* code, as getaddrinfo does (and sl_strerror() says it in words);
  * free the list with freeaddrinfo(). */
+struct addrinfo; /* <netdb.h>, which hides it under plain -std=c11 */
 int sl_getaddrinfo(const char *node, const char *service,
                    const struct addrinfo *hints, struct addrinfo **res);
 
