@@ -530,11 +530,11 @@ cli_ladder_files(const char *const *paths, int npaths, int conn_no,
 
   if (load_all(paths, npaths, &ev, &n) < 0)
     return 1;
-  /* Connections in order of their first SYN. */
+  /* Connections in order of their first SYN: sent, or received when the
+   * trace is the server's alone. */
   for (int i = 0; i < n && nconn < 64; i++) {
     int seen = 0;
-    if (strcmp(ev[i].ev, "seg") != 0 || strcmp(ev[i].flags, "S") != 0 ||
-        strcmp(ev[i].dir, "out") != 0)
+    if (strcmp(ev[i].ev, "seg") != 0 || strcmp(ev[i].flags, "S") != 0)
       continue;
     for (int k = 0; k < nconn; k++)
       seen |= same_conn(conns[k], ev[i].conn);
