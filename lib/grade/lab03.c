@@ -17,7 +17,8 @@ static const char *const programs[] = {"hs_server", "hs_client", NULL};
 static const int other_mss[] = {536, 1000, 1200};
 
 /* socklab's stack advertises at most a 65535-byte window, so one recv
- * never returns more: a larger upload always takes several. */
+ * never returns more: a larger upload always takes several, and the
+ * client cannot send all of it before the server reads. */
 enum { MANY_RECVS = 70000 };
 
 /* One upload from an hs_client to an hs_server. */
@@ -377,11 +378,14 @@ client_closes_first(struct gr_ctx *c)
   int ok;
 
   gr_use_stack(c, GR_USER, "");
+  /* More than one window: the client's FIN cannot leave before the
+   * server has read, so a server that shuts down its side before it
+   * reads is caught every time, however the processes are scheduled. */
   run_upload(c, &u, GR_REF, 1400, GR_STUDENT, 1460,
-             1000 + (long long)gr_rand(c, 9000), 10);
+             MANY_RECVS + (long long)gr_rand(c, 30000), 10);
   ok = closed_first(c, &u, "your hs_client");
   run_upload(c, &u, GR_STUDENT, 1400, GR_REF, 1460,
-             1000 + (long long)gr_rand(c, 9000), 10);
+             MANY_RECVS + (long long)gr_rand(c, 30000), 10);
   ok += closed_first(c, &u, "your hs_server");
   gr_score(c, ok / 2.0);
 }
