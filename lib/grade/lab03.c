@@ -24,8 +24,6 @@ enum { MANY_RECVS = 70000 };
 /* One upload from an hs_client to an hs_server. */
 struct upload {
   struct gr_proc *srv, *cl;
-  int smss, cmss; /* what each was told to announce */
-  long long bytes;
   int ended; /* both exited in time */
 };
 
@@ -39,16 +37,26 @@ run_upload(struct gr_ctx *c, struct upload *u, enum gr_who server, int smss,
   int port = gr_port(c);
 
   snprintf(by, sizeof by, "%lld", bytes);
-  *u = (struct upload){.smss = smss, .cmss = cmss, .bytes = bytes};
+  *u = (struct upload){0};
   u->srv = gr_server(c, server, "hs_server", port, smore, 0);
   u->ended =
       gr_client(c, client, "hs_client", port, cmore, NULL, 0, seconds, &u->cl);
   /* The server has the client's FIN once the client is gone: it should
    * print its count and exit at once. */
-  if (u->ended)
+  if (u->ended) {
     u->ended = gr_expect_exit(c, u->srv, 5);
-  else
-    gr_stop(u->srv);
+    return;
+  }
+  if (server == GR_STUDENT && gr_running(u->srv)) {
+    char where[96];
+    gr_where(u->srv, where, sizeof where);
+    gr_say(c,
+           "Meanwhile your hs_server had not exited%s%s. The client waits "
+           "for its FIN: once sl_recv returns 0 (the client's FIN), the "
+           "server prints its count and closes.",
+           where[0] ? ": it was in " : "", where);
+  }
+  gr_stop(u->srv);
 }
 
 /* The N of the line "WORD N bytes" p printed; -1 when there is none.  What
