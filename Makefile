@@ -70,6 +70,7 @@ GRADE_SRCS := \
   lib/grade/grade.c \
   lib/grade/kit.c \
   lib/grade/lab02.c \
+  lib/grade/lab03.c \
   lib/grade/lab04.c \
   lib/grade/lab06.c \
   lib/grade/labs.c \

@@ -25,4 +25,11 @@ fi
 diff -u "$golden" "$work/ladder.txt" ||
   fail "the ladder differs from $golden (see the diff above)"
 grep -q -- '--X' "$golden" || fail "the golden run shows no loss"
+# The server's events alone (its SYN came in, none went out) draw too.
+srv=$(grep '"flags":"S\."' "$work/t.jsonl" | grep '"dir":"out"' | head -1 |
+  sed 's/.*"host":"\([^"]*\)".*/\1/')
+grep "\"host\":\"$srv\"" "$work/t.jsonl" >"$work/server.jsonl"
+"$sl" ladder --no-color "$work/server.jsonl" >"$work/server.txt" ||
+  fail "the server's trace alone draws no ladder"
+grep -q 'SYN,ACK' "$work/server.txt" || fail "no SYN,ACK in the server's ladder"
 echo "ok - ladder_golden: a seeded lossy run draws exactly the reviewed ladder (RTO resend, FIN resent into TIME-WAIT)"
