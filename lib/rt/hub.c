@@ -527,6 +527,33 @@ check_alive(struct hub *h)
 
 /* ---- the loop ------------------------------------------------------------ */
 
+/* Does nobody answer at sun?  Then it is a socket a killed hub left. */
+static int
+stale_socket(const struct sockaddr_un *sun)
+{
+  int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), stale;
+
+  if (fd < 0)
+    return 0;
+  stale = connect(fd, (const struct sockaddr *)sun, sizeof *sun) < 0 &&
+          errno == ECONNREFUSED;
+  close(fd);
+  return stale;
+}
+
+/* Binds the hub's socket, replacing one that a hub killed by a signal
+ * left behind (a running hub's is never taken over). */
+static int
+bind_hub(int fd, const struct sockaddr_un *sun)
+{
+  if (bind(fd, (const struct sockaddr *)sun, sizeof *sun) == 0)
+    return 0;
+  if (errno != EADDRINUSE || !stale_socket(sun))
+    return -1;
+  unlink(sun->sun_path);
+  return bind(fd, (const struct sockaddr *)sun, sizeof *sun);
+}
+
 static int
 hub_open(struct hub *h, const char *path)
 {
@@ -550,7 +577,7 @@ hub_open(struct hub *h, const char *path)
   }
   (void)big;
   old = umask(077); /* the hub is the user's own */
-  if (bind(h->fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
+  if (bind_hub(h->fd, &sun) < 0) {
     int e = errno;
     umask(old);
     fprintf(stderr, "socklab hub: bind %s: %s\n", path, strerror(e));
