@@ -329,10 +329,12 @@ zero_window(struct gr_ctx *c)
   window_read(t.snd, &sw);
   if (rt.zero_windows == 0) {
     gr_say(c,
-           "Your slow_receiver never advertised a zero window while it "
-           "slept %d ms with %lld bytes coming: its SYN,ACK announced a "
+           "Your slow_receiver never advertised a zero window, with "
+           "DELAY_MS %d and %lld bytes coming: its SYN,ACK announced a "
            "window of %ld, and the smallest it advertised after was %ld.",
            t.delay_ms, t.bytes, rw.syn_ack_win, rw.min_win);
+    if (!gr_exited_ok(t.rcv))
+      say_exit(c, t.rcv);
     if (rw.syn_ack_win > 4096)
       gr_say(c, "Expected 4096 from the SYN,ACK on: set SO_RCVBUF to 4096 "
                 "on the listening socket before listen() (the accepted "
