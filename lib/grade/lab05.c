@@ -177,14 +177,14 @@ transfer_judge(struct gr_ctx *c, struct transfer *t, enum judged focus)
 
   if (!arrived)
     gr_say(c,
-           "%s was sent %lld bytes; expected it to print \"received %lld "
-           "bytes\", %s%s%s.",
+           "%s was to receive %lld bytes: expected it to print "
+           "\"received %lld bytes\", %s%s%s.",
            t->rcv->label, t->bytes, t->bytes,
            rline[0] ? "it printed \"" : "it printed nothing", rline,
            rline[0] ? "\"" : "");
   if (focus != RECEIVER && !counted)
     gr_say(c,
-           "%s was to send %lld bytes; expected it to print \"sent %lld "
+           "%s was to send %lld bytes: expected it to print \"sent %lld "
            "bytes\", %s%s%s.",
            t->snd->label, t->bytes, t->bytes,
            sline[0] ? "it printed \"" : "it printed nothing", sline,
