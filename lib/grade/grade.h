@@ -150,6 +150,11 @@ int gr_exited_ok(const struct gr_proc *p);
 void gr_where(struct gr_proc *p, char *buf, size_t len);
 /* CPU seconds p has used (user + system), running or reaped. */
 double gr_cpu_seconds(struct gr_proc *p);
+/* Seconds p's main thread has been runnable (running, or waiting for a
+ * CPU) while it runs; -1 when it exited or the kernel does not say.  A
+ * busy loop is runnable all the time, however loaded the machine: its
+ * CPU time is not, for it shares the CPUs with the rest. */
+double gr_runnable_seconds(struct gr_proc *p);
 /* p's open descriptors now (from /proc); -1 when it cannot be told. */
 int gr_open_fds(struct gr_proc *p);
 /* The whole file, NUL-terminated (len without it); NULL when missing. */

@@ -370,25 +370,6 @@ zero_window(struct gr_ctx *c)
   }
 }
 
-/* Seconds the main thread of p has run or waited for a CPU: a busy loop
- * is runnable all the time, however busy the machine is (its CPU time
- * is not: it shares the CPUs); -1 when the kernel does not say. */
-static double
-runnable_seconds(const struct gr_proc *p)
-{
-  char path[64];
-  unsigned long long run, wait;
-  FILE *f;
-  int n;
-
-  snprintf(path, sizeof path, "/proc/%d/schedstat", (int)p->pid);
-  if ((f = fopen(path, "r")) == NULL)
-    return -1;
-  n = fscanf(f, "%llu %llu", &run, &wait);
-  fclose(f);
-  return n == 2 ? (double)(run + wait) / 1e9 : -1;
-}
-
 /* While the receiver sleeps, the sender waits in sl_poll: it is not
  * runnable, and uses almost no CPU. */
 static void
@@ -404,10 +385,10 @@ no_busy_wait(struct gr_ctx *c)
   sleep_s(0.3); /* connected, the window zero, the send buffer full */
   t0 = now_s();
   cpu0 = gr_cpu_seconds(t.snd);
-  run0 = runnable_seconds(t.snd);
+  run0 = gr_runnable_seconds(t.snd);
   sleep_s(t.delay_ms / 1000.0 - 0.6);
   cpu = gr_cpu_seconds(t.snd) - cpu0;
-  run = runnable_seconds(t.snd) - run0;
+  run = gr_runnable_seconds(t.snd) - run0;
   wall = now_s() - t0;
   if (!gr_running(t.snd)) {
     gr_exit_text(t.snd, how, sizeof how);
