@@ -72,6 +72,7 @@ GRADE_SRCS := \
   lib/grade/lab02.c \
   lib/grade/lab03.c \
   lib/grade/lab04.c \
+  lib/grade/lab05.c \
   lib/grade/lab06.c \
   lib/grade/labs.c \
   lib/grade/net.c \

@@ -190,6 +190,12 @@ gr_end(struct gr_ctx *c)
   for (int i = 0; i < c->nprocs; i++)
     gr_stop(&c->procs[i]);
   if (c->hub_pid > 0) {
+    /* A test that made connections of its own on socklab's stack is a
+     * member of the hub: its stack would say on the grader's stderr that
+     * the hub went away. */
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null >= 0)
+      dup2(null, 2);
     kill(c->hub_pid, SIGTERM);
     waitpid(c->hub_pid, NULL, 0);
   }

@@ -43,6 +43,7 @@ struct gr_lab {
 extern const struct gr_lab gr_lab02;
 extern const struct gr_lab gr_lab03;
 extern const struct gr_lab gr_lab04;
+extern const struct gr_lab gr_lab05;
 extern const struct gr_lab gr_lab06;
 
 /* "lab02" or "lab02-tcp-echo"; NULL when there is no such lab. */
@@ -158,6 +159,11 @@ double gr_cpu_seconds(struct gr_proc *p);
  * program that waits in poll() or recv(), near 1 for a busy loop, even
  * on a loaded machine where a busy loop gets little CPU time. */
 double gr_busy_fraction(struct gr_ctx *c, struct gr_proc *p, double seconds);
+/* Seconds p's main thread has been runnable (running, or waiting for a
+ * CPU) while it runs; -1 when it exited or the kernel does not say.  A
+ * busy loop is runnable all the time, however loaded the machine: its
+ * CPU time is not, for it shares the CPUs with the rest. */
+double gr_runnable_seconds(struct gr_proc *p);
 /* p's open descriptors now (from /proc); -1 when it cannot be told. */
 int gr_open_fds(struct gr_proc *p);
 /* The whole file, NUL-terminated (len without it); NULL when missing. */

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +31,23 @@ pause_ms(int ms)
   struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
 
   nanosleep(&ts, NULL);
+}
+
+/* Does the hub at path accept members?  Its socket file exists from its
+ * bind() on, but a connect() before its listen() is refused -- and a
+ * program refused would start a hub of its own, without the test's
+ * faults (and as another user, one the others cannot join). */
+static int
+hub_answers(const char *path)
+{
+  struct sockaddr_un sun = {.sun_family = AF_UNIX};
+  int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), ok;
+
+  snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+  ok = fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
+  if (fd >= 0)
+    close(fd);
+  return ok;
 }
 
 /* Splits "--loss 10% --reorder 5%" into argv words (no quoting needed). */
@@ -85,14 +104,14 @@ gr_use_stack(struct gr_ctx *c, enum gr_stack stack, const char *faults)
     _exit(127);
   }
   c->hub_pid = pid;
-  for (int i = 0; i < 200 && access(sock, F_OK) != 0; i++) {
+  for (int i = 0; i < 200 && !hub_answers(sock); i++) {
     if (waitpid(pid, NULL, WNOHANG) == pid) {
       c->hub_pid = 0;
       break;
     }
     pause_ms(10);
   }
-  if (access(sock, F_OK) != 0) {
+  if (!hub_answers(sock)) {
     /* Without it the programs would start a hub of their own, without
      * the test's faults: the test would prove nothing. */
     gr_say(c, "grader error: the test's hub (socklab hub %s) did not start.",
