@@ -55,6 +55,7 @@ struct opts {
   FILE *out;
   int tcp, udp, listening, all, pids, rfc, timers, diagnose, info, extend;
   int numeric;
+  int proc_only; /* SOCKLAB_NETSTAT_PROC=1: read /proc/net, not netlink */
   int kernel, user, self, proc_format;
 };
 
@@ -193,13 +194,57 @@ owners_find(const struct owners *o, unsigned long inode)
   return f != NULL ? f->pid : 0;
 }
 
+/* What the kernel says of one socket, from /proc or from netlink. */
+struct ksock {
+  const char *proto; /* tcp, tcp6, udp, udp6 */
+  int udp;
+  unsigned st, txq, rxq, tr, retr, uid;
+  unsigned long when_ms, inode;
+};
+
+/* Fills rows[n] from k (local and remote already written there); returns
+ * n + 1, or n when the socket is not shown (--self, not ours). */
+static int
+kernel_row(const struct opts *o, const struct owners *owners,
+           const struct ksock *k, struct row *rows, int n)
+{
+  struct row *r = &rows[n];
+
+  snprintf(r->proto, sizeof r->proto, "%s", k->proto);
+  r->recvq = k->rxq;
+  r->sendq = k->txq;
+  r->stack = "kernel";
+  r->rcv_wnd = r->snd_wnd = -1; /* the kernel does not say here */
+  if (k->udp) {
+    r->listening = k->st == 7;
+    snprintf(r->state, sizeof r->state, "%s", k->st == 1 ? "ESTABLISHED" : "");
+  } else {
+    r->listening = k->st == 10;
+    snprintf(r->state, sizeof r->state, "%s", kernel_states[k->st]);
+  }
+  if (o->timers)
+    snprintf(r->timer, sizeof r->timer, "%s (%.2f/%u/0)",
+             k->tr == 0   ? "off"
+             : k->tr == 1 ? "on"
+             : k->tr == 2 ? "keepalive"
+             : k->tr == 3 ? "timewait"
+                          : "probe",
+             (double)k->when_ms / 1000.0, k->retr);
+  r->inode = k->inode;
+  r->uid = k->uid;
+  if (o->pids || o->self)
+    r->pid = owners_find(owners, k->inode);
+  if (o->self && r->pid != (int)getpid())
+    return n; /* not the caller's */
+  return n + 1;
+}
+
 static int
 read_proc(const char *file, const char *proto, int udp, const struct opts *o,
-          struct row *rows, int n, int max)
+          const struct owners *owners, struct row *rows, int n, int max)
 {
   char line[512];
   FILE *f = fopen(file, "r");
-  struct owners owners = {0};
 
   if (f == NULL)
     return n;                                /* no IPv6, say */
@@ -207,52 +252,132 @@ read_proc(const char *file, const char *proto, int udp, const struct opts *o,
     fclose(f);
     return n;
   }
-  if (o->pids || o->self)
-    owners_scan(&owners, o->self);
   while (n < max && fgets(line, sizeof line, f) != NULL) {
     char local[64], remote[64];
-    unsigned st, txq, rxq, tr, retr, uid;
-    unsigned long when, timeout, inode;
-    struct row *r = &rows[n];
+    struct ksock k = {.proto = proto, .udp = udp};
+    unsigned long when, timeout;
 
     if (sscanf(line, " %*d: %63s %63s %x %x:%x %x:%lx %x %u %lu %lu", local,
-               remote, &st, &txq, &rxq, &tr, &when, &retr, &uid, &timeout,
-               &inode) != 11 ||
-        st >= sizeof kernel_states / sizeof *kernel_states)
+               remote, &k.st, &k.txq, &k.rxq, &k.tr, &when, &k.retr, &k.uid,
+               &timeout, &k.inode) != 11 ||
+        k.st >= sizeof kernel_states / sizeof *kernel_states)
       continue;
-    memset(r, 0, sizeof *r);
-    snprintf(r->proto, sizeof r->proto, "%s", proto);
-    proc_addr(local, strlen(proto) > 3, r->local, sizeof r->local);
-    proc_addr(remote, strlen(proto) > 3, r->remote, sizeof r->remote);
-    r->recvq = rxq;
-    r->sendq = txq;
-    r->stack = "kernel";
-    r->rcv_wnd = r->snd_wnd = -1; /* /proc does not say */
-    if (udp) {
-      r->listening = st == 7;
-      snprintf(r->state, sizeof r->state, "%s", st == 1 ? "ESTABLISHED" : "");
-    } else {
-      r->listening = st == 10;
-      snprintf(r->state, sizeof r->state, "%s", kernel_states[st]);
+    k.when_ms = when * 10; /* USER_HZ, 1/100 s */
+    memset(&rows[n], 0, sizeof rows[n]);
+    proc_addr(local, strlen(proto) > 3, rows[n].local, sizeof rows[n].local);
+    proc_addr(remote, strlen(proto) > 3, rows[n].remote, sizeof rows[n].remote);
+    n = kernel_row(o, owners, &k, rows, n);
+  }
+  fclose(f);
+  return n;
+}
+
+/* "10.0.0.1:80", or "0.0.0.0:*" for port 0, as netstat writes them. */
+static void
+diag_addr(int family, const uint32_t *a, uint16_t port_be, char *out,
+          size_t len)
+{
+  char ip[INET6_ADDRSTRLEN];
+  unsigned port = ntohs(port_be);
+
+  inet_ntop(family, a, ip, sizeof ip);
+  if (port == 0)
+    snprintf(out, len, "%s:*", ip);
+  else
+    snprintf(out, len, "%s:%u", ip, port);
+}
+
+/* The kernel's sockets of one family and protocol, as ss reads them:
+ * NETLINK_SOCK_DIAG, much faster than /proc's text with many sockets.
+ * Returns the new count, or -1 when netlink is not there (then /proc). */
+static int
+read_netlink(int family, int protocol, const char *proto, const struct opts *o,
+             const struct owners *owners, struct row *rows, int n, int max)
+{
+  struct {
+    struct nlmsghdr nlh;
+    struct inet_diag_req_v2 req;
+  } q = {.nlh = {.nlmsg_len = sizeof q,
+                 .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+                 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+         .req = {.sdiag_family = (uint8_t)family,
+                 .sdiag_protocol = (uint8_t)protocol,
+                 .idiag_states = ~0u}};
+  static char buf[65536];
+  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  int done = 0, ok = 0;
+
+  if (fd < 0 || send(fd, &q, sizeof q, 0) < 0) {
+    if (fd >= 0)
+      close(fd);
+    return -1;
+  }
+  while (!done && n < max) {
+    ssize_t len = recv(fd, buf, sizeof buf, 0);
+    struct nlmsghdr *h = (struct nlmsghdr *)buf;
+    if (len <= 0)
+      break;
+    for (; NLMSG_OK(h, (size_t)len) && n < max; h = NLMSG_NEXT(h, len)) {
+      const struct inet_diag_msg *m = NLMSG_DATA(h);
+      struct ksock k = {.proto = proto, .udp = protocol == IPPROTO_UDP};
+      if (h->nlmsg_type == NLMSG_DONE) {
+        done = ok = 1;
+        break;
+      }
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        done = 1;
+        break;
+      }
+      if (m->idiag_state >= sizeof kernel_states / sizeof *kernel_states)
+        continue;
+      k.st = m->idiag_state;
+      k.rxq = m->idiag_rqueue;
+      /* A listener's wqueue is its backlog; netstat shows Send-Q 0. */
+      k.txq = m->idiag_state == 10 && !k.udp ? 0 : m->idiag_wqueue;
+      k.tr = m->idiag_timer;
+      k.retr = m->idiag_retrans;
+      k.when_ms = m->idiag_expires;
+      k.uid = m->idiag_uid;
+      k.inode = m->idiag_inode;
+      memset(&rows[n], 0, sizeof rows[n]);
+      diag_addr(family, m->id.idiag_src, m->id.idiag_sport, rows[n].local,
+                sizeof rows[n].local);
+      diag_addr(family, m->id.idiag_dst, m->id.idiag_dport, rows[n].remote,
+                sizeof rows[n].remote);
+      n = kernel_row(o, owners, &k, rows, n);
     }
-    if (o->timers)
-      snprintf(r->timer, sizeof r->timer, "%s (%.2f/%u/0)",
-               tr == 0   ? "off"
-               : tr == 1 ? "on"
-               : tr == 2 ? "keepalive"
-               : tr == 3 ? "timewait"
-                         : "probe",
-               (double)when / 100.0, retr);
-    r->inode = inode;
-    r->uid = uid;
-    if (o->pids || o->self)
-      r->pid = owners_find(&owners, inode);
-    if (o->self && r->pid != (int)getpid())
-      continue; /* not the caller's */
-    n++;
+  }
+  close(fd);
+  return ok ? n : -1;
+}
+
+/* The kernel's sockets: netlink, or /proc/net where netlink is not. */
+static int
+read_kernel(const struct opts *o, struct row *rows, int max)
+{
+  static const struct {
+    int family, protocol;
+    const char *proto, *file;
+  } kinds[] = {{AF_INET, IPPROTO_TCP, "tcp", "/proc/net/tcp"},
+               {AF_INET6, IPPROTO_TCP, "tcp6", "/proc/net/tcp6"},
+               {AF_INET, IPPROTO_UDP, "udp", "/proc/net/udp"},
+               {AF_INET6, IPPROTO_UDP, "udp6", "/proc/net/udp6"}};
+  struct owners owners = {0};
+  int n = 0;
+
+  if (o->pids || o->self)
+    owners_scan(&owners, o->self);
+  for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+    int got = o->proc_only
+                  ? -1
+                  : read_netlink(kinds[i].family, kinds[i].protocol,
+                                 kinds[i].proto, o, &owners, rows, n, max);
+    n = got >= 0 ? got
+                 : read_proc(kinds[i].file, kinds[i].proto,
+                             kinds[i].protocol == IPPROTO_UDP, o, &owners, rows,
+                             n, max);
   }
   free(owners.v);
-  fclose(f);
   return n;
 }
 
@@ -768,12 +893,8 @@ collect(const struct opts *o, struct row *rows, int max)
 {
   int n = 0;
 
-  if (o->kernel) {
-    n = read_proc("/proc/net/tcp", "tcp", 0, o, rows, n, max);
-    n = read_proc("/proc/net/tcp6", "tcp6", 0, o, rows, n, max);
-    n = read_proc("/proc/net/udp", "udp", 1, o, rows, n, max);
-    n = read_proc("/proc/net/udp6", "udp6", 1, o, rows, n, max);
-  }
+  if (o->kernel)
+    n = read_kernel(o, rows, max);
   if (o->kernel && o->info) {
     kernel_tcp_info(AF_INET, rows, n);
     kernel_tcp_info(AF_INET6, rows, n);
@@ -970,7 +1091,7 @@ watch(const struct opts *o, int seconds, struct row *rows, int max)
   fprintf(out, "time            stack  PID/Program        connection          "
                "                          state change\n");
   if (o->kernel)
-    nprev = read_proc("/proc/net/tcp", "tcp", 0, o, prev, 0, max);
+    nprev = read_kernel(o, prev, max);
   while (seconds == 0 || now_s() < end) {
     struct pollfd p[64];
     int np = 0;
@@ -989,7 +1110,7 @@ watch(const struct opts *o, int seconds, struct row *rows, int max)
             (p[k].revents & (POLLIN | POLLHUP)))
           user_events(out, &w[i]);
     if (o->kernel) {
-      int n = read_proc("/proc/net/tcp", "tcp", 0, o, rows, 0, max);
+      int n = read_kernel(o, rows, max);
       kernel_diff(out, prev, nprev, rows, n);
       memcpy(prev, rows, (size_t)n * sizeof *rows);
       nprev = n;
@@ -1027,6 +1148,7 @@ sl__netstat(FILE *out, int argc, char **argv)
                                         {"help", no_argument, 0, 'h'},
                                         {0, 0, 0, 0}};
   struct opts o = {.out = out, .kernel = 1, .user = 1};
+  const char *proc = getenv("SOCKLAB_NETSTAT_PROC");
   int continuous = 0, watch_s = -1, statistics = 0;
   enum { MAX = 65536 };
   struct row *rows;
@@ -1126,6 +1248,7 @@ sl__netstat(FILE *out, int argc, char **argv)
     return sl__netstat_statistics(out, o.kernel, o.user);
   if (!o.tcp && !o.udp)
     o.tcp = o.udp = 1;
+  o.proc_only = proc != NULL && strcmp(proc, "1") == 0;
   if (o.proc_format) { /* the kernel's are in /proc/net/tcp already */
     o.kernel = 0;
     o.rfc = 0;

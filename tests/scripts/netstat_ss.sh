@@ -38,4 +38,12 @@ diff "$work/ss" "$work/ours" >/dev/null ||
 for st in LISTEN ESTABLISHED CLOSE_WAIT FIN_WAIT2 TIME_WAIT; do
   grep -q " $st\$" "$work/ours" || fail "no $st socket seen"
 done
-echo "ok - netstat_ss: per-state counts equal to ss (LISTEN, ESTABLISHED, CLOSE_WAIT, FIN_WAIT2, TIME_WAIT)"
+# The two ways of reading the kernel's sockets agree: netlink (the
+# default, as ss) and /proc/net (the fallback).
+"$sl" netstat -tuane --stack kernel | grep ":$port " | sort >"$work/netlink"
+SOCKLAB_NETSTAT_PROC=1 "$sl" netstat -tuane --stack kernel | grep ":$port " |
+  sort >"$work/proc"
+cmp -s "$work/netlink" "$work/proc" ||
+  fail "netlink and /proc/net disagree: $(diff "$work/netlink" "$work/proc")"
+echo "ok - netstat_ss: per-state counts equal to ss (LISTEN, ESTABLISHED," \
+  "CLOSE_WAIT, FIN_WAIT2, TIME_WAIT); netlink and /proc/net agree"
