@@ -365,74 +365,105 @@ two_clients(struct gr_ctx *c)
   gr_score(c, (double)good / ROUNDS);
 }
 
-/* Waits for p to exit while its trace grows (a datagram sent per line, at
- * least every second or so): 0 when it sent nothing for idle_s seconds
- * or limit_s passed (said, with where it was, and stopped). */
+/* The grader's own echo server on fd while client p runs; it does not
+ * answer the first datagram it gets (into *ignored), as a lossy network
+ * would not, so that a client that waits for ever is caught whatever the
+ * hub loses.  Returns 1 when p exits; 0 when p sent nothing (its trace
+ * did not grow: a datagram per line, at least every second or so) for
+ * idle_ms, or ran longer than limit_ms (said, with where it was, and
+ * stopped). */
 static int
-exit_while_sending(struct gr_ctx *c, struct gr_proc *p, double idle_s,
-                   double limit_s)
+serve_until_exit(struct gr_ctx *c, int fd, struct gr_proc *p, char *ignored,
+                 size_t len, int64_t idle_ms, int64_t limit_ms)
 {
-  double still = 0;
+  static char buf[65536];
+  int64_t start = gr_left_ms(c), still_since = start;
   off_t last = -1;
   char where[96];
 
-  for (double spent = 0; spent < limit_s && still < idle_s; spent += 0.25) {
+  ignored[0] = '\0';
+  while (gr_running(p)) {
+    struct pollfd pf = {.fd = fd, .events = POLLIN};
+    struct sockaddr_storage from;
+    socklen_t fromlen = sizeof from;
     struct stat st;
     off_t size;
-    if (gr_wait(c, p, 0.25))
-      return 1;
+    ssize_t n;
+    if (sl_poll(&pf, 1, 50) > 0 &&
+        (n = sl_recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from,
+                         &fromlen)) >= 0) {
+      if (ignored[0] == '\0')
+        snprintf(ignored, len, "%.*s", (int)(n < 60 ? n : 60), buf);
+      else
+        sl_sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from, fromlen);
+    }
     size = stat(p->trace_path, &st) == 0 ? st.st_size : 0;
-    still = size == last ? still + 0.25 : 0;
-    last = size;
+    if (size != last) {
+      last = size;
+      still_since = gr_left_ms(c);
+    }
+    if (still_since - gr_left_ms(c) >= idle_ms ||
+        start - gr_left_ms(c) >= limit_ms || gr_left_ms(c) <= 0)
+      goto stuck;
   }
+  return 1;
+stuck:
   gr_where(p, where, sizeof where);
-  if (still >= idle_s)
+  if (still_since - gr_left_ms(c) >= idle_ms)
     gr_say(c, "%s sent nothing for %.0f s and did not finish%s%s.", p->label,
-           idle_s, where[0] ? ": it was still in " : "", where);
+           idle_ms / 1000.0, where[0] ? ": it was still in " : "", where);
   else
-    gr_say(c, "%s did not finish within %.0f s%s%s.", p->label, limit_s,
-           where[0] ? ": it was still in " : "", where);
+    gr_say(c, "%s did not finish within %.0f s%s%s.", p->label,
+           limit_ms / 1000.0, where[0] ? ": it was still in " : "", where);
   gr_stop(p);
   return 0;
 }
 
 /* The student's client on a link that loses 30% of the frames (each way)
- * on socklab's stack, against the reference server. */
+ * on socklab's stack, against the grader's own server, which leaves one
+ * datagram unanswered. */
 static void
 lossy_link(struct gr_ctx *c)
 {
   enum { N = 10 };
-  char line[N][64], *out, *p, *nl;
+  char line[N][64], *out, *p, *nl, ignored[64];
   struct gr_buf in = {0};
   struct gr_proc *cl;
   const char *argv[3];
-  int port, replies = 0, ok_lines = 0, shown = 0;
+  int port, fd, replies = 0, ok_lines = 0, shown = 0;
   char portstr[16], want[64], *summary = NULL;
 
   gr_use_stack(c, GR_USER, "--loss 30%");
   port = gr_port(c);
-  gr_server(c, GR_REF, "udp_server", port, NULL, 1);
+  if ((fd = sl_udp_bind(NULL, gr_itoa(port, portstr, sizeof portstr))) < 0) {
+    gr_say(c, "grader error: sl_udp_bind: %s.", sl_strerror());
+    return;
+  }
   for (int i = 0; i < N; i++) {
     snprintf(line[i], sizeof line[i], "line %d: %s", i + 1,
              words6[gr_rand(c, sizeof words6 / sizeof *words6)]);
     gr_buf_printf(&in, "%s\n", line[i]);
   }
   argv[0] = gr_host(c);
-  argv[1] = gr_itoa(port, portstr, sizeof portstr);
+  argv[1] = portstr;
   argv[2] = NULL;
   cl = gr_start(c, GR_STUDENT, "udp_client", argv);
   gr_feed(cl, in.s, in.len);
   gr_close_stdin(cl);
   gr_buf_free(&in);
-  if (!exit_while_sending(c, cl, 5, N * 1.5 + 10)) {
+  if (!serve_until_exit(c, fd, cl, ignored, sizeof ignored, 5000,
+                        N * 1500 + 10000)) {
     gr_say(c,
-           "With 30%% loss, a datagram or its reply is sometimes lost, "
-           "and no reply ever comes: wait with sl_poll(&p, 1, 1000), "
-           "print \"(no reply)\" when it returns 0, and go on with the "
-           "next line. (Hub seed %llu.)",
-           (unsigned long long)c->seed);
+           "The grader's server did not answer \"%s\" (on purpose: on "
+           "a lossy network a datagram or its reply is lost, and no reply "
+           "ever comes). Wait with sl_poll(&p, 1, 1000), print \"(no "
+           "reply)\" when it returns 0, and go on with the next line. (Hub "
+           "seed %llu.)",
+           ignored, (unsigned long long)c->seed);
+    sl_close(fd);
     return;
   }
+  sl_close(fd);
   /* Each line: "(no reply)" or a reply to this line (or, when a reply
    * came late, to an earlier one); then the summary. */
   p = out = gr_slurp(cl->out_path, NULL);
@@ -471,8 +502,10 @@ lossy_link(struct gr_ctx *c)
   gr_score(c, 0.7 * ok_lines / N +
                   0.3 * (summary != NULL && strcmp(summary, want) == 0));
   if (c->score < 1)
-    gr_say(c, "(On socklab's stack with 30%% loss; hub seed %llu.)",
-           (unsigned long long)c->seed);
+    gr_say(c,
+           "(On socklab's stack with 30%% loss, and the grader's server "
+           "left \"%s\" unanswered; hub seed %llu.)",
+           ignored, (unsigned long long)c->seed);
   want_exit_0(c, cl);
   free(out);
 }
