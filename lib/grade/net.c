@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +43,24 @@ split_words(char *s, const char **argv, int max)
        w = strtok_r(NULL, " ", &save))
     argv[n++] = w;
   return n;
+}
+
+/* Does a hub accept members at path?  Its socket exists from its bind(),
+ * a moment before its listen(): whoever joins in between is refused, and
+ * starts a hub of its own there (without the test's faults, and as its
+ * own user, so the test's programs may not join it). */
+static int
+hub_answers(const char *path)
+{
+  struct sockaddr_un sun = {.sun_family = AF_UNIX};
+  int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  int ok;
+
+  snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+  ok = fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
+  if (fd >= 0)
+    close(fd);
+  return ok;
 }
 
 void
@@ -82,14 +102,14 @@ gr_use_stack(struct gr_ctx *c, enum gr_stack stack, const char *faults)
     _exit(127);
   }
   c->hub_pid = pid;
-  for (int i = 0; i < 200 && access(sock, F_OK) != 0; i++) {
+  for (int i = 0; i < 200 && !hub_answers(sock); i++) {
     if (waitpid(pid, NULL, WNOHANG) == pid) {
       c->hub_pid = 0;
       break;
     }
     pause_ms(10);
   }
-  if (access(sock, F_OK) != 0) {
+  if (!hub_answers(sock)) {
     /* Without it the programs would start a hub of their own, without
      * the test's faults: the test would prove nothing. */
     gr_say(c, "grader error: the test's hub (socklab hub %s) did not start.",
