@@ -69,6 +69,7 @@ LIB_SRCS := $(CORE_SRCS) $(OBS_SRCS) $(RT_SRCS) \
 GRADE_SRCS := \
   lib/grade/grade.c \
   lib/grade/kit.c \
+  lib/grade/lab01.c \
   lib/grade/lab02.c \
   lib/grade/lab03.c \
   lib/grade/lab04.c \

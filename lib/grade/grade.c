@@ -268,6 +268,15 @@ test_process(const struct gr_run *run, const struct gr_test *t,
   }
   /* The test's own view of socklab processes: this test's only. */
   setenv("XDG_RUNTIME_DIR", tdir, 1);
+  if (c.isolated) {
+    /* The programs' netstat sockets go in it; made now, it is theirs,
+     * even when the test's own sockets on socklab's stack come first
+     * (made then by root, mode 0700, the programs could not join). */
+    char sockdir[300];
+    snprintf(sockdir, sizeof sockdir, "%s/socklab", tdir);
+    if (mkdir(sockdir, 0700) == 0 && chown(sockdir, uid, gid) < 0)
+      rmdir(sockdir);
+  }
   setenv("SOCKLAB_STACK", "kernel", 1);
   t->run(&c);
   gr_end(&c);

@@ -40,6 +40,7 @@ struct gr_lab {
 };
 
 /* Each lab's tests (labNN.c). */
+extern const struct gr_lab gr_lab01;
 extern const struct gr_lab gr_lab02;
 extern const struct gr_lab gr_lab03;
 extern const struct gr_lab gr_lab04;
