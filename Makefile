@@ -70,6 +70,7 @@ GRADE_SRCS := \
   lib/grade/grade.c \
   lib/grade/kit.c \
   lib/grade/lab02.c \
+  lib/grade/lab07.c \
   lib/grade/labs.c \
   lib/grade/net.c \
   lib/grade/proc.c \

@@ -41,6 +41,7 @@ struct gr_lab {
 
 /* Each lab's tests (labNN.c). */
 extern const struct gr_lab gr_lab02;
+extern const struct gr_lab gr_lab07;
 
 /* "lab02" or "lab02-tcp-echo"; NULL when there is no such lab. */
 const struct gr_lab *gr_find_lab(const char *name);

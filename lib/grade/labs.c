@@ -5,7 +5,7 @@
 
 #include "grade.h"
 
-const struct gr_lab *const gr_labs[] = {&gr_lab02, NULL};
+const struct gr_lab *const gr_labs[] = {&gr_lab02, &gr_lab07, NULL};
 
 const struct gr_lab *
 gr_find_lab(const char *name)
