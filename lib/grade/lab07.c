@@ -490,6 +490,46 @@ fifty_reference_clients(struct gr_ctx *c)
   room_of_programs(c, GR_STUDENT, GR_REF, 50, 6, 2);
 }
 
+/* ---- busy loops ---------------------------------------------------------- */
+
+/* Is p runnable now (state R in /proc/PID/stat)? */
+static int
+runnable(const struct gr_proc *p)
+{
+  char path[64], text[512], *paren;
+  FILE *f;
+  int r = 0;
+
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)p->pid);
+  if ((f = fopen(path, "r")) == NULL)
+    return 0;
+  if (fgets(text, sizeof text, f) != NULL &&
+      (paren = strrchr(text, ')')) != NULL)
+    r = paren[1] == ' ' && paren[2] == 'R';
+  fclose(f);
+  return r;
+}
+
+/* Watches p for ms while nothing happens: *cpu gets the CPU seconds it
+ * used, and the result is the share of 10 ms samples that found it
+ * runnable.  A busy loop is always runnable, however little of the CPU a
+ * loaded machine gives it; a program blocked in poll() is asleep. */
+static double
+watch_idle(struct gr_proc *p, int ms, double *cpu)
+{
+  int samples = 0, running = 0;
+  int64_t until = now_ms() + ms;
+
+  *cpu = gr_cpu_seconds(p);
+  while (now_ms() < until) {
+    running += runnable(p);
+    samples++;
+    usleep(10000);
+  }
+  *cpu = gr_cpu_seconds(p) - *cpu;
+  return samples ? (double)running / samples : 0;
+}
+
 /* ---- the student's chat_client ------------------------------------------- */
 
 /* The reference server, the student's client and the grader's own
@@ -606,14 +646,13 @@ client_prints_while_idle(struct gr_ctx *c)
     }
   } else {
     /* Then a second of silence on both sides: it should sleep. */
-    cpu = gr_cpu_seconds(cl);
-    usleep(1000000);
-    cpu = gr_cpu_seconds(cl) - cpu;
-    if (cpu > 0.5) {
+    double running = watch_idle(cl, 1000, &cpu);
+    if (running > 0.5 || cpu > 0.5) {
       gr_say(c,
-             "Your chat_client used %.2f s of CPU in 1 s with nothing to "
-             "do: a loop that never blocks (sl_poll with timeout 0?).",
-             cpu);
+             "With nothing to do for 1 s, your chat_client was running in "
+             "%.0f%% of the grader's looks and used %.2f s of CPU: a loop "
+             "that never blocks (sl_poll with timeout 0?).",
+             running * 100, cpu);
       gr_score(c, 0.5);
     }
   }
@@ -1042,26 +1081,24 @@ no_busy_loop(struct gr_ctx *c)
 {
   int port = gr_port(c), fds[5];
   struct gr_proc *srv = gr_server(c, GR_STUDENT, "chat_server", port, NULL, 0);
-  double cpu;
+  double cpu, running;
 
   for (int i = 0; i < 5; i++)
     fds[i] = gr_connect(c, port);
   accepted(c, srv, port, 5, 1);
   say_on(fds[0], "half a li"); /* and then nobody says anything */
   usleep(100000);
-  cpu = gr_cpu_seconds(srv);
-  usleep(1500000);
-  cpu = gr_cpu_seconds(srv) - cpu;
-  if (cpu < 0.5) {
+  running = watch_idle(srv, 1500, &cpu);
+  if (running <= 0.5 && cpu < 0.5) {
     gr_score(c, 1);
     return;
   }
   gr_say(c,
          "With 5 clients connected and silent for 1.5 s, your chat_server "
-         "used %.2f s of CPU: a loop that never sleeps.  Call sl_poll with "
-         "timeout -1, so that it blocks until a client or the listener is "
-         "ready.",
-         cpu);
+         "was running in %.0f%% of the grader's looks and used %.2f s of "
+         "CPU: a loop that never sleeps.  Call sl_poll with timeout -1, so "
+         "that it blocks until a client or the listener is ready.",
+         running * 100, cpu);
 }
 
 /* Did p print exactly want within seconds? */
