@@ -89,7 +89,7 @@ static int
 all_accepted(struct gr_ctx *c, struct gr_proc *srv, int port, int n)
 {
   char where[96], how[200];
-  int have = accepted(c, srv, port, n, 2);
+  int have = accepted(c, srv, port, n, 3);
 
   if (have >= n)
     return 1;
@@ -101,7 +101,7 @@ all_accepted(struct gr_ctx *c, struct gr_proc *srv, int port, int n)
   }
   gr_where(srv, where, sizeof where);
   gr_say(c,
-         "%d clients connected; after 2 s your chat_server had accepted "
+         "%d clients connected; after 3 s your chat_server had accepted "
          "%d of them%s%s.\nThe others wait in the listen backlog: the "
          "LISTEN socket's Recv-Q counts them%s.  Keep the listening "
          "socket in every sl_poll, next to the clients, and accept "
@@ -373,17 +373,18 @@ visible(const char *s, size_t n, char *out, size_t len)
   return out;
 }
 
-/* Did fd receive exactly text within 2 s?  Says what came otherwise. */
+/* Did fd receive exactly text within 4 s (generous: a loaded machine is
+ * slow)?  Says what came otherwise. */
 static int
 hear(struct gr_ctx *c, int fd, const char *who, const char *text)
 {
   char back[512], w[600], g[600];
-  size_t n = strlen(text), got = gr_recv_all(c, fd, back, n, 2);
+  size_t n = strlen(text), got = gr_recv_all(c, fd, back, n, 4);
 
   if (got == n && memcmp(back, text, n) == 0)
     return 1;
   gr_say(c, "%s expected \"%s\"; it got %s%s%s.", who,
-         visible(text, n, w, sizeof w), got ? "\"" : "nothing in 2 s",
+         visible(text, n, w, sizeof w), got ? "\"" : "nothing in 4 s",
          visible(back, got, g, sizeof g), got ? "\"" : "");
   return 0;
 }
@@ -430,7 +431,7 @@ room_of_programs(struct gr_ctx *c, enum gr_who server_who,
   for (int i = 0; i < n; i++)
     if (t.said[i] != NULL)
       gr_feed(cl[i], t.said[i], strlen(t.said[i]));
-  until = now_ms() + 4000;
+  until = now_ms() + 10000;
   while (now_ms() < until && gr_left_ms(c) > 0) {
     complete = 0;
     for (int i = 0; i < n; i++)
@@ -571,7 +572,7 @@ client_with_reference_server(struct gr_ctx *c)
   if (!client_room(c, port, &srv, &cl, g, 2))
     goto out;
   gr_feed(cl, lines, strlen(lines));
-  gather(c, g, got, want, 2, 3);
+  gather(c, g, got, want, 2, 6);
   part = gr_compare_lines(c, lines, got[0].s,
                           "what the others received from your chat_client");
   if (part == 1)
@@ -685,7 +686,7 @@ many_clients(struct gr_ctx *c)
       say_on(fds[i], t.said[i]);
   for (int i = 0; i < N; i++)
     want[i] = to_hear(&t, i);
-  gather(c, fds, got, want, N, 3);
+  gather(c, fds, got, want, N, 6);
   for (int i = 0; i < N; i++) {
     char who[32];
     snprintf(who, sizeof who, "Connection c%02d", i);
@@ -1137,7 +1138,7 @@ killed_client_on_socklab_stack(struct gr_ctx *c)
   if (!join_programs(c, GR_REF, srv, port, cl, 3))
     goto out;
   gr_feed(cl[0], l0, strlen(l0));
-  if (!printed(c, cl[1], l0, 3) || !printed(c, cl[2], l0, 1)) {
+  if (!printed(c, cl[1], l0, 6) || !printed(c, cl[2], l0, 3)) {
     gr_say(c, "Three reference chat_clients on socklab's stack; before any "
               "was killed, a line from the first did not reach both others "
               "(the other tests say more).");
@@ -1165,7 +1166,7 @@ killed_client_on_socklab_stack(struct gr_ctx *c)
   gr_feed(cl[1], l1, strlen(l1));
   gr_buf_add(&both, l0, strlen(l0));
   gr_buf_add(&both, l1, strlen(l1));
-  if (printed(c, cl[2], both.s, 3)) {
+  if (printed(c, cl[2], both.s, 6)) {
     gr_score(c, dropped ? 1 : 0.5);
   } else {
     out = gr_slurp(cl[2]->out_path, NULL);
