@@ -452,6 +452,16 @@ room_of_programs(struct gr_ctx *c, enum gr_who server_who,
            "%d of %d clients printed everything; %d of %d lines "
            "arrived whole.",
            complete, n, good, total);
+  for (int i = 0; i < n && good < total; i++) {
+    char how[200];
+    if (file_size(cl[i]->out_path) >= to_hear(&t, i))
+      continue;
+    /* The first that fell short: did it end, or say why? */
+    gr_exit_text(cl[i], how, sizeof how);
+    gr_say(c, "%s c%02d %s.", cl[i]->label, i, how);
+    gr_show_stderr(c, cl[i]);
+    break;
+  }
   gr_score(c, total ? (double)good / total : 0);
   /* Each has read all it was sent: closing now is a clean FIN. */
   for (int i = 0; i < n; i++)
