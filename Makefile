@@ -75,6 +75,7 @@ GRADE_SRCS := \
   lib/grade/lab04.c \
   lib/grade/lab05.c \
   lib/grade/lab06.c \
+  lib/grade/lab07.c \
   lib/grade/labs.c \
   lib/grade/net.c \
   lib/grade/proc.c \

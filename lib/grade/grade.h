@@ -46,6 +46,7 @@ extern const struct gr_lab gr_lab03;
 extern const struct gr_lab gr_lab04;
 extern const struct gr_lab gr_lab05;
 extern const struct gr_lab gr_lab06;
+extern const struct gr_lab gr_lab07;
 
 /* "lab02" or "lab02-tcp-echo"; NULL when there is no such lab. */
 const struct gr_lab *gr_find_lab(const char *name);

@@ -5,8 +5,9 @@
 
 #include "grade.h"
 
-const struct gr_lab *const gr_labs[] = {
-    &gr_lab01, &gr_lab02, &gr_lab03, &gr_lab04, &gr_lab05, &gr_lab06, NULL};
+const struct gr_lab *const gr_labs[] = {&gr_lab01, &gr_lab02, &gr_lab03,
+                                        &gr_lab04, &gr_lab05, &gr_lab06,
+                                        &gr_lab07, NULL};
 
 const struct gr_lab *
 gr_find_lab(const char *name)

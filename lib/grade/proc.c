@@ -206,8 +206,11 @@ child_setup(struct gr_ctx *c, struct gr_proc *p, int stdin_fd)
   limit(RLIMIT_NOFILE, 1024);
   limit(RLIMIT_CORE, 0);
   if (c->isolated) {
-    /* An unprivileged user: it cannot touch the results or the grader. */
-    limit(RLIMIT_NPROC, 256);
+    /* An unprivileged user: it cannot touch the results or the grader.
+     * The process limit counts every thread of every program of the user
+     * (a program on socklab's stack has two), and graders may run side by
+     * side: 2048 still stops a fork bomb. */
+    limit(RLIMIT_NPROC, 2048);
     if (setgroups(0, NULL) < 0 || setgid(c->run_gid) < 0 ||
         setuid(c->run_uid) < 0)
       _exit(127);
