@@ -3,14 +3,14 @@
 # scores every point on 10 seeds; the starter code at most 20%; each
 # deliberately buggy solution in tests/graders/LAB/BUG/ loses exactly the
 # tests its EXPECT file names (one test id per line), and only those.
-# Runs the grader GRADERS_JOBS times at once (default 4): most of a test
+# Runs the grader GRADERS_JOBS times at once (default 6): most of a test
 # is waiting, not computing.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 sl="$top/build/bin/socklab"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-jobs=${GRADERS_JOBS:-4}
+jobs=${GRADERS_JOBS:-6}
 seeds=${GRADERS_SEEDS:-10}
 fail() { echo "graders: $*"; exit 1; }
 
