@@ -121,7 +121,7 @@ FORMAT_FILES    = $(shell git ls-files --cached --others --exclude-standard '*.c
                     find lib tests labs solutions -name '*.[ch]')
 
 .PHONY: all help test check-deps lint format install uninstall clean demo bench \
-        fuzz fuzz-smoke grade gradescope slides slides-figures
+        fuzz fuzz-smoke grade gradescope unit memcheck slides slides-figures
 
 all: $(LIB) $(CLI)
 
@@ -134,7 +134,8 @@ help:
 	@echo "make lint       clang-format check and cppcheck"
 	@echo "make format     reformat the sources with clang-format"
 	@echo "make install    install into PREFIX=$(PREFIX) (lib, headers, CLI, pkg-config)"
-	@echo "make SANITIZE=1 ...   build with ASan and UBSan"
+	@echo "make SANITIZE=1 ...   build with ASan and UBSan (make SANITIZE=1 unit)"
+	@echo "make memcheck   the Check tests under valgrind"
 	@echo "make grade LAB=lab02 DIR=path   grade a submission (socklab grade)"
 	@echo "make gradescope LAB=lab02       build/gradescope-lab02.zip to upload"
 	@echo "make slides-figures   redraw slides/figures/ from seeded socklab runs"
@@ -264,6 +265,20 @@ else
 	  "(set CHROME_PATH, or apt-get install -y chromium)"
 endif
 	@echo "make slides: slides/out/en/*.html and slides/out/ko/*.html"
+
+# make unit runs the Check tests alone (make SANITIZE=1 unit: under ASan
+# and UBSan); make memcheck runs them under valgrind, forked children too,
+# failing on any invalid access or definite leak.
+unit: check-deps
+	@$(MAKE) --no-print-directory $(TEST_BIN)
+	$(TEST_BIN)
+
+memcheck: check-deps
+	@$(MAKE) --no-print-directory $(TEST_BIN)
+	@command -v valgrind >/dev/null || { echo "make memcheck needs" \
+	  "valgrind: apt-get install -y valgrind"; exit 2; }
+	valgrind -q --trace-children=yes --error-exitcode=1 --leak-check=full \
+	  --show-possibly-lost=no --errors-for-leak-kinds=definite $(TEST_BIN)
 
 # ---- benchmarks (not part of make test: they measure, they do not judge) --
 
