@@ -105,6 +105,7 @@ TEST_SRCS := \
   tests/unit/check_udp.c \
   tests/unit/check_user.c \
   tests/unit/check_wire.c \
+  tests/unit/json_check.c \
   tests/unit/tcp_harness.c \
   tests/unit/testutil.c
 
