@@ -304,8 +304,13 @@ diag_walk(void *buf, size_t len, int family, int protocol, const char *proto,
           int n, int max, int *status)
 {
   struct nlmsghdr *h = buf;
+  /* Signed, as NLMSG_OK expects: NLMSG_NEXT subtracts the aligned length
+   * of the message, which is more than what is left after a last message
+   * whose length is not a multiple of 4.  Unsigned, that wrapped around
+   * and the walk went on past the buffer. */
+  ssize_t left = (ssize_t)len;
 
-  for (; NLMSG_OK(h, len) && n < max; h = NLMSG_NEXT(h, len)) {
+  for (; NLMSG_OK(h, left) && n < max; h = NLMSG_NEXT(h, left)) {
     const struct inet_diag_msg *m = NLMSG_DATA(h);
     struct ksock k = {.proto = proto, .udp = protocol == IPPROTO_UDP};
     if (h->nlmsg_type == NLMSG_DONE) {
@@ -316,8 +321,9 @@ diag_walk(void *buf, size_t len, int family, int protocol, const char *proto,
       *status = -1;
       break;
     }
-    if (m->idiag_state >= sizeof kernel_states / sizeof *kernel_states)
-      continue;
+    if (h->nlmsg_len < NLMSG_LENGTH(sizeof *m) ||
+        m->idiag_state >= sizeof kernel_states / sizeof *kernel_states)
+      continue; /* too short to be a socket, or a state we do not know */
     k.st = m->idiag_state;
     k.rxq = m->idiag_rqueue;
     /* A listener's wqueue is its backlog; netstat shows Send-Q 0. */
@@ -410,13 +416,16 @@ static int
 info_walk(void *buf, size_t len, struct row *rows, int n)
 {
   struct nlmsghdr *h = buf;
+  ssize_t left = (ssize_t)len; /* signed: see diag_walk */
 
-  for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+  for (; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
     struct inet_diag_msg *m = NLMSG_DATA(h);
     struct rtattr *a;
     int alen;
     if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
       return 1;
+    if (h->nlmsg_len < NLMSG_LENGTH(sizeof *m))
+      continue; /* too short to be a socket */
     a = (struct rtattr *)(m + 1);
     alen = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
     for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
