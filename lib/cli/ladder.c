@@ -39,6 +39,11 @@ parse_line(const char *line, struct event *e)
   sl__trace_field_str(line, "host", e->host, sizeof e->host);
   sl__trace_field_str(line, "ev", e->ev, sizeof e->ev);
   sl__trace_field_str(line, "conn", e->conn, sizeof e->conn);
+  /* A connection is "A:P>B:P": anything else (a trace written by hand, or
+   * cut short at 47 bytes) belongs to no connection, so the builder can
+   * split every conn it meets at its '>'. */
+  if (strchr(e->conn, '>') == NULL)
+    e->conn[0] = '\0';
   sl__trace_field_str(line, "dir", e->dir, sizeof e->dir);
   sl__trace_field_str(line, "flags", e->flags, sizeof e->flags);
   sl__trace_field_str(line, "from", e->from, sizeof e->from);
@@ -560,7 +565,8 @@ cli_ladder_streams(FILE *const *files, const char *const *names, int nfiles,
    * trace alone) received. */
   for (int i = 0; i < n && nconn < 64; i++) {
     int seen = 0;
-    if (strcmp(ev[i].ev, "seg") != 0 || strcmp(ev[i].flags, "S") != 0)
+    if (strcmp(ev[i].ev, "seg") != 0 || strcmp(ev[i].flags, "S") != 0 ||
+        ev[i].conn[0] == '\0')
       continue;
     for (int k = 0; k < nconn; k++)
       seen |= same_conn(conns[k], ev[i].conn);
