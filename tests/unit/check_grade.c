@@ -34,7 +34,9 @@ hostile(size_t extra)
   static const char nasty[] =
       "expected \"hi\\n\", got:\n\x1b[31mRED\x1b[0m \x01\x02\x7f "
       "bad utf8 \xff\xfe \xc3\x28 overlong \xc0\xaf surrogate \xed\xa0\x80 "
-      "fine: caf\xc3\xa9 \xe2\x9c\x93 ]]> </failure> <![CDATA[ & \t tab\n";
+      "fine: caf\xc3\xa9 \xe2\x9c\x93 ]]> </failure> <![CDATA[ & \t tab\n"
+      "C1 CSI: \xc2\x9b"
+      "31m\n";
   char *s = malloc(sizeof nasty + extra);
 
   memcpy(s, nasty, sizeof nasty - 1);
@@ -132,6 +134,10 @@ START_TEST(test_grade_tap_and_text_never_pass_escapes_to_a_terminal)
                                     "# SKIP not run\n"));
   ck_assert_ptr_null(strchr(tap, '\x1b'));
   ck_assert_ptr_null(strchr(txt, '\x1b'));
+  ck_assert_ptr_null(strstr(tap, "\xc2\x9b")); /* CSI as a C1 control */
+  ck_assert_ptr_null(strstr(txt, "\xc2\x9b"));
+  ck_assert_msg(utf8_valid(tap), "invalid UTF-8 in TAP");
+  ck_assert_msg(utf8_valid(txt), "invalid UTF-8 in the text");
   ck_assert_ptr_nonnull(strstr(txt, "Points 3.5/6\n"));
   free(tap);
   free(txt);
