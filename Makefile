@@ -105,6 +105,7 @@ TEST_SRCS := \
   tests/unit/check_udp.c \
   tests/unit/check_user.c \
   tests/unit/check_wire.c \
+  tests/unit/json_check.c \
   tests/unit/tcp_harness.c \
   tests/unit/testutil.c
 
@@ -130,7 +131,8 @@ help:
 	@echo "make test       build and run every test (installs Check if root)"
 	@echo "make demo       a connection on socklab's stack, drawn and explained"
 	@echo "make bench      socklab's stack measured next to the kernel's"
-	@echo "make fuzz       libFuzzer targets in build/fuzz (clang)"
+	@echo "make fuzz       libFuzzer targets in build/fuzz (clang); FUZZ_SECONDS=N runs each"
+	@echo "make fuzz-smoke each fuzz target over its corpus and 20,000 inputs"
 	@echo "make lint       clang-format check and cppcheck"
 	@echo "make format     reformat the sources with clang-format"
 	@echo "make install    install into PREFIX=$(PREFIX) (lib, headers, CLI, pkg-config)"
@@ -292,25 +294,60 @@ bench: $(BENCH_BIN)
 	$(BENCH_BIN) $(BENCH_ARGS)
 
 # ---- fuzz targets (clang's libFuzzer, with ASan and UBSan) ---------------
-# make fuzz builds them; make fuzz-smoke also runs each for 20,000 inputs,
-# as .ci/run does.
+# make fuzz builds them (make fuzz FUZZ_SECONDS=N also runs each for N
+# seconds, new inputs kept in build/fuzz/corpus); make fuzz-smoke runs each
+# over its seed corpus (tests/fuzz/corpus/TARGET: real inputs and every
+# crash found so far) and 20,000 more inputs, as .ci/run does.  Each target
+# links what it needs from an archive of the library, the grader's results
+# writers and the ladder, all built with the sanitizers.
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_CC   ?= clang
+FUZZ_SECONDS ?=
+FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -fno-omit-frame-pointer $(CPPFLAGS_ALL) -std=c11 $(WARN) -MMD -MP
+FUZZ_LIB_SRCS := $(LIB_SRCS) lib/grade/results.c lib/cli/ladder.c \
+                 tests/unit/json_check.c
+FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_LIB      := $(BUILD)/fuzz/libfuzzsocklab.a
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS)
+$(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -fno-sanitize-recover=all $(CPPFLAGS_ALL) -std=c11 -o $@ $< $(CORE_SRCS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) \
+	  $(LDLIBS_ALL)
 
 fuzz: $(FUZZ_BINS)
+ifneq ($(FUZZ_SECONDS),)
+	@for f in $(FUZZ_BINS); do \
+	  t=$$(basename $$f); mkdir -p $(BUILD)/fuzz/corpus/$$t; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    $(BUILD)/fuzz/corpus/$$t $$(ls -d tests/fuzz/corpus/$$t 2>/dev/null) \
+	    >$$f.log 2>&1 || { tail -40 $$f.log; exit 1; }; \
+	  echo "ok - $$t: $$(sed -n 's/^stat::number_of_executed_units: *//p' \
+	    $$f.log) inputs in $(FUZZ_SECONDS) s, no crash"; \
+	done
+endif
 
 fuzz-smoke: $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do \
-	  $$f -runs=20000 -seed=1 >$$f.log 2>&1 || { tail -30 $$f.log; exit 1; }; \
-	  echo "ok - $$(basename $$f): 20000 inputs (seed 1), no crash"; \
+	  t=$$(basename $$f); rm -rf $(BUILD)/fuzz/smoke/$$t; \
+	  mkdir -p $(BUILD)/fuzz/smoke/$$t; \
+	  $$f -runs=20000 -seed=1 $(BUILD)/fuzz/smoke/$$t \
+	    $$(ls -d tests/fuzz/corpus/$$t 2>/dev/null) \
+	    >$$f.log 2>&1 || { tail -30 $$f.log; exit 1; }; \
+	  echo "ok - $$t: its corpus and 20000 inputs (seed 1), no crash"; \
 	done
+
+-include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_BINS:=.d)
 
 # ---- packetdrill adapter: build/libsocklab-packetdrill.so ------------------
 

@@ -40,6 +40,11 @@ int cli_ladder_file(const char *path, int conn_no, int absolute, int color,
 /* The same over several traces (one per process), merged by time. */
 int cli_ladder_files(const char *const *paths, int npaths, int conn_no,
                      int absolute, int color, const char *svg);
+/* The same over open streams; names[i] names files[i] in messages.  The
+ * streams are read to their end (or to the first line that is not a
+ * trace event) and left open. */
+int cli_ladder_streams(FILE *const *files, const char *const *names, int nfiles,
+                       int conn_no, int absolute, int color, const char *svg);
 /* The text ladder's pieces, for a diagram no TCP trace gives (the demo's
  * datagrams): the two heading lines, an arrow from one time line to the
  * other (stopped short with an X when lost), a note beside one line. */

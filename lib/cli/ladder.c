@@ -39,6 +39,11 @@ parse_line(const char *line, struct event *e)
   sl__trace_field_str(line, "host", e->host, sizeof e->host);
   sl__trace_field_str(line, "ev", e->ev, sizeof e->ev);
   sl__trace_field_str(line, "conn", e->conn, sizeof e->conn);
+  /* A connection is "A:P>B:P": anything else (a trace written by hand, or
+   * cut short at 47 bytes) belongs to no connection, so the builder can
+   * split every conn it meets at its '>'. */
+  if (strchr(e->conn, '>') == NULL)
+    e->conn[0] = '\0';
   sl__trace_field_str(line, "dir", e->dir, sizeof e->dir);
   sl__trace_field_str(line, "flags", e->flags, sizeof e->flags);
   sl__trace_field_str(line, "from", e->from, sizeof e->from);
@@ -444,9 +449,10 @@ build(struct event *ev, int n, const char *conn, int absolute, struct ladder *l)
   return 0;
 }
 
-/* Appends the events of trace f (named path) to ev[*count...]. */
+/* Appends the events of trace f (named path) to (*ev)[*count...], growing
+ * *ev (*cap events) as they come, up to MAX_EVENTS in all. */
 static int
-load(FILE *f, const char *path, struct event *ev, int *count)
+load(FILE *f, const char *path, struct event **ev, int *cap, int *count)
 {
   char line[1024];
   int n = *count, lineno = 0;
@@ -455,14 +461,24 @@ load(FILE *f, const char *path, struct event *ev, int *count)
     lineno++;
     if (line[0] == '\n')
       continue;
-    if (parse_line(line, &ev[n]) < 0) {
+    if (n == *cap) {
+      int more = *cap < MAX_EVENTS / 2 ? 2 * *cap : MAX_EVENTS;
+      struct event *v = realloc(*ev, (size_t)more * sizeof *v);
+      if (v == NULL) {
+        fprintf(stderr, "socklab ladder: %s: out of memory\n", path);
+        return -1;
+      }
+      *ev = v;
+      *cap = more;
+    }
+    if (parse_line(line, &(*ev)[n]) < 0) {
       fprintf(stderr,
               "socklab ladder: %s, line %d is not a version-1 trace "
               "event (lib/obs/TRACE.md)\n",
               path, lineno);
       return -1;
     }
-    ev[n].order = n;
+    (*ev)[n].order = n;
     n++;
   }
   *count = n;
@@ -482,30 +498,20 @@ by_time(const void *a, const void *b)
 /* The events of every trace, in time order: each process on socklab's
  * stack writes its own trace, on the same monotonic clock. */
 static int
-load_all(const char *const *paths, int npaths, struct event **out, int *count)
+load_all(FILE *const *files, const char *const *names, int n_files,
+         struct event **out, int *count)
 {
-  struct event *ev = calloc(MAX_EVENTS, sizeof *ev);
-  int n = 0;
+  int n = 0, cap = 256;
+  struct event *ev = malloc((size_t)cap * sizeof *ev);
 
   if (ev == NULL)
     return -1;
-  for (int i = 0; i < npaths; i++) {
-    FILE *f = strcmp(paths[i], "-") == 0 ? stdin : fopen(paths[i], "r");
-    int r;
-    if (f == NULL) {
-      perror(paths[i]);
+  for (int i = 0; i < n_files; i++)
+    if (load(files[i], names[i], &ev, &cap, &n) < 0) {
       free(ev);
       return -1;
     }
-    r = load(f, paths[i], ev, &n);
-    if (f != stdin)
-      fclose(f);
-    if (r < 0) {
-      free(ev);
-      return -1;
-    }
-  }
-  if (npaths > 1)
+  if (n_files > 1)
     qsort(ev, (size_t)n, sizeof *ev, by_time);
   *out = ev;
   *count = n;
@@ -523,18 +529,44 @@ int
 cli_ladder_files(const char *const *paths, int npaths, int conn_no,
                  int absolute, int color, const char *svg)
 {
+  FILE **files = calloc((size_t)npaths, sizeof *files);
+  int i, r = 1;
+
+  if (files == NULL)
+    return 1;
+  for (i = 0; i < npaths; i++) {
+    files[i] = strcmp(paths[i], "-") == 0 ? stdin : fopen(paths[i], "r");
+    if (files[i] == NULL) {
+      perror(paths[i]);
+      goto out;
+    }
+  }
+  r = cli_ladder_streams(files, paths, npaths, conn_no, absolute, color, svg);
+out:
+  while (i-- > 0)
+    if (files[i] != stdin)
+      fclose(files[i]);
+  free(files);
+  return r;
+}
+
+int
+cli_ladder_streams(FILE *const *files, const char *const *names, int nfiles,
+                   int conn_no, int absolute, int color, const char *svg)
+{
   struct event *ev;
   char conns[64][48];
-  const char *path = paths[0];
+  const char *path = names[0];
   int n, nconn = 0, r;
 
-  if (load_all(paths, npaths, &ev, &n) < 0)
+  if (load_all(files, names, nfiles, &ev, &n) < 0)
     return 1;
   /* Connections in order of their first SYN, sent or (in a server's
    * trace alone) received. */
   for (int i = 0; i < n && nconn < 64; i++) {
     int seen = 0;
-    if (strcmp(ev[i].ev, "seg") != 0 || strcmp(ev[i].flags, "S") != 0)
+    if (strcmp(ev[i].ev, "seg") != 0 || strcmp(ev[i].flags, "S") != 0 ||
+        ev[i].conn[0] == '\0')
       continue;
     for (int k = 0; k < nconn; k++)
       seen |= same_conn(conns[k], ev[i].conn);

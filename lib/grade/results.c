@@ -128,24 +128,34 @@ xml_str(FILE *f, const char *s)
 }
 
 /* Plain text for a terminal: control characters other than newline and
- * tab shown as '?', so a program's output cannot move the cursor. */
+ * tab shown as '?', so a program's output cannot move the cursor -- the
+ * C1 controls too (U+0080-U+009F: U+009B is CSI, which starts an escape
+ * sequence in xterm), and invalid UTF-8 as '?', so TAP stays UTF-8. */
 static void
 text_str(FILE *f, const char *s, const char *indent)
 {
+  const unsigned char *p = (const unsigned char *)(s ? s : "");
+  size_t n = strlen((const char *)p);
+
   fputs(indent, f);
-  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++)
-    if (*p == '\n') {
-      if (p[1] != '\0') {
+  while (n > 0) {
+    size_t len = utf8_len(p, n);
+    if (len == 0 || (len == 2 && p[0] == 0xc2 && p[1] < 0xa0)) {
+      fputc('?', f); /* not UTF-8, or a C1 control */
+      len = len ? len : 1;
+    } else if (*p == '\n') {
+      if (n > 1) {
         fputc('\n', f);
         fputs(indent, f);
       }
-    } else if (*p < 0x20 && *p != '\t') {
-      fputc('?', f);
-    } else if (*p == 0x7f) {
+    } else if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
       fputc('?', f);
     } else {
-      fputc(*p, f);
+      fwrite(p, 1, len, f);
     }
+    p += len;
+    n -= len;
+  }
   fputc('\n', f);
 }
 

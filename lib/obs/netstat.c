@@ -239,19 +239,15 @@ kernel_row(const struct opts *o, const struct owners *owners,
   return n + 1;
 }
 
+/* The rows of one /proc/net/{tcp,tcp6,udp,udp6} file, open at f. */
 static int
-read_proc(const char *file, const char *proto, int udp, const struct opts *o,
-          const struct owners *owners, struct row *rows, int n, int max)
+proc_lines(FILE *f, const char *proto, int udp, const struct opts *o,
+           const struct owners *owners, struct row *rows, int n, int max)
 {
   char line[512];
-  FILE *f = fopen(file, "r");
 
-  if (f == NULL)
-    return n;                                /* no IPv6, say */
-  if (fgets(line, sizeof line, f) == NULL) { /* the header */
-    fclose(f);
+  if (fgets(line, sizeof line, f) == NULL) /* the header */
     return n;
-  }
   while (n < max && fgets(line, sizeof line, f) != NULL) {
     char local[64], remote[64];
     struct ksock k = {.proto = proto, .udp = udp};
@@ -268,6 +264,18 @@ read_proc(const char *file, const char *proto, int udp, const struct opts *o,
     proc_addr(remote, strlen(proto) > 3, rows[n].remote, sizeof rows[n].remote);
     n = kernel_row(o, owners, &k, rows, n);
   }
+  return n;
+}
+
+static int
+read_proc(const char *file, const char *proto, int udp, const struct opts *o,
+          const struct owners *owners, struct row *rows, int n, int max)
+{
+  FILE *f = fopen(file, "r");
+
+  if (f == NULL)
+    return n; /* no IPv6, say */
+  n = proc_lines(f, proto, udp, o, owners, rows, n, max);
   fclose(f);
   return n;
 }
@@ -285,6 +293,54 @@ diag_addr(int family, const uint32_t *a, uint16_t port_be, char *out,
     snprintf(out, len, "%s:*", ip);
   else
     snprintf(out, len, "%s:%u", ip, port);
+}
+
+/* The rows of one buffer of NETLINK_SOCK_DIAG answers (len bytes at
+ * buf, aligned as recv(2) leaves them).  *status becomes 1 at NLMSG_DONE,
+ * -1 at NLMSG_ERROR, and stays 0 when more is to come. */
+static int
+diag_walk(void *buf, size_t len, int family, int protocol, const char *proto,
+          const struct opts *o, const struct owners *owners, struct row *rows,
+          int n, int max, int *status)
+{
+  struct nlmsghdr *h = buf;
+  /* Signed, as NLMSG_OK expects: NLMSG_NEXT subtracts the aligned length
+   * of the message, which is more than what is left after a last message
+   * whose length is not a multiple of 4.  Unsigned, that wrapped around
+   * and the walk went on past the buffer. */
+  ssize_t left = (ssize_t)len;
+
+  for (; NLMSG_OK(h, left) && n < max; h = NLMSG_NEXT(h, left)) {
+    const struct inet_diag_msg *m = NLMSG_DATA(h);
+    struct ksock k = {.proto = proto, .udp = protocol == IPPROTO_UDP};
+    if (h->nlmsg_type == NLMSG_DONE) {
+      *status = 1;
+      break;
+    }
+    if (h->nlmsg_type == NLMSG_ERROR) {
+      *status = -1;
+      break;
+    }
+    if (h->nlmsg_len < NLMSG_LENGTH(sizeof *m) ||
+        m->idiag_state >= sizeof kernel_states / sizeof *kernel_states)
+      continue; /* too short to be a socket, or a state we do not know */
+    k.st = m->idiag_state;
+    k.rxq = m->idiag_rqueue;
+    /* A listener's wqueue is its backlog; netstat shows Send-Q 0. */
+    k.txq = m->idiag_state == 10 && !k.udp ? 0 : m->idiag_wqueue;
+    k.tr = m->idiag_timer;
+    k.retr = m->idiag_retrans;
+    k.when_ms = m->idiag_expires;
+    k.uid = m->idiag_uid;
+    k.inode = m->idiag_inode;
+    memset(&rows[n], 0, sizeof rows[n]);
+    diag_addr(family, m->id.idiag_src, m->id.idiag_sport, rows[n].local,
+              sizeof rows[n].local);
+    diag_addr(family, m->id.idiag_dst, m->id.idiag_dport, rows[n].remote,
+              sizeof rows[n].remote);
+    n = kernel_row(o, owners, &k, rows, n);
+  }
+  return n;
 }
 
 /* The kernel's sockets of one family and protocol, as ss reads them:
@@ -305,50 +361,22 @@ read_netlink(int family, int protocol, const char *proto, const struct opts *o,
                  .idiag_states = ~0u}};
   static char buf[65536];
   int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  int done = 0, ok = 0;
+  int status = 0;
 
   if (fd < 0 || send(fd, &q, sizeof q, 0) < 0) {
     if (fd >= 0)
       close(fd);
     return -1;
   }
-  while (!done && n < max) {
+  while (status == 0 && n < max) {
     ssize_t len = recv(fd, buf, sizeof buf, 0);
-    struct nlmsghdr *h = (struct nlmsghdr *)buf;
     if (len <= 0)
       break;
-    for (; NLMSG_OK(h, (size_t)len) && n < max; h = NLMSG_NEXT(h, len)) {
-      const struct inet_diag_msg *m = NLMSG_DATA(h);
-      struct ksock k = {.proto = proto, .udp = protocol == IPPROTO_UDP};
-      if (h->nlmsg_type == NLMSG_DONE) {
-        done = ok = 1;
-        break;
-      }
-      if (h->nlmsg_type == NLMSG_ERROR) {
-        done = 1;
-        break;
-      }
-      if (m->idiag_state >= sizeof kernel_states / sizeof *kernel_states)
-        continue;
-      k.st = m->idiag_state;
-      k.rxq = m->idiag_rqueue;
-      /* A listener's wqueue is its backlog; netstat shows Send-Q 0. */
-      k.txq = m->idiag_state == 10 && !k.udp ? 0 : m->idiag_wqueue;
-      k.tr = m->idiag_timer;
-      k.retr = m->idiag_retrans;
-      k.when_ms = m->idiag_expires;
-      k.uid = m->idiag_uid;
-      k.inode = m->idiag_inode;
-      memset(&rows[n], 0, sizeof rows[n]);
-      diag_addr(family, m->id.idiag_src, m->id.idiag_sport, rows[n].local,
-                sizeof rows[n].local);
-      diag_addr(family, m->id.idiag_dst, m->id.idiag_dport, rows[n].remote,
-                sizeof rows[n].remote);
-      n = kernel_row(o, owners, &k, rows, n);
-    }
+    n = diag_walk(buf, (size_t)len, family, protocol, proto, o, owners, rows, n,
+                  max, &status);
   }
   close(fd);
-  return ok ? n : -1;
+  return status == 1 ? n : -1;
 }
 
 /* The kernel's sockets: netlink, or /proc/net where netlink is not. */
@@ -381,6 +409,47 @@ read_kernel(const struct opts *o, struct row *rows, int max)
   return n;
 }
 
+/* The tcp_info in one buffer of NETLINK_SOCK_DIAG answers, written into
+ * the rows with the same inode.  Returns 1 at the end of the answers
+ * (NLMSG_DONE or NLMSG_ERROR), 0 when more is to come. */
+static int
+info_walk(void *buf, size_t len, struct row *rows, int n)
+{
+  struct nlmsghdr *h = buf;
+  ssize_t left = (ssize_t)len; /* signed: see diag_walk */
+
+  for (; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+    struct inet_diag_msg *m = NLMSG_DATA(h);
+    struct rtattr *a;
+    int alen;
+    if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
+      return 1;
+    if (h->nlmsg_len < NLMSG_LENGTH(sizeof *m))
+      continue; /* too short to be a socket */
+    a = (struct rtattr *)(m + 1);
+    alen = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
+    for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+      struct tcp_info ti;
+      if (a->rta_type != INET_DIAG_INFO)
+        continue;
+      memset(&ti, 0, sizeof ti);
+      memcpy(&ti, RTA_DATA(a),
+             RTA_PAYLOAD(a) < sizeof ti ? RTA_PAYLOAD(a) : sizeof ti);
+      for (int i = 0; i < n; i++)
+        if (rows[i].inode == m->idiag_inode && rows[i].inode != 0)
+          snprintf(rows[i].info, sizeof rows[i].info,
+                   "rto:%.0fms rtt:%.3f/%.3fms mss:%u rcv_mss:%u "
+                   "cwnd:%u ssthresh:%u retrans:%u/%u",
+                   ti.tcpi_rto / 1000.0, ti.tcpi_rtt / 1000.0,
+                   ti.tcpi_rttvar / 1000.0, ti.tcpi_snd_mss, ti.tcpi_rcv_mss,
+                   ti.tcpi_snd_cwnd * ti.tcpi_snd_mss,
+                   ti.tcpi_snd_ssthresh < 0xffff ? ti.tcpi_snd_ssthresh : 0,
+                   ti.tcpi_retransmits, ti.tcpi_total_retrans);
+    }
+  }
+  return 0;
+}
+
 /* tcp_info of every kernel TCP socket of one family, by NETLINK_SOCK_DIAG,
  * written into the rows with the same inode (ss -i shows the same). */
 static void
@@ -407,38 +476,9 @@ kernel_tcp_info(int family, struct row *rows, int n)
   }
   while (!done) {
     ssize_t len = recv(fd, buf, sizeof buf, 0);
-    struct nlmsghdr *h = (struct nlmsghdr *)buf;
     if (len <= 0)
       break;
-    for (; NLMSG_OK(h, (size_t)len); h = NLMSG_NEXT(h, len)) {
-      struct inet_diag_msg *m = NLMSG_DATA(h);
-      struct rtattr *a;
-      int alen;
-      if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
-        done = 1;
-        break;
-      }
-      a = (struct rtattr *)(m + 1);
-      alen = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
-      for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
-        struct tcp_info ti;
-        if (a->rta_type != INET_DIAG_INFO)
-          continue;
-        memset(&ti, 0, sizeof ti);
-        memcpy(&ti, RTA_DATA(a),
-               RTA_PAYLOAD(a) < sizeof ti ? RTA_PAYLOAD(a) : sizeof ti);
-        for (int i = 0; i < n; i++)
-          if (rows[i].inode == m->idiag_inode && rows[i].inode != 0)
-            snprintf(rows[i].info, sizeof rows[i].info,
-                     "rto:%.0fms rtt:%.3f/%.3fms mss:%u rcv_mss:%u "
-                     "cwnd:%u ssthresh:%u retrans:%u/%u",
-                     ti.tcpi_rto / 1000.0, ti.tcpi_rtt / 1000.0,
-                     ti.tcpi_rttvar / 1000.0, ti.tcpi_snd_mss, ti.tcpi_rcv_mss,
-                     ti.tcpi_snd_cwnd * ti.tcpi_snd_mss,
-                     ti.tcpi_snd_ssthresh < 0xffff ? ti.tcpi_snd_ssthresh : 0,
-                     ti.tcpi_retransmits, ti.tcpi_total_retrans);
-      }
-    }
+    done = info_walk(buf, (size_t)len, rows, n);
   }
   close(fd);
 }
@@ -1276,6 +1316,106 @@ sl__netstat(FILE *out, int argc, char **argv)
   } while (continuous);
   free(rows);
   return 0;
+}
+
+/* ---- one buffer at a time, for tests and fuzzing ----------------------- */
+
+enum { PARSE_MAX = 256 }; /* rows one buffer may give */
+
+/* Every view of rows: the table as -aeo -i prints it, --diagnose and
+ * --proc-format. */
+static int
+show_parsed(FILE *out, struct opts *o, struct row *rows, int n)
+{
+  print_rows(o, rows, n);
+  diagnose(out, rows, n);
+  print_proc(out, rows, n);
+  free(rows);
+  return n;
+}
+
+static struct row *
+parse_setup(FILE *out, struct opts *o)
+{
+  *o = (struct opts){.out = out,
+                     .tcp = 1,
+                     .udp = 1,
+                     .all = 1,
+                     .timers = 1,
+                     .info = 1,
+                     .extend = 1,
+                     .numeric = 1,
+                     .kernel = 1,
+                     .user = 1};
+  return calloc(PARSE_MAX, sizeof(struct row));
+}
+
+int
+sl__netstat_parse_proc(FILE *out, const char *proto, const char *text,
+                       size_t len)
+{
+  struct owners owners = {0};
+  struct opts o;
+  struct row *rows = parse_setup(out, &o);
+  FILE *f;
+  int n;
+
+  if (rows == NULL)
+    return -ENOMEM;
+  if ((f = fmemopen((void *)text, len, "r")) == NULL) {
+    free(rows);
+    return -errno;
+  }
+  n = proc_lines(f, proto, strncmp(proto, "udp", 3) == 0, &o, &owners, rows, 0,
+                 PARSE_MAX);
+  fclose(f);
+  return show_parsed(out, &o, rows, n);
+}
+
+int
+sl__netstat_parse_netlink(FILE *out, int family, int protocol, const void *buf,
+                          size_t len)
+{
+  const char *proto = protocol == IPPROTO_UDP
+                          ? (family == AF_INET6 ? "udp6" : "udp")
+                          : (family == AF_INET6 ? "tcp6" : "tcp");
+  struct owners owners = {0};
+  struct opts o;
+  struct row *rows = parse_setup(out, &o);
+  void *copy = malloc(len > 0 ? len : 1); /* aligned, as recv(2) fills */
+  int n, status = 0;
+
+  if (rows == NULL || copy == NULL) {
+    free(rows);
+    free(copy);
+    return -ENOMEM;
+  }
+  memcpy(copy, buf, len);
+  n = diag_walk(copy, len, family, protocol, proto, &o, &owners, rows, 0,
+                PARSE_MAX, &status);
+  memcpy(copy, buf, len);
+  info_walk(copy, len, rows, n);
+  free(copy);
+  return show_parsed(out, &o, rows, n);
+}
+
+int
+sl__netstat_parse_dump(FILE *out, int pid, const char *text, size_t len)
+{
+  struct opts o;
+  struct row *rows = parse_setup(out, &o);
+  struct dump d = {&o, rows, 0, PARSE_MAX};
+  FILE *f;
+
+  if (rows == NULL)
+    return -ENOMEM;
+  if ((f = fmemopen((void *)text, len, "r")) == NULL) {
+    free(rows);
+    return -errno;
+  }
+  add_dump(&d, pid, f);
+  fclose(f);
+  return show_parsed(out, &o, rows, d.n);
 }
 
 /* ---- the same views from inside a program -------------------------------
