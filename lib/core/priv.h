@@ -16,6 +16,11 @@
 #define SL__EPHEMERAL_HI    65535
 #define SL__TCP_DEFAULT_MSS 536   /* RFC 9293 3.7.1: when no MSS option */
 #define SL__TCP_MAX_WND     65535 /* no window scaling: 16-bit windows */
+/* Half-open connections a listener keeps: its backlog, but never fewer
+ * than this.  Linux answers a small listen() backlog's extra SYNs with
+ * cookies, so a lab server with listen(fd, 1) serves clients that arrive
+ * together; evicting them (tcp_in.c) would reset real clients instead. */
+#define SL__SYN_QUEUE_MIN 128
 
 #define SL__IN_HASH      1
 #define SL__IN_LISTENERS 2
@@ -201,6 +206,13 @@ void sl__tcp_set_state(struct sl__tcb *t, enum sl_tcp_state to,
                        const char *cause);
 
 /* ---- tcp_in.c -------------------------------------------------------- */
+
+/* How many connections listener l keeps in SYN-RECEIVED. */
+static inline unsigned
+sl__syn_queue_limit(const struct sl__tcb *l)
+{
+  return l->backlog > SL__SYN_QUEUE_MIN ? l->backlog : SL__SYN_QUEUE_MIN;
+}
 
 void sl__tcp_input(struct sl__host *h, const struct sl__ip4_hdr *ip,
                    const uint8_t *l4, size_t len);

@@ -93,7 +93,9 @@ struct sl__tcp_stats {
   uint64_t in_csum_errors; /* InCsumErrors */
   uint64_t out_rsts;       /* OutRsts */
   /* Beyond RFC 1213, named as Linux's TcpExt counters are. */
-  uint64_t listen_overflows;  /* SYNs dropped: listener's queue full */
+  uint64_t listen_overflows;  /* SYNs dropped: listener's accept queue full */
+  uint64_t syn_evictions;     /* half-open connections evicted to make room
+                                 in a full SYN queue (RFC 4987 3.4) */
   uint64_t challenge_acks;    /* RFC 5961 challenge ACKs sent */
   uint64_t challenge_limited; /* challenge ACKs suppressed by the limit */
   uint64_t fast_retrans;      /* fast retransmits (3 duplicate ACKs) */

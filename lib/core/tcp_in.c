@@ -57,6 +57,27 @@ take_window(struct sl__tcb *t, const struct sl__tcp_seg *s)
 
 /* ---- CLOSED and LISTEN ------------------------------------------------ */
 
+/* A SYN found the listener's SYN queue full.  RFC 4987 3.4, "Recycling
+ * the Oldest Half-Open TCB": the connection that has waited longest in
+ * SYN-RECEIVED goes, silently (its peer may be a forged address), and the
+ * new SYN takes its place.  A flood of forged SYNs then holds at most
+ * sl__syn_queue_limit() connections, and a real client whose ACK comes
+ * back within
+ * the time the flood takes to fill the queue still gets in.  (SYN cookies,
+ * RFC 4987 3.6, would keep no state at all; lib/README.md says why socklab
+ * does this instead.) */
+static void
+evict_oldest_child(struct sl__tcb *l)
+{
+  struct sl__tcb *oldest = l->syn_q;
+
+  /* New children go to the head of the list: the oldest is at its tail. */
+  while (oldest->child_next != NULL)
+    oldest = oldest->child_next;
+  l->host->stats.tcp.syn_evictions++;
+  sl__tcp_drop(oldest, 0, "SYN queue full"); /* frees it */
+}
+
 /* RFC 9293 3.10.7.2, LISTEN: a SYN creates a child in SYN-RECEIVED. */
 static void
 listen_input(struct sl__tcb *l, const struct arrival *a)
@@ -78,11 +99,16 @@ listen_input(struct sl__tcb *l, const struct arrival *a)
     sl__drop(h, SL__DROP_TCP_STATE, "LISTEN: no SYN");
     return;
   }
-  if (l->syn_q_len >= l->backlog || l->accept_q_len >= l->backlog) {
+  /* Connections that finished their handshake are never sacrificed: with
+   * the accept queue full the SYN is dropped (the client tries again). */
+  if (l->accept_q_len >= l->backlog) {
     h->stats.tcp.listen_overflows++;
     sl__drop(h, SL__DROP_TCP_BACKLOG, NULL);
     return;
   }
+  /* A full SYN queue makes room (RFC 4987 3.4): see evict_oldest_child. */
+  while (l->syn_q_len >= sl__syn_queue_limit(l) && l->syn_q != NULL)
+    evict_oldest_child(l);
   c = sl__tcb_alloc(h);
   if (c == NULL)
     return;

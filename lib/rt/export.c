@@ -214,6 +214,9 @@ const struct sl__counter sl__counters[] = {
             "segments with a wrong checksum"),
     COUNTER("TcpExt", "ListenOverflows", tcp, listen_overflows,
             "SYNs dropped: the accept queue was full"),
+    COUNTER("TcpExt", "SynQueueEvictions", tcp, syn_evictions,
+            "SYN-RECEIVED connections evicted, oldest first, by a new SYN "
+            "to a full SYN queue"),
     COUNTER("TcpExt", "TCPChallengeACK", tcp, challenge_acks,
             "RFC 5961 challenge ACKs sent"),
     COUNTER("TcpExt", "TCPACKSkippedChallenge", tcp, challenge_limited,

@@ -20,6 +20,7 @@ main(int argc, char **argv)
   srunner_add_suite(sr, sim_suite());
   srunner_add_suite(sr, tcp_suite());
   srunner_add_suite(sr, tcp_rfc_suite());
+  srunner_add_suite(sr, soak_suite());
   srunner_add_suite(sr, udp_suite());
   srunner_add_suite(sr, user_suite());
   srunner_add_suite(sr, grade_suite());

@@ -59,18 +59,129 @@ START_TEST(test_listen_rst_is_ignored)
 }
 END_TEST
 
-START_TEST(test_listen_backlog_full_drops_syn)
+/* A listener with backlog n in front of SYNs from ports TH_PPORT + i. */
+static void
+listen_backlog(int n)
 {
   th->l = sl__tcp_new(th->h);
   ck_assert_int_eq(sl__tcp_bind(th->l, 0, TH_PORT), 0);
-  ck_assert_int_eq(sl__tcp_listen(th->l, 2), 0);
-  for (int i = 0; i < 3; i++) {
-    th->pport = (uint16_t)(TH_PPORT + i);
-    th_send(th, SL__TCP_SYN, th->pseq, 0, NULL, 0);
+  ck_assert_int_eq(sl__tcp_listen(th->l, n), 0);
+}
+
+static void
+syn_from_port(int i)
+{
+  th->pport = (uint16_t)(TH_PPORT + i);
+  th_send(th, SL__TCP_SYN, th->pseq, 0, NULL, 0);
+}
+
+static struct sl__tcb *
+child_of_port(int i)
+{
+  return sl__tcb_lookup(th->h, TH_HOST, TH_PORT, TH_PEER,
+                        (uint16_t)(TH_PPORT + i));
+}
+
+/* RFC 4987 3.4: a full SYN queue recycles its oldest half-open
+ * connection, so a flood of SYNs cannot lock legitimate clients out. */
+START_TEST(test_listen_syn_flood_evicts_oldest_syn_received)
+{
+  int limit = SL__SYN_QUEUE_MIN;
+
+  listen_backlog(2);
+  for (int i = 0; i <= limit; i++) {
+    syn_from_port(i);
+    ck_assert_int_eq(th_pending(th), 1); /* every SYN was answered */
+    th->nout = th->next = 0;
   }
-  ck_assert_int_eq(th_pending(th), 2); /* two SYN,ACKs, the third dropped */
+  ck_assert_ptr_null(child_of_port(0)); /* the oldest made room */
+  ck_assert_ptr_nonnull(child_of_port(1));
+  ck_assert_ptr_nonnull(child_of_port(limit));
+  ck_assert_uint_eq(th->l->syn_q_len, (unsigned)limit);
+  ck_assert_uint_eq(th_tcp_stats(th)->syn_evictions, 1);
+  ck_assert_uint_eq(th_tcp_stats(th)->listen_overflows, 0);
+  ck_assert_uint_eq(th->h->n_tcbs, (unsigned)limit + 1);
+  ck_assert_uint_eq(th_tcp_stats(th)->bad_transitions, 0);
+}
+END_TEST
+
+/* listen(fd, 1) and clients that arrive together: each gets its
+ * handshake (Linux would answer the extra SYNs with cookies); none is
+ * evicted. */
+START_TEST(test_listen_small_backlog_admits_concurrent_handshakes)
+{
+  listen_backlog(1);
+  for (int i = 0; i < 5; i++)
+    syn_from_port(i);
+  ck_assert_int_eq(th_pending(th), 5);
+  for (int i = 0; i < 5; i++)
+    ck_assert_ptr_nonnull(child_of_port(i));
+  ck_assert_uint_eq(th_tcp_stats(th)->syn_evictions, 0);
+}
+END_TEST
+
+/* The evicted connection is gone without a word (its peer may be a
+ * spoofed address); if the peer was real, its ACK meets the listener,
+ * which answers with a reset (RFC 9293 3.10.7.2, second check). */
+START_TEST(test_listen_evicted_syn_received_ack_gets_reset)
+{
+  uint32_t iss0;
+
+  listen_backlog(1);
+  syn_from_port(0);
+  iss0 = th_pop(th)->seg.seq;
+  for (int i = 1; i < SL__SYN_QUEUE_MIN; i++) {
+    syn_from_port(i);
+    th->nout = th->next = 0;
+  }
+  syn_from_port(SL__SYN_QUEUE_MIN); /* the queue is full: port 0 goes */
+  ck_assert_uint_eq(th_pop(th)->seg.flags, SL__TCP_SYN | SL__TCP_ACK);
+  th_expect_nothing(th); /* no reset towards the evicted peer */
+  th->pport = TH_PPORT;
+  th_send(th, SL__TCP_ACK, th->pseq + 1, iss0 + 1, NULL, 0);
+  th_expect(th, SL__TCP_RST, iss0 + 1, 0);
+  ck_assert_ptr_null(child_of_port(0));
+  ck_assert_ptr_nonnull(child_of_port(SL__SYN_QUEUE_MIN));
+}
+END_TEST
+
+/* Established children waiting in accept() are never evicted: with the
+ * accept queue full, a new SYN is dropped and counted (ListenOverflows),
+ * as Linux does. */
+START_TEST(test_listen_full_accept_queue_drops_syn)
+{
+  th_syn_received(th);
+  ck_assert_int_eq(sl__tcp_listen(th->l, 1), 0); /* a new backlog: 1 */
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  ck_assert_uint_eq(th->l->accept_q_len, 1);
+  syn_from_port(1);
+  th_expect_nothing(th);
   ck_assert_uint_eq(th_tcp_stats(th)->listen_overflows, 1);
-  ck_assert_uint_eq(th->l->syn_q_len, 2);
+  ck_assert_uint_eq(th_tcp_stats(th)->syn_evictions, 0);
+  ck_assert_ptr_eq(child_of_port(0), th->t);
+  ck_assert_ptr_null(child_of_port(1));
+}
+END_TEST
+
+/* A flood of a thousand SYNs from different ports leaves at most
+ * max(backlog, SL__SYN_QUEUE_MIN) half-open connections, the newest. */
+START_TEST(test_listen_syn_flood_keeps_syn_queue_at_backlog)
+{
+  enum { N = 1000, Q = 200 };
+
+  listen_backlog(Q);
+  for (int i = 0; i < N; i++) {
+    syn_from_port(i);
+    ck_assert_int_eq(th_pending(th), 1); /* a SYN,ACK, never a reset */
+    th->nout = th->next = 0;
+  }
+  ck_assert_uint_eq(th->l->syn_q_len, Q);
+  ck_assert_uint_eq(th->h->n_tcbs, Q + 1);
+  ck_assert_uint_eq(th_tcp_stats(th)->syn_evictions, N - Q);
+  for (int i = N - Q; i < N; i++)
+    ck_assert_ptr_nonnull(child_of_port(i));
+  ck_assert_ptr_null(child_of_port(N - Q - 1));
 }
 END_TEST
 
@@ -1194,7 +1305,11 @@ tcp_suite(void)
   tcase_add_test(tc, test_listen_syn_sends_synack_with_mss);
   tcase_add_test(tc, test_listen_ack_gets_reset_from_ack_field);
   tcase_add_test(tc, test_listen_rst_is_ignored);
-  tcase_add_test(tc, test_listen_backlog_full_drops_syn);
+  tcase_add_test(tc, test_listen_syn_flood_evicts_oldest_syn_received);
+  tcase_add_test(tc, test_listen_evicted_syn_received_ack_gets_reset);
+  tcase_add_test(tc, test_listen_full_accept_queue_drops_syn);
+  tcase_add_test(tc, test_listen_syn_flood_keeps_syn_queue_at_backlog);
+  tcase_add_test(tc, test_listen_small_backlog_admits_concurrent_handshakes);
   tcase_add_test(tc, test_closed_port_segment_gets_reset);
   tcase_add_test(tc, test_listen_close_resets_unaccepted_children);
 

@@ -58,6 +58,13 @@ rcvbuf_4000(struct sl__host_config *cfg)
   cfg->rcvbuf = 4000;
 }
 
+/* TIME-WAIT long enough to outlast a second of forged segments. */
+static void
+long_msl(struct sl__host_config *cfg)
+{
+  cfg->msl_us = 30 * 1000000ull;
+}
+
 static void
 three_data_retries(struct sl__host_config *cfg)
 {
@@ -802,6 +809,155 @@ START_TEST(test_zero_window_one_lost_probe_ack_does_not_time_out)
 }
 END_TEST
 
+/* ---- blind injection (RFC 5961) ---------------------------------------- */
+
+/* A blind attacker knows the 4-tuple but not RCV.NXT or SND.UNA, so it
+ * sprays guesses: each test below sends SPRAY forged segments within one
+ * second of virtual time, at sequence numbers drawn (seed SPRAY_SEED)
+ * from inside the receive window but never RCV.NXT itself.  The
+ * connection must survive, and the challenge ACKs it sends must stay
+ * within the budget of RFC 5961 section 7 (challenge_acks_per_s). */
+#define SPRAY      5000
+#define SPRAY_SEED 5961
+
+/* A sequence number in (RCV.NXT, RCV.NXT + RCV.WND). */
+static uint32_t
+in_window_guess(struct sl__rng *rng)
+{
+  uint32_t wnd = th->t->rcv_adv - th->t->rcv_nxt;
+
+  return th->t->rcv_nxt + 1 + sl__rng_below(rng, wnd - 1);
+}
+
+/* Sends SPRAY forged segments with flags and len bytes of text, counts the
+ * host's answers (every one must be a challenge ACK carrying
+ * <SEQ=SND.NXT><ACK=RCV.NXT>), and checks the budget. */
+static void
+spray(uint8_t flags, uint32_t ack, size_t len)
+{
+  struct sl__rng rng;
+  uint64_t acks0 = th_tcp_stats(th)->challenge_acks;
+  uint64_t limited0 = th_tcp_stats(th)->challenge_limited;
+  uint32_t budget = th->cfg.challenge_acks_per_s;
+  int answers = 0;
+
+  th_advance(th, 1000000); /* a fresh second: a full budget */
+  sl__rng_seed(&rng, SPRAY_SEED);
+  for (int i = 0; i < SPRAY; i++) {
+    th_send(th, flags, in_window_guess(&rng), ack, "forged", len);
+    th_advance(th, 1000000 / SPRAY - 1); /* all within one second */
+    while (th_pending(th) > 0) {
+      const struct th_pkt *p = th_pop(th);
+      ck_assert_msg(p->seg.flags == SL__TCP_ACK && p->seg.len == 0 &&
+                        p->seg.ack == th->pseq,
+                    "seed %d, guess %d: not a challenge ACK", SPRAY_SEED, i);
+      answers++;
+    }
+    th->nout = th->next = 0;
+    ck_assert_msg(th_find(th) == th->t && sl__tcp_state(th->t) != SL_TCP_CLOSED,
+                  "seed %d: guess %d killed the connection", SPRAY_SEED, i);
+  }
+  ck_assert_int_eq(answers, (int)budget);
+  ck_assert_uint_eq(th_tcp_stats(th)->challenge_acks - acks0, budget);
+  ck_assert_uint_eq(th_tcp_stats(th)->challenge_limited - limited0,
+                    SPRAY - budget);
+  ck_assert_uint_eq(th_tcp_stats(th)->bad_transitions, 0);
+}
+
+/* The connection still carries data both ways after the attack. */
+static void
+still_works(void)
+{
+  char buf[8];
+
+  th_send_data(th, "after", 5);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 5);
+  ck_assert_int_eq(memcmp(buf, "after", 5), 0);
+  ck_assert_int_eq(sl__tcp_send(th->t, "ok", 2), 2);
+}
+
+/* RFC 5961 3.2: a RST in the window but not at RCV.NXT only earns a
+ * challenge ACK. */
+START_TEST(test_established_blind_rst_spray_survives_rate_limited)
+{
+  th_established(th);
+  spray(SL__TCP_RST, 0, 0);
+  spray(SL__TCP_RST | SL__TCP_ACK, th->pack, 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  ck_assert_uint_eq(th_tcp_stats(th)->estab_resets, 0);
+  still_works();
+}
+END_TEST
+
+/* RFC 5961 4.2: a SYN in a synchronized state, wherever it falls in the
+ * window, only earns a challenge ACK. */
+START_TEST(test_established_blind_syn_spray_survives_rate_limited)
+{
+  th_established(th);
+  spray(SL__TCP_SYN, 0, 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  still_works();
+}
+END_TEST
+
+/* RFC 5961 5.2: data whose ACK is older than SND.UNA - MAX.SND.WND is
+ * dropped with a challenge ACK: a blind attacker who guessed the sequence
+ * number still needs an acceptable ACK to inject data. */
+START_TEST(test_established_blind_data_with_old_ack_is_never_delivered)
+{
+  char buf[8];
+
+  th_established(th);
+  spray(SL__TCP_ACK | SL__TCP_PSH, th->pack - 70000, 6);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), -EAGAIN);
+  ck_assert_uint_eq(th->t->rcv_nxt, th->pseq);
+  still_works();
+}
+END_TEST
+
+/* RFC 5961 5.2: "(SND.UNA - MAX.SND.WND) =< SEG.ACK =< SND.NXT" is
+ * acceptable: an ACK a little older than SND.UNA (a reordered segment)
+ * still carries its data. */
+START_TEST(test_established_data_with_ack_within_max_snd_wnd_is_accepted)
+{
+  char buf[8];
+
+  th_established(th);
+  th_send(th, SL__TCP_ACK | SL__TCP_PSH, th->pseq, th->pack - 1000, "late", 4);
+  th->pseq += 4;
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 4);
+  ck_assert_uint_eq(th_tcp_stats(th)->challenge_acks, 0);
+}
+END_TEST
+
+/* RFC 5961 applies to every synchronized state, not only ESTABLISHED. */
+START_TEST(test_close_wait_blind_rst_spray_survives_rate_limited)
+{
+  th_close_wait(th);
+  spray(SL__TCP_RST, 0, 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSE_WAIT);
+}
+END_TEST
+
+START_TEST(test_fin_wait_2_blind_rst_spray_survives_rate_limited)
+{
+  th_fin_wait_2(th);
+  spray(SL__TCP_RST, 0, 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_FIN_WAIT_2);
+}
+END_TEST
+
+/* TIME-WAIT: a forged RST cannot cut the 2 MSL wait short (RFC 1337's
+ * hazard H1) unless it hits RCV.NXT exactly. */
+START_TEST(test_time_wait_blind_rst_spray_survives_rate_limited)
+{
+  th_reinit(th, long_msl);
+  th_time_wait(th);
+  spray(SL__TCP_RST, 0, 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_TIME_WAIT);
+}
+END_TEST
+
 /* ---- initial sequence numbers (RFC 6528) ------------------------------ */
 
 /* RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport,
@@ -824,6 +980,101 @@ START_TEST(test_isn_follows_4us_clock_and_differs_per_tuple)
   iss3 = th_pop(th)->seg.seq;
   ck_assert_uint_ne(iss3, iss2); /* F() depends on the 4-tuple */
   sl__tcp_close(t);
+}
+END_TEST
+
+/* RFC 6528 3: a new incarnation of the same 4-tuple after TIME-WAIT gets
+ * an ISN that differs from the old one by exactly the clock (F() is the
+ * same), and so starts beyond every sequence number the old one used. */
+START_TEST(test_isn_same_tuple_after_time_wait_differs_by_clock)
+{
+  uint64_t t1, t2;
+  uint32_t iss1, old_snd_max, iss2;
+
+  t1 = th->now;
+  th_time_wait(th);
+  iss1 = th->t->iss;
+  old_snd_max = th->t->snd_max;
+  th_advance(th, 2 * th->cfg.msl_us);
+  ck_assert_ptr_null(th_find(th)); /* TIME-WAIT is over */
+  th_advance(th, 12345 * 4);
+  t2 = th->now;
+  th_syn_sent(th); /* same local port, same peer: the same 4-tuple */
+  iss2 = th->t->iss;
+  ck_assert_uint_eq(iss2 - iss1, (uint32_t)(t2 / 4 - t1 / 4));
+  ck_assert(SL_SEQ_GT(iss2, old_snd_max));
+}
+END_TEST
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* RFC 6528 3: across 4-tuples the ISNs look random: F() is a keyed hash,
+ * so an attacker who opens connections of its own learns nothing about
+ * the ISN of a tuple it does not own.  4096 tuples at the same instant:
+ * no repeats, every bit set about half the time, and the ISNs of
+ * neighbouring ports (and their differences) just as scattered. */
+START_TEST(test_isn_across_tuples_look_random)
+{
+  enum { N = 4096 };
+  static uint32_t isn[N];
+  unsigned ones[32] = {0}, xor_ones[32] = {0};
+
+  for (int i = 0; i < N; i++)
+    isn[i] = sl__isn(th->h, TH_HOST, TH_PORT, TH_PEER, (uint16_t)(1024 + i));
+  for (int i = 0; i < N; i++) {
+    for (int b = 0; b < 32; b++) {
+      ones[b] += isn[i] >> b & 1;
+      if (i > 0)
+        xor_ones[b] += (isn[i] ^ isn[i - 1]) >> b & 1;
+    }
+  }
+  qsort(isn, N, sizeof isn[0], cmp_u32);
+  for (int i = 1; i < N; i++)
+    if (isn[i] == isn[i - 1])
+      ck_abort_msg("two tuples got the same ISN %u", (unsigned)isn[i]);
+  /* 45-55%: more than six standard deviations from 50% each way. */
+  for (int b = 0; b < 32; b++) {
+    ck_assert_msg(ones[b] > N * 45 / 100 && ones[b] < N * 55 / 100,
+                  "bit %d set in %u of %d ISNs", b, ones[b], N);
+    ck_assert_msg(xor_ones[b] > N * 45 / 100 && xor_ones[b] < N * 55 / 100,
+                  "bit %d differs in %u of %d neighbours", b, xor_ones[b], N);
+  }
+  /* Other addresses too: the remote address is part of F()'s input. */
+  ck_assert_uint_ne(sl__isn(th->h, TH_HOST, TH_PORT, TH_PEER + 1, 1024),
+                    sl__isn(th->h, TH_HOST, TH_PORT, TH_PEER, 1024));
+}
+END_TEST
+
+/* The ISN a fresh host keyed by seed gives the tuple at time 0. */
+static uint32_t
+isn_of_host_with_seed(uint64_t seed)
+{
+  struct sl__host_config cfg;
+  struct sl__host *h;
+  uint32_t isn;
+
+  th_config(&cfg);
+  cfg.seed = seed;
+  h = sl__host_new(TH_HOST, &cfg, NULL, NULL);
+  ck_assert_ptr_nonnull(h);
+  isn = sl__isn(h, TH_HOST, TH_PORT, TH_PEER, TH_PPORT);
+  sl__host_free(h);
+  return isn;
+}
+
+/* RFC 6528 3: the key is secret and per host: the same tuple at the same
+ * time gets an unrelated ISN on a host with another key, and the same ISN
+ * on a host with the same key (simulated runs replay). */
+START_TEST(test_isn_depends_on_host_secret)
+{
+  ck_assert_uint_ne(isn_of_host_with_seed(42), isn_of_host_with_seed(43));
+  ck_assert_uint_eq(isn_of_host_with_seed(42), isn_of_host_with_seed(42));
 }
 END_TEST
 
@@ -865,6 +1116,17 @@ tcp_rfc_suite(void)
   tcase_add_test(
       tc, test_established_too_old_ack_gets_challenge_ack_and_is_dropped);
   tcase_add_test(tc, test_established_zero_rcv_window_still_processes_ack);
+
+  tc = tcase(s, "blind_injection");
+  tcase_add_test(tc, test_established_blind_rst_spray_survives_rate_limited);
+  tcase_add_test(tc, test_established_blind_syn_spray_survives_rate_limited);
+  tcase_add_test(tc,
+                 test_established_blind_data_with_old_ack_is_never_delivered);
+  tcase_add_test(tc,
+                 test_established_data_with_ack_within_max_snd_wnd_is_accepted);
+  tcase_add_test(tc, test_close_wait_blind_rst_spray_survives_rate_limited);
+  tcase_add_test(tc, test_fin_wait_2_blind_rst_spray_survives_rate_limited);
+  tcase_add_test(tc, test_time_wait_blind_rst_spray_survives_rate_limited);
 
   tc = tcase(s, "window_update");
   tcase_add_test(tc,
@@ -909,5 +1171,8 @@ tcp_rfc_suite(void)
 
   tc = tcase(s, "isn");
   tcase_add_test(tc, test_isn_follows_4us_clock_and_differs_per_tuple);
+  tcase_add_test(tc, test_isn_same_tuple_after_time_wait_differs_by_clock);
+  tcase_add_test(tc, test_isn_across_tuples_look_random);
+  tcase_add_test(tc, test_isn_depends_on_host_secret);
   return s;
 }

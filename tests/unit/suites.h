@@ -8,6 +8,7 @@ Suite *api_suite(void);
 Suite *net_suite(void);
 Suite *reader_suite(void);
 Suite *sim_suite(void);
+Suite *soak_suite(void);
 Suite *tcp_suite(void);
 Suite *tcp_rfc_suite(void);
 Suite *udp_suite(void);
