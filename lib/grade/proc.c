@@ -206,11 +206,13 @@ child_setup(struct gr_ctx *c, struct gr_proc *p, int stdin_fd)
   limit(RLIMIT_NOFILE, 1024);
   limit(RLIMIT_CORE, 0);
   if (c->isolated) {
-    /* An unprivileged user: it cannot touch the results or the grader.
-     * The process limit counts every thread of every program of the user
-     * (a program on socklab's stack has two), and graders may run side by
-     * side: 2048 still stops a fork bomb. */
-    limit(RLIMIT_NPROC, 2048);
+    /* An unprivileged user of this run's own: it cannot touch the
+     * results, the grader, or other graders' programs.  The process limit
+     * counts every thread of every program of the user (a program on
+     * socklab's stack has two; lab07's 50 clients and a server of threads
+     * stay well below): a fork bomb stops at 512 processes, which share
+     * two CPUs without stalling the machine. */
+    limit(RLIMIT_NPROC, 512);
     if (setgroups(0, NULL) < 0 || setgid(c->run_gid) < 0 ||
         setuid(c->run_uid) < 0)
       _exit(127);
