@@ -28,7 +28,8 @@
 #include "grade.h"
 
 static volatile sig_atomic_t interrupted;
-static int result_fd = -1; /* in a test's process: where its result goes */
+static const char *checkout; /* hidden from code run as the run's user */
+static int result_fd = -1;   /* in a test's process: where its result goes */
 
 static void
 on_signal(int sig)
@@ -63,6 +64,11 @@ run_command(char *const argv[], const char *dir, int timeout_s, uid_t uid,
     setpgid(0, 0);
     dup2(pipefd[1], 1);
     dup2(pipefd[1], 2);
+    if (uid != 0 && checkout != NULL && gr_hide_secrets(checkout) < 0) {
+      fprintf(stderr, "grader: cannot hide %s/solutions: %s\n", checkout,
+              strerror(errno));
+      _exit(125);
+    }
     if (uid != 0 &&
         (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0))
       _exit(126);
@@ -179,6 +185,32 @@ build(const struct gr_run *run, const char *dir, uid_t uid, gid_t gid,
   return 0;
 }
 
+/* Leaves dir's programs runnable by anyone, and its other files (the
+ * reference solution's sources) readable by root alone. */
+static int
+hide_sources(const struct gr_run *run, const char *dir)
+{
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int r = 0;
+
+  if (d == NULL)
+    return -1;
+  while ((e = readdir(d)) != NULL) {
+    char path[700];
+    int program = 0;
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+      continue;
+    for (const char *const *p = run->lab->programs; *p != NULL; p++)
+      program |= strcmp(e->d_name, *p) == 0;
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    if (chmod(path, program ? 0711 : 0700) < 0)
+      r = -1;
+  }
+  closedir(d);
+  return r;
+}
+
 /* ---- one test, in a process of its own ------------------------------------
  */
 
@@ -254,6 +286,7 @@ test_process(const struct gr_run *run, const struct gr_test *t,
   c.student = student;
   c.ref = ref;
   c.self_exe = run->self_exe;
+  c.top = run->top;
   snprintf(c.work, sizeof c.work, "%s", tdir);
   /* Each test draws from its own stream, the same for the same seed. */
   c.seed = (run->seed ^ hash_id(t->id)) % 1000000000000ull;
@@ -487,8 +520,10 @@ gr_grade(struct gr_run *run)
   int own_user = isolated; /* uid is this run's alone */
   int build_failed;
 
-  if (isolated)
+  if (isolated) {
     run_user(&uid, &gid);
+    checkout = run->top;
+  }
   run->results = calloc(run->lab->ntests, sizeof *run->results);
   if (run->results == NULL || mkdtemp(root) == NULL) {
     fprintf(stderr, "socklab grade: cannot make a work directory: %s\n",
@@ -533,7 +568,7 @@ gr_grade(struct gr_run *run)
     char refsrc[600];
     snprintf(refsrc, sizeof refsrc, "%s/solutions/%s", run->top, run->lab->dir);
     if (copy_tree(refsrc, ref, 0, 0, &log) < 0 ||
-        build(run, ref, 0, 0, &log) < 0) {
+        build(run, ref, 0, 0, &log) < 0 || hide_sources(run, ref) < 0) {
       fprintf(stderr,
               "socklab grade: the reference solution of %s does not "
               "build:\n%s\n",
