@@ -203,7 +203,8 @@ TEST_SCRIPTS := tests/scripts/readme_example.sh tests/scripts/install.sh \
                 tests/scripts/demo.sh tests/scripts/netstat.sh \
                 tests/scripts/netstat_ss.sh tests/scripts/ladder_golden.sh \
                 tests/scripts/states.sh tests/scripts/slides.sh \
-                tests/scripts/graders.sh tests/scripts/gradescope.sh
+                tests/scripts/graders.sh tests/scripts/gradescope.sh \
+                tests/scripts/sandbox.sh
 
 test: check-deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN) $(PD_SO) $(PD_DRIVER)

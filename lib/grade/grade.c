@@ -28,7 +28,8 @@
 #include "grade.h"
 
 static volatile sig_atomic_t interrupted;
-static int result_fd = -1; /* in a test's process: where its result goes */
+static const char *checkout; /* hidden from code run as the run's user */
+static int result_fd = -1;   /* in a test's process: where its result goes */
 
 static void
 on_signal(int sig)
@@ -63,6 +64,11 @@ run_command(char *const argv[], const char *dir, int timeout_s, uid_t uid,
     setpgid(0, 0);
     dup2(pipefd[1], 1);
     dup2(pipefd[1], 2);
+    if (uid != 0 && checkout != NULL && gr_hide_secrets(checkout) < 0) {
+      fprintf(stderr, "grader: cannot hide %s/solutions: %s\n", checkout,
+              strerror(errno));
+      _exit(125);
+    }
     if (uid != 0 &&
         (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0))
       _exit(126);
@@ -143,7 +149,9 @@ build(const struct gr_run *run, const char *dir, uid_t uid, gid_t gid,
 {
   char socklab[400], lib[450], mk[600];
   char *make[] = {"make", "--no-print-directory", socklab, lib, NULL};
-  int st;
+  /* The student's build may be given less (a test of the grader). */
+  const char *limit = uid != 0 ? getenv("SOCKLAB_GRADE_BUILD_S") : NULL;
+  int st, build_s = limit && atoi(limit) > 0 ? atoi(limit) : 180;
 
   /* Programs that came with the submission are built again: they may be
    * stale, or built elsewhere. */
@@ -162,10 +170,12 @@ build(const struct gr_run *run, const char *dir, uid_t uid, gid_t gid,
     gr_buf_printf(log, "(no Makefile: using the lab's)\n");
     run_command(cp, "/", 10, uid, gid, log);
   }
-  st = run_command(make, dir, 180, uid, gid, log);
+  st = run_command(make, dir, build_s, uid, gid, log);
   if (st != 0) {
-    gr_buf_printf(log, "\nmake %s.\n",
-                  st == -1 ? "did not finish in 180 s" : "failed");
+    if (st == -1)
+      gr_buf_printf(log, "\nmake did not finish in %d s.\n", build_s);
+    else
+      gr_buf_printf(log, "\nmake failed.\n");
     return -1;
   }
   for (const char *const *p = run->lab->programs; *p != NULL; p++) {
@@ -177,6 +187,32 @@ build(const struct gr_run *run, const char *dir, uid_t uid, gid_t gid,
     }
   }
   return 0;
+}
+
+/* Leaves dir's programs runnable by anyone, and its other files (the
+ * reference solution's sources) readable by root alone. */
+static int
+hide_sources(const struct gr_run *run, const char *dir)
+{
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int r = 0;
+
+  if (d == NULL)
+    return -1;
+  while ((e = readdir(d)) != NULL) {
+    char path[700];
+    int program = 0;
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+      continue;
+    for (const char *const *p = run->lab->programs; *p != NULL; p++)
+      program |= strcmp(e->d_name, *p) == 0;
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    if (chmod(path, program ? 0711 : 0700) < 0)
+      r = -1;
+  }
+  closedir(d);
+  return r;
 }
 
 /* ---- one test, in a process of its own ------------------------------------
@@ -254,6 +290,7 @@ test_process(const struct gr_run *run, const struct gr_test *t,
   c.student = student;
   c.ref = ref;
   c.self_exe = run->self_exe;
+  c.top = run->top;
   snprintf(c.work, sizeof c.work, "%s", tdir);
   /* Each test draws from its own stream, the same for the same seed. */
   c.seed = (run->seed ^ hash_id(t->id)) % 1000000000000ull;
@@ -407,14 +444,63 @@ run_test(struct gr_run *run, const struct gr_test *t, struct gr_result *r,
 
 /* ---- the whole run ------------------------------------------------------- */
 
-/* The user student programs run as, when the grader is root. */
+/* The user student programs run as, when the grader is root: one of
+ * this run's own, with no name (SL_GRADE_UID_BASE + the grader's pid,
+ * unique among the graders running now).  Shared with other graders (as
+ * nobody once was), a program could kill(-1) their programs, and a fork
+ * bomb would use up their process limit: RLIMIT_NPROC counts every
+ * process of the user. */
+enum { SL_GRADE_UID_BASE = 0x40000000 };
+
 static void
-unprivileged_user(uid_t *uid, gid_t *gid)
+run_user(uid_t *uid, gid_t *gid)
+{
+  *uid = (uid_t)SL_GRADE_UID_BASE + (uid_t)getpid();
+  *gid = (gid_t)*uid;
+}
+
+/* nobody, where uids beyond 65535 do not exist (a user namespace). */
+static void
+nobody_user(uid_t *uid, gid_t *gid)
 {
   struct passwd *pw = getpwnam("nobody");
 
   *uid = pw ? pw->pw_uid : 65534;
   *gid = pw ? pw->pw_gid : 65534;
+}
+
+/* Kills every process of uid (the run's own user): what a build or a
+ * test left running, wherever it went.  kill(-1) as uid reaches them all,
+ * and only them. */
+static void
+kill_user(uid_t uid, gid_t gid)
+{
+  pid_t pid = fork();
+
+  if (pid == 0) {
+    if (setgroups(0, NULL) == 0 && setgid(gid) == 0 && setuid(uid) == 0)
+      kill(-1, SIGKILL); /* not the caller: kill(-1) spares it */
+    _exit(0);
+  }
+  if (pid > 0)
+    waitpid(pid, NULL, 0);
+  while (waitpid(-1, NULL, WNOHANG) > 0)
+    ; /* those that were reparented to us, the subreaper */
+}
+
+/* Removes what uid (the run's own user) left outside the work directory:
+ * files in /tmp, /var/tmp and /dev/shm. */
+static void
+remove_files_of(uid_t uid)
+{
+  char user[32];
+  char *find[] = {"find",  "/tmp", "/var/tmp", "/dev/shm", "-xdev",
+                  "-user", user,   "-delete",  NULL};
+  struct gr_buf ignored = {0};
+
+  snprintf(user, sizeof user, "%u", (unsigned)uid);
+  run_command(find, "/", 60, 0, 0, &ignored);
+  gr_buf_free(&ignored);
 }
 
 static void
@@ -435,9 +521,13 @@ gr_grade(struct gr_run *run)
   gid_t gid = 0;
   size_t n = 0;
   int isolated = geteuid() == 0 && getenv("SOCKLAB_GRADE_NO_ISOLATION") == 0;
+  int own_user = isolated; /* uid is this run's alone */
+  int build_failed;
 
-  if (isolated)
-    unprivileged_user(&uid, &gid);
+  if (isolated) {
+    run_user(&uid, &gid);
+    checkout = run->top;
+  }
   run->results = calloc(run->lab->ntests, sizeof *run->results);
   if (run->results == NULL || mkdtemp(root) == NULL) {
     fprintf(stderr, "socklab grade: cannot make a work directory: %s\n",
@@ -446,17 +536,24 @@ gr_grade(struct gr_run *run)
   }
   chmod(root, 0755);
   if (isolated) {
-    /* Students' programs build and run as nobody: they link socklab. */
+    /* Students' programs build and run as uid: they link socklab. */
     char lib[600];
     char *test_r[] = {"test", "-r", lib, NULL};
+    int st;
     snprintf(lib, sizeof lib, "%s/build/libsocklab.a", run->top);
-    if (run_command(test_r, "/", 10, uid, gid, &log) != 0) {
+    if ((st = run_command(test_r, "/", 10, uid, gid, &log)) != 0 &&
+        WIFEXITED(st) && WEXITSTATUS(st) == 126) {
+      own_user = 0; /* setuid failed: no such uid here */
+      nobody_user(&uid, &gid);
+      st = run_command(test_r, "/", 10, uid, gid, &log);
+    }
+    if (st != 0) {
       fprintf(stderr,
-              "socklab grade: the user nobody cannot read %s: as "
-              "root, the grader builds and runs programs as nobody; "
-              "make every directory on that path readable "
+              "socklab grade: user %u cannot read %s: as "
+              "root, the grader builds and runs programs as a user of "
+              "their own; make every directory on that path readable "
               "(chmod o+rx), or set SOCKLAB_GRADE_NO_ISOLATION=1\n",
-              lib);
+              (unsigned)uid, lib);
       gr_buf_free(&log);
       return 2;
     }
@@ -475,7 +572,7 @@ gr_grade(struct gr_run *run)
     char refsrc[600];
     snprintf(refsrc, sizeof refsrc, "%s/solutions/%s", run->top, run->lab->dir);
     if (copy_tree(refsrc, ref, 0, 0, &log) < 0 ||
-        build(run, ref, 0, 0, &log) < 0) {
+        build(run, ref, 0, 0, &log) < 0 || hide_sources(run, ref) < 0) {
       fprintf(stderr,
               "socklab grade: the reference solution of %s does not "
               "build:\n%s\n",
@@ -485,8 +582,11 @@ gr_grade(struct gr_run *run)
     }
     gr_buf_free(&log);
   }
-  if (copy_tree(run->dir, student, uid, gid, &log) < 0 ||
-      build(run, student, uid, gid, &log) < 0) {
+  build_failed = copy_tree(run->dir, student, uid, gid, &log) < 0 ||
+                 build(run, student, uid, gid, &log) < 0;
+  if (own_user)
+    kill_user(uid, gid); /* what the Makefile left running (setsid) */
+  if (build_failed) {
     run->build_failed = 1;
     run->build_log = log.s ? log.s : strdup("");
     mark_not_run(run, 0, "not run: your programs did not build");
@@ -497,17 +597,23 @@ gr_grade(struct gr_run *run)
         fprintf(stderr, "socklab grade: %s ...\n", run->results[i].test->id);
       run_test(run, run->results[i].test, &run->results[i], root, (int)i,
                student, ref, uid, gid);
+      if (own_user)
+        kill_user(uid, gid);
     }
     if (interrupted) {
       run->interrupted = 1;
       mark_not_run(run, 0, "not run: the grader was interrupted");
     }
   }
+  if (own_user)
+    kill_user(uid, gid);
   if (getenv("SOCKLAB_GRADE_KEEP") == NULL) {
     char *rm[] = {"rm", "-rf", root, NULL};
     struct gr_buf ignored = {0};
     run_command(rm, "/", 60, 0, 0, &ignored);
     gr_buf_free(&ignored);
+    if (own_user)
+      remove_files_of(uid);
   } else {
     fprintf(stderr, "socklab grade: work files kept in %s\n", root);
   }

@@ -89,6 +89,7 @@ struct gr_ctx {
   const char *student;  /* the student's built programs */
   const char *ref;      /* the reference programs */
   const char *self_exe; /* this socklab binary (for the hub, the ladder) */
+  const char *top;      /* the socklab checkout */
   char work[256];       /* this test's own directory */
   uint64_t seed;        /* every random choice of the test comes from it (and
                           the hub takes it: below 10^12) */
@@ -131,6 +132,12 @@ void gr_use_stack(struct gr_ctx *c, enum gr_stack stack, const char *faults);
  * Ends the test with a message if it cannot. */
 struct gr_proc *gr_start(struct gr_ctx *c, enum gr_who who, const char *prog,
                          const char *const *argv);
+/* In a child about to run code of the student's as the run's user (the
+ * build, a program): a mount namespace of its own in which top's
+ * solutions/, lib/grade/ (the hidden tests) and tests/ are empty, so that
+ * what it prints -- feedback, a build log -- cannot show them.  0, or -1
+ * when the namespace could not be made (not root). */
+int gr_hide_secrets(const char *top);
 /* Extra environment for the next gr_start ("NAME=value"), then cleared. */
 void gr_setenv_next(struct gr_ctx *c, const char *assignment);
 /* Writes to p's stdin (all of it, unless p stopped reading); 0 or -1. */

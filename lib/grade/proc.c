@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -165,6 +167,27 @@ gr_setenv_next(struct gr_ctx *c, const char *assignment)
              assignment);
 }
 
+int
+gr_hide_secrets(const char *top)
+{
+  static const char *const secret[] = {"solutions", "lib/grade", "tests"};
+  char path[600];
+
+  if (unshare(CLONE_NEWNS) < 0 ||
+      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return -1;
+  for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++) {
+    snprintf(path, sizeof path, "%s/%s", top, secret[i]);
+    /* An empty directory only root could enter, over each. */
+    if (access(path, F_OK) == 0 &&
+        mount("socklab-hidden", path, "tmpfs",
+              MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              "size=4k,mode=0700") < 0)
+      return -1;
+  }
+  return 0;
+}
+
 /* Limits for a student's program: enough for any honest lab program,
  * small enough that a runaway one cannot take the machine down. */
 static void
@@ -206,11 +229,15 @@ child_setup(struct gr_ctx *c, struct gr_proc *p, int stdin_fd)
   limit(RLIMIT_NOFILE, 1024);
   limit(RLIMIT_CORE, 0);
   if (c->isolated) {
-    /* An unprivileged user: it cannot touch the results or the grader.
-     * The process limit counts every thread of every program of the user
-     * (a program on socklab's stack has two), and graders may run side by
-     * side: 2048 still stops a fork bomb. */
-    limit(RLIMIT_NPROC, 2048);
+    if (gr_hide_secrets(c->top) < 0)
+      _exit(127);
+    /* An unprivileged user of this run's own: it cannot touch the
+     * results, the grader, or other graders' programs.  The process limit
+     * counts every thread of every program of the user (a program on
+     * socklab's stack has two; lab07's 50 clients and a server of threads
+     * stay well below): a fork bomb stops at 512 processes, which share
+     * two CPUs without stalling the machine. */
+    limit(RLIMIT_NPROC, 512);
     if (setgroups(0, NULL) < 0 || setgid(c->run_gid) < 0 ||
         setuid(c->run_uid) < 0)
       _exit(127);

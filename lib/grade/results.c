@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "grade.h"
@@ -351,11 +352,20 @@ gr_write_results_file(const struct gr_run *run, const char *path)
 {
   char tmp[4200];
   FILE *f;
-  int r;
+  int fd, r;
 
-  snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-  if ((f = fopen(tmp, "w")) == NULL)
+  /* A name of our own, made here (O_EXCL): a predictable one in a
+   * directory students can write (/tmp) could be a symbolic link they
+   * planted, and root would write wherever it points. */
+  snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
+  if ((fd = mkstemp(tmp)) < 0)
     return -errno;
+  if (fchmod(fd, 0644) < 0 || (f = fdopen(fd, "w")) == NULL) {
+    r = -errno;
+    close(fd);
+    unlink(tmp);
+    return r;
+  }
   r = gr_write_results(run, f);
   if (fclose(f) != 0 && r == 0)
     r = -errno;

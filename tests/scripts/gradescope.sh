@@ -7,7 +7,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
-chmod 755 "$work" # the graded programs run as nobody
+chmod 755 "$work" # the graded programs run as a user of their own
 trap 'rm -rf "$work"' EXIT
 fail() { echo "gradescope: $*"; exit 1; }
 if ! command -v zip >/dev/null || ! command -v unzip >/dev/null; then

