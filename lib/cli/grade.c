@@ -78,21 +78,20 @@ list_labs(void)
 static void
 usage(FILE *f)
 {
-  fprintf(f,
-          "usage: socklab grade LAB [--dir DIR] [--format FORMAT] "
-          "[--out FILE] [--seed N]\n"
-          "                         [--visible-only] [--top DIR] "
-          "[--verbose]\n"
-          "       socklab grade --list\n"
-          "Builds the programs in DIR (default .), runs LAB's tests "
-          "(lab02 or\nlab02-tcp-echo) against the reference solution, and "
-          "writes the results.\nFORMAT: text (default), gradescope, "
-          "classroom, prairielearn, tap, junit.\nEvery random choice comes "
-          "from the seed, which the results print; the same\nseed replays "
-          "the same tests.  As root, each test runs in a network "
-          "namespace\nof its own and the programs as a user of the run's "
-          "own.  Exit status: 0 all\npoints, 1 some lost, 2 the grader "
-          "could not run.\n");
+  fprintf(f, "usage: socklab grade LAB [--dir DIR] [--format FORMAT] "
+             "[--out FILE] [--seed N]\n"
+             "                         [--visible-only] [--top DIR] "
+             "[--verbose]\n"
+             "       socklab grade --list\n"
+             "Builds the programs in DIR (default .), runs LAB's tests "
+             "(lab02 or\nlab02-tcp-echo) against the reference solution, and "
+             "writes the results.\nFORMAT: text (default), gradescope, "
+             "classroom, prairielearn, tap, junit.\nEvery random choice comes "
+             "from the seed, which the results print; the same\nseed replays "
+             "the same tests.  As root, each test runs in a network "
+             "namespace\nof its own and the programs as a user of the run's "
+             "own.  Exit status: 0 all\npoints, 1 some lost, 2 the grader "
+             "could not run.\n");
 }
 
 int
