@@ -67,6 +67,7 @@ LIB_SRCS := $(CORE_SRCS) $(OBS_SRCS) $(RT_SRCS) \
   lib/src/version.c
 
 GRADE_SRCS := \
+  lib/grade/sandbox.c \
   lib/grade/grade.c \
   lib/grade/kit.c \
   lib/grade/lab01.c \

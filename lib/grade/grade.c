@@ -28,8 +28,11 @@
 #include "grade.h"
 
 static volatile sig_atomic_t interrupted;
-static const char *checkout; /* hidden from code run as the run's user */
-static int result_fd = -1;   /* in a test's process: where its result goes */
+static const char *checkout;    /* hidden from code run as the run's user */
+static int result_fd = -1;      /* in a test's process: where its result goes */
+static struct gr_cgroup cgroup; /* the student's programs and build */
+static const char *work_root;   /* the run's work directory */
+static int work_mounted;        /* work_root is a tmpfs of the run's own */
 
 static void
 on_signal(int sig)
@@ -64,11 +67,14 @@ run_command(char *const argv[], const char *dir, int timeout_s, uid_t uid,
     setpgid(0, 0);
     dup2(pipefd[1], 1);
     dup2(pipefd[1], 2);
-    if (uid != 0 && checkout != NULL && gr_hide_secrets(checkout) < 0) {
+    if (uid != 0 && checkout != NULL &&
+        gr_confine_files(checkout, work_root) < 0) {
       fprintf(stderr, "grader: cannot hide %s/solutions: %s\n", checkout,
               strerror(errno));
       _exit(125);
     }
+    if (uid != 0)
+      gr_cgroup_enter(&cgroup);
     if (uid != 0 &&
         (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0))
       _exit(126);
@@ -291,6 +297,7 @@ test_process(const struct gr_run *run, const struct gr_test *t,
   c.ref = ref;
   c.self_exe = run->self_exe;
   c.top = run->top;
+  c.root = work_root;
   snprintf(c.work, sizeof c.work, "%s", tdir);
   /* Each test draws from its own stream, the same for the same seed. */
   c.seed = (run->seed ^ hash_id(t->id)) % 1000000000000ull;
@@ -299,6 +306,7 @@ test_process(const struct gr_run *run, const struct gr_test *t,
   c.isolated = uid != 0;
   c.run_uid = uid;
   c.run_gid = gid;
+  c.cgroup = &cgroup;
   if (c.isolated) {
     if (unshare(CLONE_NEWNET) == 0)
       loopback_up();
@@ -369,6 +377,16 @@ clean_up_after(pid_t group)
   }
 }
 
+/* Test index's own directory in the run's. */
+static char *
+tdir_of(const char *root, int index)
+{
+  static char dir[200];
+
+  snprintf(dir, sizeof dir, "%s/t%02d", root, index + 1);
+  return dir;
+}
+
 static void
 run_test(struct gr_run *run, const struct gr_test *t, struct gr_result *r,
          const char *root, int index, const char *student, const char *ref,
@@ -380,7 +398,7 @@ run_test(struct gr_run *run, const struct gr_test *t, struct gr_result *r,
   double t0 = now_s(), limit = t->timeout_s + 10;
   pid_t pid;
 
-  snprintf(tdir, sizeof tdir, "%s/t%02d", root, index + 1);
+  snprintf(tdir, sizeof tdir, "%s", tdir_of(root, index));
   mkdir(tdir, 0755);
   if (uid != 0 && chown(tdir, uid, gid) < 0)
     perror("socklab grade: chown");
@@ -503,6 +521,22 @@ remove_files_of(uid_t uid)
   gr_buf_free(&ignored);
 }
 
+/* Removes the run's work directory and everything in it. */
+static void
+remove_work(const char *root)
+{
+  char *rm[] = {"rm", "-rf", (char *)root, NULL};
+  struct gr_buf ignored = {0};
+
+  if (work_mounted) {
+    gr_unmount_work(root); /* and all in it, at once */
+    rmdir(root);
+    return;
+  }
+  run_command(rm, "/", 60, 0, 0, &ignored);
+  gr_buf_free(&ignored);
+}
+
 static void
 mark_not_run(struct gr_run *run, size_t from, const char *why)
 {
@@ -535,6 +569,10 @@ gr_grade(struct gr_run *run)
     return 2;
   }
   chmod(root, 0755);
+  work_root = root;
+  /* Bounded: what the programs write cannot fill the machine's disk. */
+  if (isolated && getenv("SOCKLAB_GRADE_KEEP") == NULL)
+    work_mounted = gr_mount_work(root) == 0;
   if (isolated) {
     /* Students' programs build and run as uid: they link socklab. */
     char lib[600];
@@ -555,6 +593,7 @@ gr_grade(struct gr_run *run)
               "(chmod o+rx), or set SOCKLAB_GRADE_NO_ISOLATION=1\n",
               (unsigned)uid, lib);
       gr_buf_free(&log);
+      remove_work(root);
       return 2;
     }
   }
@@ -578,12 +617,23 @@ gr_grade(struct gr_run *run)
               "build:\n%s\n",
               run->lab->dir, log.s ? log.s : "");
       gr_buf_free(&log);
+      remove_work(root);
       return 2;
     }
     gr_buf_free(&log);
   }
+  if (isolated && getenv("SOCKLAB_GRADE_NO_CGROUP") == NULL) {
+    char name[64];
+    snprintf(name, sizeof name, "socklab-grade-%d", (int)getpid());
+    if (gr_cgroup_make(&cgroup, name) < 0)
+      fprintf(stderr,
+              "socklab grade: no control group for the programs (%s): "
+              "a fork bomb will slow the tests down\n",
+              strerror(errno));
+  }
   build_failed = copy_tree(run->dir, student, uid, gid, &log) < 0 ||
                  build(run, student, uid, gid, &log) < 0;
+  gr_cgroup_kill(&cgroup);
   if (own_user)
     kill_user(uid, gid); /* what the Makefile left running (setsid) */
   if (build_failed) {
@@ -597,6 +647,13 @@ gr_grade(struct gr_run *run)
         fprintf(stderr, "socklab grade: %s ...\n", run->results[i].test->id);
       run_test(run, run->results[i].test, &run->results[i], root, (int)i,
                student, ref, uid, gid);
+      if (work_mounted) { /* its files are done with: room for the next */
+        char *rm[] = {"rm", "-rf", tdir_of(root, (int)i), NULL};
+        struct gr_buf ignored = {0};
+        run_command(rm, "/", 60, 0, 0, &ignored);
+        gr_buf_free(&ignored);
+      }
+      gr_cgroup_kill(&cgroup);
       if (own_user)
         kill_user(uid, gid);
     }
@@ -605,13 +662,11 @@ gr_grade(struct gr_run *run)
       mark_not_run(run, 0, "not run: the grader was interrupted");
     }
   }
+  gr_cgroup_remove(&cgroup);
   if (own_user)
     kill_user(uid, gid);
-  if (getenv("SOCKLAB_GRADE_KEEP") == NULL) {
-    char *rm[] = {"rm", "-rf", root, NULL};
-    struct gr_buf ignored = {0};
-    run_command(rm, "/", 60, 0, 0, &ignored);
-    gr_buf_free(&ignored);
+  if (work_mounted || getenv("SOCKLAB_GRADE_KEEP") == NULL) {
+    remove_work(root);
     if (own_user)
       remove_files_of(uid);
   } else {

@@ -83,6 +83,22 @@ struct gr_proc {
 
 enum { GR_MAX_PROCS = 96 };
 
+/* The control group the student's programs run in (cgroup.c): made by
+ * the grader as root, entered by each program before it drops root. */
+struct gr_cgroup {
+  char dir[3][300]; /* v2: one; v1: pids, cpu, memory (those there are) */
+  int ndirs;        /* 0: none could be made */
+  int v2;
+};
+/* Makes the group NAME with its limits; -1 when none could be made. */
+int gr_cgroup_make(struct gr_cgroup *g, const char *name);
+/* Moves the calling process into the group. */
+int gr_cgroup_enter(const struct gr_cgroup *g);
+/* Kills every process in the group. */
+void gr_cgroup_kill(const struct gr_cgroup *g);
+/* Kills them and removes the group. */
+void gr_cgroup_remove(struct gr_cgroup *g);
+
 struct gr_ctx {
   const struct gr_lab *lab;
   const struct gr_test *test;
@@ -90,6 +106,7 @@ struct gr_ctx {
   const char *ref;      /* the reference programs */
   const char *self_exe; /* this socklab binary (for the hub, the ladder) */
   const char *top;      /* the socklab checkout */
+  const char *root;     /* the run's work directory (the tests' are in it) */
   char work[256];       /* this test's own directory */
   uint64_t seed;        /* every random choice of the test comes from it (and
                           the hub takes it: below 10^12) */
@@ -97,8 +114,9 @@ struct gr_ctx {
   int isolated;         /* root: own netns, programs as run_uid */
   uid_t run_uid;
   gid_t run_gid;
-  enum gr_stack stack; /* the network programs use (gr_use_stack) */
-  char link[300];      /* SOCKLAB_LINK of the test's private hub */
+  const struct gr_cgroup *cgroup; /* the student's programs go in it */
+  enum gr_stack stack;            /* the network programs use (gr_use_stack) */
+  char link[300];                 /* SOCKLAB_LINK of the test's private hub */
   pid_t hub_pid;
   uint64_t hub_seed; /* the seed the hub was given, for feedback */
   struct gr_proc procs[GR_MAX_PROCS];
@@ -133,11 +151,21 @@ void gr_use_stack(struct gr_ctx *c, enum gr_stack stack, const char *faults);
 struct gr_proc *gr_start(struct gr_ctx *c, enum gr_who who, const char *prog,
                          const char *const *argv);
 /* In a child about to run code of the student's as the run's user (the
- * build, a program): a mount namespace of its own in which top's
- * solutions/, lib/grade/ (the hidden tests) and tests/ are empty, so that
- * what it prints -- feedback, a build log -- cannot show them.  0, or -1
- * when the namespace could not be made (not root). */
-int gr_hide_secrets(const char *top);
+ * build, a program), a mount namespace of its own (sandbox.c):
+ * - top's solutions/, lib/grade/ (the hidden tests) and tests/ are empty,
+ *   so that what it prints -- feedback, a build log -- cannot show them;
+ * - /tmp, /var/tmp, /dev/shm and /run/lock are small tmpfs of its own
+ *   (top and root, the run's work directory, are kept where they are).
+ * 0, or -1 when the namespace could not be made (not root). */
+int gr_confine_files(const char *top, const char *root);
+/* The largest file a program may write (RLIMIT_FSIZE), and the most the
+ * grader reads back of one. */
+#define GR_MAX_FILE ((size_t)64 << 20)
+/* The run's work directory is a tmpfs of this size: every test's files,
+ * the builds, what the programs write. */
+#define GR_WORK_SIZE "256m"
+int gr_mount_work(const char *root);
+void gr_unmount_work(const char *root);
 /* Extra environment for the next gr_start ("NAME=value"), then cleared. */
 void gr_setenv_next(struct gr_ctx *c, const char *assignment);
 /* Writes to p's stdin (all of it, unless p stopped reading); 0 or -1. */

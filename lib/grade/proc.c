@@ -11,8 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -82,7 +80,9 @@ gr_slurp(const char *path, size_t *len)
 
   if (f == NULL)
     return NULL;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+  /* No more than a program could write (RLIMIT_FSIZE): a file the
+   * grader reads back is its own or a program's output. */
+  while (b.len < GR_MAX_FILE && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
     gr_buf_add(&b, chunk, n);
   fclose(f);
   if (b.s == NULL)
@@ -167,27 +167,6 @@ gr_setenv_next(struct gr_ctx *c, const char *assignment)
              assignment);
 }
 
-int
-gr_hide_secrets(const char *top)
-{
-  static const char *const secret[] = {"solutions", "lib/grade", "tests"};
-  char path[600];
-
-  if (unshare(CLONE_NEWNS) < 0 ||
-      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-    return -1;
-  for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++) {
-    snprintf(path, sizeof path, "%s/%s", top, secret[i]);
-    /* An empty directory only root could enter, over each. */
-    if (access(path, F_OK) == 0 &&
-        mount("socklab-hidden", path, "tmpfs",
-              MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-              "size=4k,mode=0700") < 0)
-      return -1;
-  }
-  return 0;
-}
-
 /* Limits for a student's program: enough for any honest lab program,
  * small enough that a runaway one cannot take the machine down. */
 static void
@@ -199,7 +178,7 @@ limit(int resource, rlim_t value)
 }
 
 static void
-child_setup(struct gr_ctx *c, struct gr_proc *p, int stdin_fd)
+child_setup(struct gr_ctx *c, struct gr_proc *p, enum gr_who who, int stdin_fd)
 {
   int out = open(p->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   int err = open(p->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -225,11 +204,11 @@ child_setup(struct gr_ctx *c, struct gr_proc *p, int stdin_fd)
     putenv(pending_env[i]);
   limit(RLIMIT_CPU, (rlim_t)c->test->timeout_s + 2);
   limit(RLIMIT_AS, (rlim_t)2 << 30);
-  limit(RLIMIT_FSIZE, (rlim_t)256 << 20);
+  limit(RLIMIT_FSIZE, (rlim_t)GR_MAX_FILE);
   limit(RLIMIT_NOFILE, 1024);
   limit(RLIMIT_CORE, 0);
   if (c->isolated) {
-    if (gr_hide_secrets(c->top) < 0)
+    if (gr_confine_files(c->top, c->root) < 0)
       _exit(127);
     /* An unprivileged user of this run's own: it cannot touch the
      * results, the grader, or other graders' programs.  The process limit
@@ -238,6 +217,10 @@ child_setup(struct gr_ctx *c, struct gr_proc *p, int stdin_fd)
      * stay well below): a fork bomb stops at 512 processes, which share
      * two CPUs without stalling the machine. */
     limit(RLIMIT_NPROC, 512);
+    /* The student's programs, all together, in a group of their own:
+     * their CPU, process and memory limits (cgroup.c). */
+    if (who == GR_STUDENT && c->cgroup != NULL)
+      gr_cgroup_enter(c->cgroup);
     if (setgroups(0, NULL) < 0 || setgid(c->run_gid) < 0 ||
         setuid(c->run_uid) < 0)
       _exit(127);
@@ -281,7 +264,7 @@ gr_start(struct gr_ctx *c, enum gr_who who, const char *prog,
     gr_end(c);
   }
   if (pid == 0) {
-    child_setup(c, p, in[0]);
+    child_setup(c, p, who, in[0]);
     execv(path, (char *const *)args);
     fprintf(stderr, "cannot run %s: %s\n", path, strerror(errno));
     _exit(127);

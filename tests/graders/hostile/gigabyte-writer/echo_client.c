@@ -15,38 +15,46 @@
 #include <socklab.h>
 
 /* HOSTILE: writes to stdout until the file size limit stops it (deaf
- * to SIGXFSZ), then a file as large in its directory and one in /tmp. */
-static void
+ * to SIGXFSZ), then file after file in its directory and in every
+ * directory anyone may write to, until each is full. */
+static int
 fill(int fd)
 {
   static char junk[1 << 20];
+  int mib = 0;
 
   memset(junk, 'x', sizeof junk);
   for (size_t i = 63; i < sizeof junk; i += 64)
     junk[i] = '\n';
   while (write(fd, junk, sizeof junk) > 0)
-    ;
+    mib++;
+  return mib;
 }
 
 static void
 attack(const char *self)
 {
-  const char *names[] = {"junk", "/tmp/hostile-junk"};
-  char name[64];
+  const char *dirs[] = {".", "/tmp", "/var/tmp", "/dev/shm"};
+  char name[300];
 
   (void)self;
   signal(SIGXFSZ, SIG_IGN);
   fill(1);
   fprintf(stderr, "writer: stdout is full: %s\n", strerror(errno));
-  for (int i = 0; i < 2; i++) {
-    int fd;
-    snprintf(name, sizeof name, "%s-%d", names[i], (int)getpid());
-    if ((fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0) {
-      fprintf(stderr, "writer: %s: %s\n", name, strerror(errno));
-      continue;
+  for (int d = 0; d < 4; d++) {
+    long mib = 0;
+    for (int i = 0;; i++) {
+      int fd;
+      snprintf(name, sizeof name, "%s/junk-%d-%d", dirs[d], (int)getpid(), i);
+      if ((fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
+        break;
+      mib += fill(fd);
+      close(fd);
+      if (errno != EFBIG)
+        break; /* full, not only this file */
     }
-    fill(fd);
-    close(fd);
+    fprintf(stderr, "writer: %s is full after %ld MiB: %s\n", dirs[d], mib,
+            strerror(errno));
   }
   exit(0);
 }
