@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "grade.h"
 #include "trace.h"
 
 #define MAX_EVENTS 100000
@@ -287,7 +288,13 @@ render_svg(const struct ladder *l, const char *path)
           "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
           "height=\"%d\" viewBox=\"0 0 %d %d\" "
           "font-family=\"DejaVu Sans Mono, monospace\" font-size=\"12\">\n"
-          "<title>socklab ladder: %s - %s</title>\n"
+          "<title>socklab ladder: ",
+          width, height, width, height);
+  gr_xml_str(f, l->cname);
+  fputs(" - ", f);
+  gr_xml_str(f, l->sname);
+  fprintf(f,
+          "</title>\n"
           "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
           "<defs>\n"
           "<marker id=\"r\" markerWidth=\"10\" markerHeight=\"8\" refX=\"9\" "
@@ -296,19 +303,26 @@ render_svg(const struct ladder *l, const char *path)
           "<marker id=\"b\" markerWidth=\"10\" markerHeight=\"8\" refX=\"9\" "
           "refY=\"4\" orient=\"auto\"><path d=\"M0,0 L10,4 L0,8 z\" "
           "fill=\"%s\"/></marker>\n</defs>\n",
-          width, height, width, height, l->cname, l->sname, red, blue);
+          red, blue);
   fprintf(f,
           "<text x=\"%d\" y=\"30\" text-anchor=\"middle\" fill=\"%s\" "
-          "font-weight=\"bold\">client %s</text>\n"
+          "font-weight=\"bold\">client ",
+          left, red);
+  gr_xml_str(f, l->cname);
+  fprintf(f,
+          "</text>\n"
           "<text x=\"%d\" y=\"30\" text-anchor=\"middle\" fill=\"%s\" "
-          "font-weight=\"bold\">server %s</text>\n"
+          "font-weight=\"bold\">server ",
+          right, blue);
+  gr_xml_str(f, l->sname);
+  fprintf(f,
+          "</text>\n"
           "<line x1=\"%d\" y1=\"50\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
           "stroke-width=\"3\"/>\n"
           "<line x1=\"%d\" y1=\"50\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
           "stroke-width=\"3\"/>\n"
           "<text x=\"10\" y=\"60\" fill=\"#777\">time (s)</text>\n",
-          left, red, l->cname, right, blue, l->sname, left, left, height - 10,
-          red, right, right, height - 10, blue);
+          left, left, height - 10, red, right, right, height - 10, blue);
   for (int i = 0; i < l->n; i++) {
     const struct lrow *r = &l->rows[i];
     int y = top + step * i;
@@ -336,15 +350,17 @@ render_svg(const struct ladder *l, const char *path)
                 xe, ye + 5, colour);
       fprintf(f,
               "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
-              "fill=\"%s\">%s</text>\n",
-              (left + right) / 2, y - 2, colour, r->svg);
+              "fill=\"%s\">",
+              (left + right) / 2, y - 2, colour);
+      gr_xml_str(f, r->svg);
+      fputs("</text>\n", f);
     } else {
-      fprintf(f,
-              "<text x=\"%d\" y=\"%d\" text-anchor=\"%s\" fill=\"%s\"%s>"
-              "%s</text>\n",
+      fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"%s\" fill=\"%s\"%s>",
               r->client_side ? left - 10 : right + 10, y + 4,
               r->client_side ? "end" : "start", colour,
-              r->kind == ROW_TIMER ? " font-style=\"italic\"" : "", r->text);
+              r->kind == ROW_TIMER ? " font-style=\"italic\"" : "");
+      gr_xml_str(f, r->text);
+      fputs("</text>\n", f);
     }
   }
   fprintf(f, "</svg>\n");

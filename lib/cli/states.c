@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "grade.h"
 #include "trace.h"
 
 /* The states in RFC order, as the trace spells them, and as netstat. */
@@ -556,16 +557,19 @@ svg_legend(FILE *f, const struct side *s, const char *role, const char *colour,
 {
   fprintf(f, "<text x=\"20\" y=\"%d\" fill=\"%s\" font-weight=\"bold\">%s", y,
           colour, role);
-  for (int i = 0; i < s->nhost; i++)
-    fprintf(f, "%s%s", i ? ", " : " ", s->host[i]);
-  fprintf(f, ":</text>\n<text x=\"20\" y=\"%d\" fill=\"%s\">%s%s</text>\n",
-          y + 18, colour, s->nhost ? s->path : "not in the trace",
-          s->nconn > 1 ? " (its first connection)" : "");
-  for (int i = 0; i < s->nother; i++)
-    fprintf(f,
-            "<text x=\"20\" y=\"%d\" fill=\"%s\">not in the RFC's figure: "
-            "%s</text>\n",
-            y + 36 + 18 * i, colour, s->other[i]);
+  for (int i = 0; i < s->nhost; i++) {
+    fputs(i ? ", " : " ", f);
+    gr_xml_str(f, s->host[i]); /* from the trace: escaped */
+  }
+  fprintf(f, ":</text>\n<text x=\"20\" y=\"%d\" fill=\"%s\">", y + 18, colour);
+  gr_xml_str(f, s->nhost ? s->path : "not in the trace");
+  fprintf(f, "%s</text>\n", s->nconn > 1 ? " (its first connection)" : "");
+  for (int i = 0; i < s->nother; i++) {
+    fprintf(f, "<text x=\"20\" y=\"%d\" fill=\"%s\">not in the RFC's figure: ",
+            y + 36 + 18 * i, colour);
+    gr_xml_str(f, s->other[i]);
+    fputs("</text>\n", f);
+  }
 }
 
 static int

@@ -318,6 +318,9 @@ struct gr_run {
  * results.  Returns the exit status of `socklab grade`: 0 every test
  * passed, 1 some lost points, 2 bad usage or the grader could not run. */
 int gr_grade(struct gr_run *run);
+/* Text for XML and SVG (results.c): escaped, control characters as '?',
+ * invalid UTF-8 as U+FFFD. */
+void gr_xml_str(FILE *f, const char *s);
 /* Writes the results in run->format to f (results.c). */
 int gr_write_results(const struct gr_run *run, FILE *f);
 /* Writes them to path atomically (a temporary file, then rename). */

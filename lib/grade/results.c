@@ -98,9 +98,8 @@ json_str(FILE *f, const char *s)
   fputc('"', f);
 }
 
-/* Text for XML: escaped, invalid characters and invalid UTF-8 dropped. */
-static void
-xml_str(FILE *f, const char *s)
+void
+gr_xml_str(FILE *f, const char *s)
 {
   const unsigned char *p = (const unsigned char *)(s ? s : "");
   size_t n = strlen((const char *)p);
@@ -299,22 +298,22 @@ write_junit(const struct gr_run *run, FILE *f)
   sum(run, &t);
   fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
   fprintf(f, "<testsuites>\n<testsuite name=\"");
-  xml_str(f, run->lab->dir);
+  gr_xml_str(f, run->lab->dir);
   fprintf(f, "\" tests=\"%zu\" failures=\"%d\" skipped=\"%d\">\n",
           run->nresults, t.failed, t.not_run);
   for (size_t i = 0; i < run->nresults; i++) {
     const struct gr_result *r = &run->results[i];
     fprintf(f, "  <testcase classname=\"%s\" name=\"", run->lab->id);
-    xml_str(f, r->test->id);
+    gr_xml_str(f, r->test->id);
     fprintf(f, "\" time=\"%.3f\">\n", r->seconds);
     if (!r->ran) {
       fprintf(f, "    <skipped message=\"");
-      xml_str(f, feedback_of(r));
+      gr_xml_str(f, feedback_of(r));
       fprintf(f, "\"/>\n");
     } else if (r->points + 1e-9 < r->test->points) {
       fprintf(f, "    <failure message=\"%g of %g points\">", r->points,
               r->test->points);
-      xml_str(f, feedback_of(r));
+      gr_xml_str(f, feedback_of(r));
       fprintf(f, "</failure>\n");
     }
     fprintf(f, "  </testcase>\n");

@@ -32,4 +32,17 @@ grep "\"host\":\"$srv\"" "$work/t.jsonl" >"$work/server.jsonl"
 "$sl" ladder --no-color "$work/server.jsonl" >"$work/server.txt" ||
   fail "the server's trace alone draws no ladder"
 grep -q 'SYN,ACK' "$work/server.txt" || fail "no SYN,ACK in the server's ladder"
+# Text from a trace is escaped in the SVGs: a host name with markup in
+# it stays text, and the file stays well-formed XML.
+sed 's/10\.0\.0\.1/<i>c\&o<\/i>/g' "$work/t.jsonl" >"$work/marked.jsonl"
+"$sl" ladder --svg "$work/l.svg" "$work/marked.jsonl" >/dev/null || fail "ladder --svg failed"
+"$sl" states --svg "$work/s.svg" "$work/marked.jsonl" >/dev/null || fail "states --svg failed"
+for svg in "$work/l.svg" "$work/s.svg"; do
+  grep -q '<i>' "$svg" && fail "$(basename "$svg"): trace text is not escaped"
+  if command -v python3 >/dev/null; then
+    python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$svg" ||
+      fail "$(basename "$svg") is not well-formed XML"
+  fi
+done
+grep -q '&lt;i&gt;c&amp;o' "$work/s.svg" || fail "the states SVG lost the host's name"
 echo "ok - ladder_golden: a seeded lossy run draws exactly the reviewed ladder (RTO resend, FIN resent into TIME-WAIT)"
