@@ -99,6 +99,7 @@ TEST_SRCS := \
   tests/unit/check_api.c \
   tests/unit/check_grade.c \
   tests/unit/check_net.c \
+  tests/unit/check_netstat.c \
   tests/unit/check_reader.c \
   tests/unit/check_sim.c \
   tests/unit/check_soak.c \

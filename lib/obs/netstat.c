@@ -67,13 +67,20 @@ static const char *const kernel_states[] = {
     "FIN_WAIT1",  "FIN_WAIT2",   "TIME_WAIT", "CLOSE",
     "CLOSE_WAIT", "LAST_ACK",    "LISTEN",    "CLOSING"};
 
-/* "0100007F:1F90" (or 32 hex digits for IPv6) to "127.0.0.1:8080". */
-static void
+/* "0100007F:1F90" (or 32 hex digits for IPv6) to "127.0.0.1:8080";
+ * -1 when hex is not that (exactly 8 or 32 digits, a colon, a port). */
+static int
 proc_addr(const char *hex, int v6, char *out, size_t len)
 {
+  static const char digits[] = "0123456789abcdefABCDEF";
   char ip[INET6_ADDRSTRLEN];
-  const char *colon = strchr(hex, ':');
-  unsigned port = colon ? (unsigned)strtoul(colon + 1, NULL, 16) : 0;
+  size_t ndigits = strspn(hex, digits);
+  unsigned port;
+
+  if (ndigits != (v6 ? 32u : 8u) || hex[ndigits] != ':' ||
+      strspn(hex + ndigits + 1, digits) != 4 || hex[ndigits + 5] != '\0')
+    return -1;
+  port = (unsigned)strtoul(hex + ndigits + 1, NULL, 16);
 
   if (!v6) {
     struct in_addr in = {.s_addr = (uint32_t)strtoul(hex, NULL, 16)};
@@ -99,6 +106,7 @@ proc_addr(const char *hex, int v6, char *out, size_t len)
     else
       snprintf(out, len, "%s:%u", ip, port);
   }
+  return 0;
 }
 
 /* Which process holds which socket, from one walk over /proc/PID/fd:
@@ -260,8 +268,11 @@ proc_lines(FILE *f, const char *proto, int udp, const struct opts *o,
       continue;
     k.when_ms = when * 10; /* USER_HZ, 1/100 s */
     memset(&rows[n], 0, sizeof rows[n]);
-    proc_addr(local, strlen(proto) > 3, rows[n].local, sizeof rows[n].local);
-    proc_addr(remote, strlen(proto) > 3, rows[n].remote, sizeof rows[n].remote);
+    if (proc_addr(local, strlen(proto) > 3, rows[n].local,
+                  sizeof rows[n].local) < 0 ||
+        proc_addr(remote, strlen(proto) > 3, rows[n].remote,
+                  sizeof rows[n].remote) < 0)
+      continue; /* not a line of the kernel's: dropped */
     n = kernel_row(o, owners, &k, rows, n);
   }
   return n;

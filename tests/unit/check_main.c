@@ -15,6 +15,7 @@ main(int argc, char **argv)
   int failed;
 
   srunner_add_suite(sr, net_suite());
+  srunner_add_suite(sr, netstat_suite());
   srunner_add_suite(sr, reader_suite());
   srunner_add_suite(sr, wire_suite());
   srunner_add_suite(sr, sim_suite());

@@ -6,6 +6,7 @@
 
 Suite *api_suite(void);
 Suite *net_suite(void);
+Suite *netstat_suite(void);
 Suite *reader_suite(void);
 Suite *sim_suite(void);
 Suite *soak_suite(void);
