@@ -1,6 +1,8 @@
 /* TCP states: their names in three spellings, the edges of the RFC 9293
  * state diagram (section 3.3.2, figure 5), and sl__tcp_set_state, the one
  * function through which every connection changes state. */
+#include <string.h>
+
 #include "priv.h"
 
 static const struct {
@@ -35,6 +37,16 @@ const char *
 sl_tcp_state_ss(enum sl_tcp_state s)
 {
   return (unsigned)s < SL_TCP_NSTATES ? names[s].ss : NULL;
+}
+
+int
+sl_tcp_state_from_name(const char *name)
+{
+  for (int s = 0; name != NULL && s < SL_TCP_NSTATES; s++)
+    if (strcmp(name, names[s].rfc) == 0 ||
+        strcmp(name, names[s].netstat) == 0 || strcmp(name, names[s].ss) == 0)
+      return s;
+  return -1;
 }
 
 #define BIT(s) (1u << (s))

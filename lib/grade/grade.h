@@ -196,11 +196,6 @@ double gr_cpu_seconds(struct gr_proc *p);
  * program that waits in poll() or recv(), near 1 for a busy loop, even
  * on a loaded machine where a busy loop gets little CPU time. */
 double gr_busy_fraction(struct gr_ctx *c, struct gr_proc *p, double seconds);
-/* Seconds p's main thread has been runnable (running, or waiting for a
- * CPU) while it runs; -1 when it exited or the kernel does not say.  A
- * busy loop is runnable all the time, however loaded the machine: its
- * CPU time is not, for it shares the CPUs with the rest. */
-double gr_runnable_seconds(struct gr_proc *p);
 /* p's open descriptors now (from /proc); -1 when it cannot be told. */
 int gr_open_fds(struct gr_proc *p);
 /* The whole file, NUL-terminated (len without it); NULL when missing. */
@@ -228,6 +223,12 @@ size_t gr_recv_all(struct gr_ctx *c, int fd, void *buf, size_t len,
 /* Counts TCP sockets in state (netstat spelling, "CLOSE_WAIT") on the
  * test's stack: p's (every process's when p is NULL; TIME_WAIT sockets
  * belong to no process), with local port port (any when 0). */
+/* Connections waiting in the listen backlog of p's socket on port (its
+ * Recv-Q in netstat): they completed the handshake, p has not accepted
+ * them.  On socklab's stack they are ESTABLISHED in p's own stack before
+ * any accept, so gr_count_state counts them; on the kernel's, no process
+ * holds them yet. */
+int gr_backlog(struct gr_ctx *c, struct gr_proc *p, int port);
 int gr_count_state(struct gr_ctx *c, struct gr_proc *p, const char *state,
                    int port);
 /* What `socklab netstat -tan` shows now on the test's stack, for
@@ -235,6 +236,10 @@ int gr_count_state(struct gr_ctx *c, struct gr_proc *p, const char *state,
 void gr_netstat_excerpt(struct gr_ctx *c, int port);
 
 /* ---- traces of socklab's stack ------------------------------------------ */
+
+/* A state as netstat spells it ("TIME_WAIT"), from a trace's RFC spelling
+ * ("TIME-WAIT"); a name it does not know, as it is. */
+const char *gr_netstat_name(const char *rfc);
 
 struct gr_trace {
   int syn_mss;            /* MSS announced in this process's SYN, or 0 */

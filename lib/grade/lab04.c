@@ -59,21 +59,6 @@ struct conn_trace {
   int data_half;      /* data arrived after our FIN (FIN_WAIT1/2) */
 };
 
-static const char *
-netstat_name(const char *rfc)
-{
-  static const char *const map[][2] = {
-      {"SYN-SENT", "SYN_SENT"},    {"SYN-RECEIVED", "SYN_RECV"},
-      {"FIN-WAIT-1", "FIN_WAIT1"}, {"FIN-WAIT-2", "FIN_WAIT2"},
-      {"TIME-WAIT", "TIME_WAIT"},  {"CLOSE-WAIT", "CLOSE_WAIT"},
-      {"LAST-ACK", "LAST_ACK"},    {"CLOSED", "CLOSE"}};
-
-  for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-    if (strcmp(rfc, map[i][0]) == 0)
-      return map[i][1];
-  return rfc;
-}
-
 /* The connections of p's trace in the order they appear (a listener is
  * not one); how many, or -1 when p wrote no trace. */
 static int
@@ -107,10 +92,10 @@ read_conns(const struct gr_proc *p, struct conn_trace *conns, int max)
       sl__trace_field_str(line, "to", to, sizeof to);
       if (len == 0)
         len = (size_t)snprintf(k->visited, sizeof k->visited, "%s",
-                               netstat_name(from));
+                               gr_netstat_name(from));
       snprintf(k->visited + len, sizeof k->visited - len, " %s",
-               netstat_name(to));
-      snprintf(k->state, sizeof k->state, "%s", netstat_name(to));
+               gr_netstat_name(to));
+      snprintf(k->state, sizeof k->state, "%s", gr_netstat_name(to));
       if (strcmp(to, "FIN-WAIT-1") == 0 && k->fin_cause[0] == '\0')
         sl__trace_field_str(line, "cause", k->fin_cause, sizeof k->fin_cause);
     } else if (strcmp(ev, "seg") == 0) {

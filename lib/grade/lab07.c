@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "grade.h"
-#include "rt.h" /* sl__export_ask: the sockets of socklab processes */
 #include "socklab.h"
 
 static const char *const programs[] = {"chat_server", "chat_client", NULL};
@@ -32,39 +31,6 @@ now_ms(void)
 
 /* ---- who is in the room -------------------------------------------------- */
 
-struct backlog_arg {
-  int pid, port, waiting;
-};
-
-static void
-backlog_answer(void *arg, int pid, FILE *f)
-{
-  struct backlog_arg *a = arg;
-  char line[512], proto[8], state[16];
-  unsigned port, recv_q;
-
-  while (fgets(line, sizeof line, f) != NULL)
-    if (sscanf(line, "%7s %15s %*s %u %*s %*u %*u %u", proto, state, &port,
-               &recv_q) == 4 &&
-        pid == a->pid && strcmp(proto, "tcp") == 0 &&
-        strcmp(state, "LISTEN") == 0 && (int)port == a->port)
-      a->waiting += (int)recv_q;
-}
-
-/* Connections that wait in the listen backlog of srv's port: on socklab's
- * stack they are ESTABLISHED in srv's own stack before any sl_accept,
- * and its listener's Recv-Q counts them.  (On the kernel's, no process
- * holds them yet, so gr_count_state leaves them out.) */
-static int
-in_backlog(struct gr_ctx *c, struct gr_proc *srv, int port)
-{
-  struct backlog_arg a = {(int)srv->pid, port, 0};
-
-  if (c->stack == GR_USER)
-    sl__export_ask("DUMP\n", backlog_answer, &a);
-  return a.waiting;
-}
-
 /* Waits up to seconds until srv has accepted at least n connections on
  * port; returns how many it holds. */
 static int
@@ -74,8 +40,9 @@ accepted(struct gr_ctx *c, struct gr_proc *srv, int port, int n, double seconds)
   int have;
 
   for (;;) {
-    have =
-        gr_count_state(c, srv, "ESTABLISHED", port) - in_backlog(c, srv, port);
+    /* On socklab's stack those in the backlog are ESTABLISHED too. */
+    have = gr_count_state(c, srv, "ESTABLISHED", port) -
+           (c->stack == GR_USER ? gr_backlog(c, srv, port) : 0);
     if (have >= n || now_ms() >= until || gr_left_ms(c) <= 0 ||
         !gr_running(srv))
       return have;

@@ -152,7 +152,8 @@ gr_port(struct gr_ctx *c)
 /* One socket as either source gives it. */
 struct sock_row {
   int udp, port;
-  char state[16]; /* netstat spelling */
+  unsigned recv_q; /* a listener's: connections waiting for accept */
+  char state[16];  /* netstat spelling */
   unsigned long inode;
   int pid; /* socklab sockets: the process that answered */
 };
@@ -176,8 +177,8 @@ kernel_rows(const char *file, int udp, row_fn fn, void *arg)
     unsigned port, st;
     unsigned long inode;
     struct sock_row r = {.udp = udp};
-    if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*s %x %*s %*s %*s %*s %*s %lu",
-               &port, &st, &inode) != 3 ||
+    if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*s %x %*x:%x %*s %*s %*s %*s %lu",
+               &port, &st, &r.recv_q, &inode) != 4 ||
         st >= sizeof proc_states / sizeof *proc_states)
       continue;
     r.port = (int)port;
@@ -189,19 +190,13 @@ kernel_rows(const char *file, int udp, row_fn fn, void *arg)
   fclose(f);
 }
 
-static const char *
-netstat_name(const char *rfc)
+/* A state as netstat spells it, from a trace's RFC spelling. */
+const char *
+gr_netstat_name(const char *rfc)
 {
-  static const char *const map[][2] = {
-      {"SYN-SENT", "SYN_SENT"},    {"SYN-RECEIVED", "SYN_RECV"},
-      {"FIN-WAIT-1", "FIN_WAIT1"}, {"FIN-WAIT-2", "FIN_WAIT2"},
-      {"TIME-WAIT", "TIME_WAIT"},  {"CLOSE-WAIT", "CLOSE_WAIT"},
-      {"LAST-ACK", "LAST_ACK"},    {"CLOSED", "CLOSE"}};
+  int state = sl_tcp_state_from_name(rfc);
 
-  for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-    if (strcmp(rfc, map[i][0]) == 0)
-      return map[i][1];
-  return rfc;
+  return state < 0 ? rfc : sl_tcp_state_netstat(state);
 }
 
 struct user_walk {
@@ -218,12 +213,16 @@ user_answer(void *arg, int pid, FILE *f)
 
   while (fgets(line, sizeof line, f) != NULL) {
     struct sock_row r = {.pid = pid};
-    if (sscanf(line, "%7s %15s %*s %u", proto, state, &port) != 3)
+    /* DUMP's line (export.c): proto state local-addr local-port ...,
+     * the receive queue eighth. */
+    int n = sscanf(line, "%7s %15s %*s %u %*s %*u %*u %u", proto, state, &port,
+                   &r.recv_q);
+    if (n < 3)
       continue;
     r.udp = strcmp(proto, "udp") == 0;
     r.port = (int)port;
     snprintf(r.state, sizeof r.state, "%s",
-             r.udp ? "UNCONN" : netstat_name(state));
+             r.udp ? "UNCONN" : gr_netstat_name(state));
     w->fn(w->arg, &r);
   }
 }
@@ -331,6 +330,25 @@ count_row(void *arg, const struct sock_row *r)
     a->n++;
 }
 
+static void
+backlog_row(void *arg, const struct sock_row *r)
+{
+  struct count_arg *a = arg;
+
+  if (!r->udp && strcmp(r->state, "LISTEN") == 0 && r->port == a->port &&
+      (r->pid == a->pid || (r->pid == 0 && owns_inode(a->pid, r->inode))))
+    a->n += (int)r->recv_q;
+}
+
+int
+gr_backlog(struct gr_ctx *c, struct gr_proc *p, int port)
+{
+  struct count_arg a = {"LISTEN", (int)p->pid, port, 0};
+
+  each_socket(c, backlog_row, &a);
+  return a.n;
+}
+
 int
 gr_count_state(struct gr_ctx *c, struct gr_proc *p, const char *state, int port)
 {
@@ -426,10 +444,10 @@ trace_line(struct gr_trace *t, const char *line)
     if (n == 0) {
       char from[24];
       sl__trace_field_str(line, "from", from, sizeof from);
-      snprintf(t->visited, sizeof t->visited, "%s", netstat_name(from));
+      snprintf(t->visited, sizeof t->visited, "%s", gr_netstat_name(from));
       n = strlen(t->visited);
     }
-    snprintf(t->visited + n, sizeof t->visited - n, " %s", netstat_name(to));
+    snprintf(t->visited + n, sizeof t->visited - n, " %s", gr_netstat_name(to));
     t->time_wait |= strcmp(to, "TIME-WAIT") == 0;
     return;
   }

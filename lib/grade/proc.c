@@ -614,24 +614,6 @@ gr_busy_fraction(struct gr_ctx *c, struct gr_proc *p, double seconds)
   return samples ? (double)busy / samples : 0;
 }
 
-double
-gr_runnable_seconds(struct gr_proc *p)
-{
-  char path[64];
-  unsigned long long run, wait;
-  FILE *f;
-  int n;
-
-  /* The main thread's: the time it ran, then the time it waited on a
-   * run queue (sched-stats.rst). */
-  snprintf(path, sizeof path, "/proc/%d/schedstat", (int)p->pid);
-  if (p->done || (f = fopen(path, "r")) == NULL)
-    return -1;
-  n = fscanf(f, "%llu %llu", &run, &wait);
-  fclose(f);
-  return n == 2 ? (double)(run + wait) / 1e9 : -1;
-}
-
 int
 gr_open_fds(struct gr_proc *p)
 {

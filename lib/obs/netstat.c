@@ -499,24 +499,9 @@ kernel_tcp_info(int family, struct row *rows, int n)
 static const char *
 user_state(const char *rfc, int rfc_spelling)
 {
-  static const char *const map[][2] = {{"ESTABLISHED", "ESTABLISHED"},
-                                       {"SYN-SENT", "SYN_SENT"},
-                                       {"SYN-RECEIVED", "SYN_RECV"},
-                                       {"FIN-WAIT-1", "FIN_WAIT1"},
-                                       {"FIN-WAIT-2", "FIN_WAIT2"},
-                                       {"TIME-WAIT", "TIME_WAIT"},
-                                       {"CLOSED", "CLOSE"},
-                                       {"CLOSE-WAIT", "CLOSE_WAIT"},
-                                       {"LAST-ACK", "LAST_ACK"},
-                                       {"LISTEN", "LISTEN"},
-                                       {"CLOSING", "CLOSING"}};
+  int state = sl_tcp_state_from_name(rfc);
 
-  if (rfc_spelling)
-    return rfc;
-  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-    if (strcmp(rfc, map[i][0]) == 0)
-      return map[i][1];
-  return rfc;
+  return rfc_spelling || state < 0 ? rfc : sl_tcp_state_netstat(state);
 }
 
 /* The owner of process pid, for -e and --proc-format. */

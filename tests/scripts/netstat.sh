@@ -22,6 +22,14 @@ export SOCKLAB_LINK="hub:$work/hub.sock"
 pids+=($!)
 for _ in $(seq 50); do [ -S "$work/hub.sock" ] && break; sleep 0.1; done
 kport=$((30000 + RANDOM % 10000))
+# Waits (up to 10 s: the machine may be busy) until PORT listens on STACK.
+listening() {
+  for _ in $(seq 100); do
+    "$sl" netstat -tln --stack "$2" 2>/dev/null | grep -q ":$1 " && return 0
+    sleep 0.1
+  done
+  fail "nothing listens on port $1 ($2 stack)$(cat "$work"/*.err 2>/dev/null)"
+}
 SOCKLAB_STACK=user "$sl" serve echo 7300 </dev/null >/dev/null 2>&1 &
 upid=$!
 pids+=($upid)
@@ -30,7 +38,8 @@ kpid=$!
 pids+=($kpid)
 mkfifo "$work/quiet"
 exec 3<>"$work/quiet"
-sleep 0.3
+listening 7300 user
+listening "$kport" kernel
 SOCKLAB_STACK=user "$sl" connect localhost 7300 <"$work/quiet" \
   >/dev/null 2>&1 &
 cpid=$!
@@ -94,7 +103,7 @@ fi
 SOCKLAB_STACK=user "$sl" serve echo 7301 </dev/null >/dev/null 2>&1 &
 u2=$!
 pids+=($u2)
-sleep 0.3
+listening 7301 user
 "$sl" netstat --watch=3 --stack user >"$work/watch" 2>&1 &
 wpid=$!
 pids+=($wpid)
@@ -126,9 +135,9 @@ grep -Eq "user +[0-9]+/socklab +10\.77\.[0-9.]+:[0-9]+>[0-9.]+:7301 +CLOSE -> SY
 # server's port -- what the notes warn about.  (The client's stdin stays
 # open, so the client does not half-close before the server.)
 dport=$((40000 + RANDOM % 10000))
-"$sl" serve daytime "$dport" 2 </dev/null >/dev/null 2>&1 &
+"$sl" serve daytime "$dport" 2 </dev/null >/dev/null 2>"$work/daytime.err" &
 pids+=($!)
-sleep 0.3
+listening "$dport" kernel
 timeout 10 "$sl" connect localhost "$dport" <"$work/quiet" >/dev/null ||
   fail "the daytime client failed"
 exec 3>&-
@@ -142,7 +151,7 @@ SOCKLAB_STACK=user "$sl" serve chargen 7302 </dev/null >/dev/null 2>&1 &
 pids+=($!)
 mkfifo "$work/unread"
 exec 4<>"$work/unread"
-sleep 0.3
+listening 7302 user
 SOCKLAB_STACK=user "$sl" connect localhost 7302 </dev/null >"$work/unread" \
   2>/dev/null &
 pids+=($!)

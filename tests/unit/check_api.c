@@ -292,6 +292,21 @@ START_TEST(test_sigpipe_send_to_closed_peer_gives_epipe)
 }
 END_TEST
 
+/* Every state's three spellings name it, and nothing else does. */
+START_TEST(test_tcp_state_from_name_takes_all_three_spellings)
+{
+  for (int st = 0; st < SL_TCP_NSTATES; st++) {
+    ck_assert_int_eq(sl_tcp_state_from_name(sl_tcp_state_rfc(st)), st);
+    ck_assert_int_eq(sl_tcp_state_from_name(sl_tcp_state_netstat(st)), st);
+    ck_assert_int_eq(sl_tcp_state_from_name(sl_tcp_state_ss(st)), st);
+  }
+  ck_assert_int_eq(sl_tcp_state_from_name("SYN_RECV"), SL_TCP_SYN_RECEIVED);
+  ck_assert_int_eq(sl_tcp_state_from_name("time-wait"), -1);
+  ck_assert_int_eq(sl_tcp_state_from_name(""), -1);
+  ck_assert_int_eq(sl_tcp_state_from_name(NULL), -1);
+}
+END_TEST
+
 START_TEST(test_bsd_tcp_state_of_kernel_sockets)
 {
   int lfd = sl_tcp_listen("127.0.0.1", "0", 1), c, s, u;
@@ -538,6 +553,7 @@ api_suite(void)
   tcase_add_test(tc, test_sigpipe_send_to_closed_peer_gives_epipe);
   tcase_add_test(tc, test_sl_try_prints_location_and_exits_1);
   tcase_add_test(tc, test_bsd_tcp_state_of_kernel_sockets);
+  tcase_add_test(tc, test_tcp_state_from_name_takes_all_three_spellings);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("signals");

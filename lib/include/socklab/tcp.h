@@ -25,6 +25,9 @@ enum sl_tcp_state {
 const char *sl_tcp_state_rfc(enum sl_tcp_state state);
 const char *sl_tcp_state_netstat(enum sl_tcp_state state);
 const char *sl_tcp_state_ss(enum sl_tcp_state state);
+/* The state a name in any of the three spellings names (a trace's
+ * "TIME-WAIT", netstat's "TIME_WAIT"); -1 when it names none. */
+int sl_tcp_state_from_name(const char *name);
 
 /* The TCP state of socket fd, on whichever stack it lives (the kernel's
  * from TCP_INFO).  -1 with errno: EBADF, ENOTSOCK, or ENOPROTOOPT for a
