@@ -4,6 +4,10 @@
 # deliberately buggy solution in tests/graders/LAB/BUG/ loses exactly the
 # tests its EXPECT file names (one test id per line; "? ID" for one it may
 # lose, depending on timing), and only those.
+# A buggy solution is stored as BUG/bug.patch, its difference from
+# solutions/LAB/ (tests/graders/mkpatch.sh writes it): it is graded in a
+# copy of the solution with the patch applied (patch -p1), and a patch
+# that no longer applies exactly is an error, so it cannot drift.
 # Runs the grader GRADERS_JOBS times at once (default 6): most of a test
 # is waiting, not computing.
 set -euo pipefail
@@ -14,6 +18,8 @@ trap 'rm -rf "$work"' EXIT
 jobs=${GRADERS_JOBS:-6}
 seeds=${GRADERS_SEEDS:-10}
 fail() { echo "graders: $*"; exit 1; }
+command -v patch >/dev/null ||
+  fail "patch is missing (it makes the buggy solutions): apt-get install patch"
 
 # The labs the grader knows, as "lab02 lab02-tcp-echo".
 "$sl" grade --list | awk '/^lab/ { print $1, $2 }' >"$work/labs"
@@ -28,8 +34,17 @@ while read -r lab dir; do
   echo "starter-$lab $lab $top/labs/$dir 1" >>"$work/runs"
   for bug in "$top/tests/graders/$dir"/*/; do
     [ -f "$bug/EXPECT" ] || continue
+    name=$(basename "$bug")
+    [ -f "$bug/bug.patch" ] || fail "$dir $name: EXPECT but no bug.patch"
+    copy=$work/bugs/$dir/$name
+    mkdir -p "$work/bugs/$dir"
+    cp -R "$top/solutions/$dir" "$copy"
+    out=$(patch -d "$copy" -p1 --batch --silent --fuzz=0 <"$bug/bug.patch" 2>&1) ||
+      fail "$dir $name: bug.patch does not apply to solutions/$dir/ (did the
+solution change? make the patch again with tests/graders/mkpatch.sh):
+$out"
     for seed in 1 2; do
-      echo "bug-$lab-$(basename "$bug")-$seed $lab $bug $seed" >>"$work/runs"
+      echo "bug-$lab-$name-$seed $lab $copy $seed" >>"$work/runs"
     done
   done
 done <"$work/labs"
@@ -73,8 +88,9 @@ $(cat "$work/$name.tap")"
     # EXPECT: the tests the bug must lose; "? ID" a test it may lose or
     # not, where the bug shows only with some timings (a kernel that
     # happens to hand a whole upload to one recv).
-    want=$(grep -v '^[#?]' "$dir/EXPECT" | awk 'NF { print $1 }' | sort | tr '\n' ' ')
-    maybe=$(grep '^?' "$dir/EXPECT" | awk '{ print $2 }' | sort | tr '\n' ' ' || true)
+    expect=$top/tests/graders/${dir#"$work/bugs/"}/EXPECT
+    want=$(grep -v '^[#?]' "$expect" | awk 'NF { print $1 }' | sort | tr '\n' ' ')
+    maybe=$(grep '^?' "$expect" | awk '{ print $2 }' | sort | tr '\n' ' ' || true)
     got=$(scores "$work/$name.tap" | awk '$2 < $3 { print $1 }' |
       grep -vxF -f <(printf '%s\n' $maybe) | sort | tr '\n' ' ' || true)
     [ "$want" = "$got" ] ||
