@@ -100,7 +100,9 @@ gr_use_stack(struct gr_ctx *c, enum gr_stack stack, const char *faults)
     if (c->isolated && (setgroups(0, NULL) < 0 || setgid(c->run_gid) < 0 ||
                         setuid(c->run_uid) < 0))
       _exit(127);
-    execv(c->self_exe, (char *const *)argv);
+    /* The grader's own binary, even when socklab was rebuilt since it
+     * started (the path would be the new one, or none mid-build). */
+    execv("/proc/self/exe", (char *const *)argv);
     _exit(127);
   }
   c->hub_pid = pid;
@@ -508,7 +510,7 @@ gr_ladder_excerpt(struct gr_ctx *c, const struct gr_proc *p,
       _exit(1);
     dup2(fd, 1);
     dup2(fd, 2);
-    execl(c->self_exe, c->self_exe, "ladder", "--no-color", p->trace_path,
+    execl("/proc/self/exe", c->self_exe, "ladder", "--no-color", p->trace_path,
           b != NULL ? b->trace_path : (char *)NULL, (char *)NULL);
     _exit(127);
   }

@@ -107,12 +107,37 @@ is_wildcard(const char *host)
   return host == NULL || host[0] == '\0' || strcmp(host, "*") == 0;
 }
 
+int
+sl_getaddrinfo(const char *node, const char *service,
+               const struct addrinfo *hints, struct addrinfo **res)
+{
+  struct addrinfo h = {0};
+  char numeric[INET_ADDRSTRLEN];
+  int gai;
+
+  if (hints != NULL)
+    h = *hints;
+  /* On socklab's stack, the hub knows the names processes registered
+   * (SOCKLAB_HOSTNAME); it answers first, the system resolver after
+   * (IPv4 only, like the stack). */
+  if (node != NULL && sl_default_stack() == SL_STACK_USER &&
+      h.ai_family != AF_INET6 &&
+      sl__user_resolve(node, numeric, sizeof numeric) == 0) {
+    h.ai_flags |= AI_NUMERICHOST;
+    h.ai_family = AF_INET;
+    node = numeric;
+  }
+  gai = getaddrinfo(node, service, &h, res);
+  if (gai != 0)
+    sl__err_gai(gai, node, service);
+  return gai;
+}
+
 static int
 resolve(const char *host, const char *port, int socktype, int passive,
         struct addrinfo **res)
 {
   struct addrinfo hints;
-  int gai;
 
   memset(&hints, 0, sizeof hints);
   hints.ai_socktype = socktype;
@@ -127,46 +152,8 @@ resolve(const char *host, const char *port, int socktype, int passive,
   }
   if (port == NULL)
     port = "0";
-  /* On socklab's stack, the hub knows the names processes registered
-   * (SOCKLAB_HOSTNAME); it answers first, the system resolver after. */
-  if (host != NULL && sl_default_stack() == SL_STACK_USER) {
-    char numeric[INET_ADDRSTRLEN];
-    if (sl__user_resolve(host, numeric, sizeof numeric) == 0) {
-      hints.ai_flags |= AI_NUMERICHOST;
-      hints.ai_family = AF_INET;
-      host = numeric;
-      gai = getaddrinfo(host, port, &hints, res);
-      return gai != 0 ? sl__err_gai(gai, host, port) : 0;
-    }
-  }
-  gai = getaddrinfo(host, port, &hints, res);
-  if (gai != 0)
-    return sl__err_gai(gai, host, port);
-  return 0;
-}
-
-int
-sl_getaddrinfo(const char *node, const char *service,
-               const struct addrinfo *hints, struct addrinfo **res)
-{
-  struct addrinfo h = {0};
-  char numeric[INET_ADDRSTRLEN];
-  int gai;
-
-  if (hints != NULL)
-    h = *hints;
-  /* The hub's names, on socklab's stack (IPv4 only, like the stack). */
-  if (node != NULL && sl_default_stack() == SL_STACK_USER &&
-      h.ai_family != AF_INET6 &&
-      sl__user_resolve(node, numeric, sizeof numeric) == 0) {
-    h.ai_flags |= AI_NUMERICHOST;
-    h.ai_family = AF_INET;
-    node = numeric;
-  }
-  gai = getaddrinfo(node, service, &h, res);
-  if (gai != 0)
-    sl__err_gai(gai, node, service);
-  return gai;
+  /* On socklab's stack the hub's names first (sl_getaddrinfo). */
+  return sl_getaddrinfo(host, port, &hints, res) != 0 ? -1 : 0;
 }
 
 /* Socket, options, bind and (for TCP) listen on one address. */
