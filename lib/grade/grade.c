@@ -228,7 +228,16 @@ void
 gr_end(struct gr_ctx *c)
 {
   char head[64];
+  int many = gr_cgroup_count(c->cgroup);
 
+  /* Far more than any lab needs (50 clients of a forking server): a
+   * fork bomb, which the tests above saw only as a program that does
+   * not answer. */
+  if (many >= 200)
+    gr_say(c,
+           "When the test ended your programs were running %d processes "
+           "(at most 512 may run): does one fork without end?",
+           many);
   for (int i = 0; i < c->nprocs; i++)
     gr_stop(&c->procs[i]);
   if (c->hub_pid > 0) {

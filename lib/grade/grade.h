@@ -94,6 +94,8 @@ struct gr_cgroup {
 int gr_cgroup_make(struct gr_cgroup *g, const char *name);
 /* Moves the calling process into the group. */
 int gr_cgroup_enter(const struct gr_cgroup *g);
+/* How many processes are in it now; -1 when there is no group. */
+int gr_cgroup_count(const struct gr_cgroup *g);
 /* Kills every process in the group. */
 void gr_cgroup_kill(const struct gr_cgroup *g);
 /* Kills them and removes the group. */

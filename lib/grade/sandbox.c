@@ -122,6 +122,24 @@ gr_cgroup_enter(const struct gr_cgroup *g)
   return ok;
 }
 
+int
+gr_cgroup_count(const struct gr_cgroup *g)
+{
+  char path[400];
+  int n = 0, pid;
+  FILE *f;
+
+  if (g == NULL || g->ndirs == 0)
+    return -1;
+  snprintf(path, sizeof path, "%s/cgroup.procs", g->dir[0]);
+  if ((f = fopen(path, "r")) == NULL)
+    return -1;
+  while (fscanf(f, "%d", &pid) == 1)
+    n++;
+  fclose(f);
+  return n;
+}
+
 /* Kills every process of the group, however it got there, until none is
  * left (a fork bomb forks between reading the list and the kill). */
 static int
