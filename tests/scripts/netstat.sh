@@ -21,7 +21,6 @@ export SOCKLAB_LINK="hub:$work/hub.sock"
   >/dev/null 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do [ -S "$work/hub.sock" ] && break; sleep 0.1; done
-kport=$((30000 + RANDOM % 10000))
 # Waits (up to 10 s: the machine may be busy) until PORT listens on STACK.
 listening() {
   for _ in $(seq 100); do
@@ -33,9 +32,19 @@ listening() {
 SOCKLAB_STACK=user "$sl" serve echo 7300 </dev/null >/dev/null 2>&1 &
 upid=$!
 pids+=($upid)
-"$sl" serve echo "$kport" </dev/null >/dev/null 2>&1 &
+# Kernel servers on a port the kernel picks (a random one could be in
+# use: make test makes thousands of connections); serve says which.
+port_of() { # LOG: the port serve said it listens on
+  for _ in $(seq 100); do
+    sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$1" | grep . && return 0
+    sleep 0.1
+  done
+  fail "no server started: $(cat "$1")"
+}
+"$sl" serve echo 0 </dev/null >"$work/kecho.err" 2>&1 &
 kpid=$!
 pids+=($kpid)
+kport=$(port_of "$work/kecho.err")
 mkfifo "$work/quiet"
 exec 3<>"$work/quiet"
 listening 7300 user
@@ -134,9 +143,9 @@ grep -Eq "user +[0-9]+/socklab +10\.77\.[0-9.]+:[0-9]+>[0-9.]+:7301 +CLOSE -> SY
 # --diagnose: a daytime server closes first, so the TIME_WAIT is on the
 # server's port -- what the notes warn about.  (The client's stdin stays
 # open, so the client does not half-close before the server.)
-dport=$((40000 + RANDOM % 10000))
-"$sl" serve daytime "$dport" 2 </dev/null >/dev/null 2>"$work/daytime.err" &
+"$sl" serve daytime 0 2 </dev/null >"$work/daytime.err" 2>&1 &
 pids+=($!)
+dport=$(port_of "$work/daytime.err")
 listening "$dport" kernel
 timeout 10 "$sl" connect localhost "$dport" <"$work/quiet" >/dev/null ||
   fail "the daytime client failed"
