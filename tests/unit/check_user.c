@@ -11,10 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hub.h"
 #include "socklab.h"
 #include "suites.h"
 #include "testutil.h"
@@ -447,6 +451,113 @@ START_TEST(test_user_sl_netstat_self_shows_both_stacks)
 }
 END_TEST
 
+/* ---- the hub's wire: bundles, and members that do not take them ------- */
+
+/* A raw member of the hub at path: joins with hello, returns the socket
+ * and the hub's answer. */
+static int
+hub_member(const char *path, const char *hello, char *answer, size_t len)
+{
+  struct sockaddr_un sun = {.sun_family = AF_UNIX};
+  char buf[128];
+  int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+  ssize_t n;
+
+  snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+  for (int i = 0; i < 200; i++) {
+    if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0)
+      break;
+    usleep(10000);
+  }
+  buf[0] = '\0';
+  snprintf(buf + 1, sizeof buf - 1, "%s", hello);
+  ck_assert_int_gt(send(fd, buf, strlen(hello) + 1, 0), 0);
+  n = recv(fd, buf, sizeof buf - 1, 0);
+  ck_assert_int_gt(n, 1);
+  buf[n] = '\0';
+  snprintf(answer, len, "%s", buf + 1);
+  return fd;
+}
+
+/* A UDP datagram of len bytes (at least 28) from src to dst, tagged. */
+static void
+hub_packet(uint8_t *p, size_t len, uint32_t src, uint32_t dst, uint8_t tag)
+{
+  memset(p, tag, len);
+  memset(p, 0, 20);
+  p[0] = 0x45;
+  p[2] = (uint8_t)(len >> 8);
+  p[3] = (uint8_t)len;
+  p[8] = 64;
+  p[9] = 17;
+  for (int i = 0; i < 4; i++) {
+    p[12 + i] = (uint8_t)(src >> (24 - 8 * i));
+    p[16 + i] = (uint8_t)(dst >> (24 - 8 * i));
+  }
+}
+
+START_TEST(test_hub_bundles_and_members_without_them)
+{
+  struct sl__hub_opts o = {.idle_exit_s = 0};
+  static uint8_t b[SL__HUB_BUNDLE_MAX], in[SL__HUB_BUNDLE_MAX];
+  uint8_t p1[100], p2[1500];
+  char a1[128], a2[128];
+  size_t blen = 0, off = 1, n;
+  const uint8_t *pkt;
+  pid_t hub;
+  int old, neu;
+  ssize_t r;
+
+  snprintf(o.path, sizeof o.path, "/tmp/socklab-check-%d.sock", (int)getpid());
+  hub = fork();
+  if (hub == 0) {
+    signal(SIGTERM, SIG_DFL); /* not Check's, which stops the whole group */
+    _exit(sl__hub_run(&o));
+  }
+  old = hub_member(o.path, "HELLO 10.77.9.1 1 -", a1, sizeof a1);
+  neu = hub_member(o.path, "HELLO 10.77.9.2 1 - bundle", a2, sizeof a2);
+  ck_assert_str_eq(a1, "WELCOME 10.77.9.1");
+  ck_assert_str_eq(a2, "WELCOME 10.77.9.2 bundle");
+
+  /* Old to new: a packet on its own arrives in a bundle. */
+  hub_packet(p1, sizeof p1, 0x0a4d0901, 0x0a4d0902, 'a');
+  ck_assert_int_eq(send(old, p1, sizeof p1, 0), sizeof p1);
+  r = recv(neu, in, sizeof in, 0);
+  ck_assert_int_gt(r, 0);
+  ck_assert_int_eq(in[0], SL__HUB_BUNDLE);
+  pkt = sl__hub_bundle_next(in, (size_t)r, &off, &n);
+  ck_assert_ptr_nonnull(pkt);
+  ck_assert_uint_eq(n, sizeof p1);
+  ck_assert_mem_eq(pkt, p1, sizeof p1);
+  ck_assert_ptr_null(sl__hub_bundle_next(in, (size_t)r, &off, &n));
+
+  /* New to old: a bundle of two arrives as two packets, in order. */
+  hub_packet(p1, sizeof p1, 0x0a4d0902, 0x0a4d0901, 'b');
+  hub_packet(p2, sizeof p2, 0x0a4d0902, 0x0a4d0901, 'c');
+  ck_assert_int_eq(sl__hub_bundle_add(b, &blen, p1, sizeof p1), 0);
+  ck_assert_int_eq(sl__hub_bundle_add(b, &blen, p2, sizeof p2), 0);
+  ck_assert_int_eq(send(neu, b, blen, 0), (ssize_t)blen);
+  ck_assert_int_eq(recv(old, in, sizeof in, 0), sizeof p1);
+  ck_assert_mem_eq(in, p1, sizeof p1);
+  ck_assert_int_eq(recv(old, in, sizeof in, 0), sizeof p2);
+  ck_assert_mem_eq(in, p2, sizeof p2);
+
+  /* A length that overruns the bundle ends it. */
+  b[1] = 0xff;
+  off = 1;
+  ck_assert_ptr_null(sl__hub_bundle_next(b, blen, &off, &n));
+  /* And a bundle takes no more than SL__HUB_BUNDLE_MAX bytes. */
+  blen = SL__HUB_BUNDLE_MAX - 100;
+  ck_assert_int_eq(sl__hub_bundle_add(b, &blen, p1, sizeof p1), -1);
+
+  close(old);
+  close(neu);
+  kill(hub, SIGTERM);
+  waitpid(hub, NULL, 0);
+  unlink(o.path);
+}
+END_TEST
+
 Suite *
 user_suite(void)
 {
@@ -470,6 +581,10 @@ user_suite(void)
   tcase_add_test(tc, test_user_readline_over_user_socket);
   tcase_add_test(tc, test_user_tcp_state_of_user_sockets);
   tcase_add_test(tc, test_user_sl_netstat_self_shows_both_stacks);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("hub_wire");
+  tcase_set_timeout(tc, 20);
+  tcase_add_test(tc, test_hub_bundles_and_members_without_them);
   suite_add_tcase(s, tc);
   return s;
 }
