@@ -191,10 +191,12 @@ hub_recv(struct sl__link *l, uint8_t *buf, size_t cap)
               ? sl__hub_bundle_next(hl->in, hl->in_len, &hl->in_off, &n)
               : NULL;
     if (pkt != NULL) {
+      l->pending = hl->in_off < hl->in_len;
       n = n < cap ? n : cap;
       memcpy(buf, pkt, n);
       return (ssize_t)n;
     }
+    l->pending = 0;
     hl->in_len = 0;
     ssize_t r = recv(l->fd, hl->in, sizeof hl->in, MSG_DONTWAIT);
     if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))

@@ -20,6 +20,7 @@
 
 #include "hub.h"
 #include "socklab.h"
+#include "wire.h"
 #include "suites.h"
 #include "testutil.h"
 
@@ -558,6 +559,97 @@ START_TEST(test_hub_bundles_and_members_without_them)
 }
 END_TEST
 
+/* Answers a control message on c as a hub would (bundles taken). */
+static int
+fake_hub_answer(int c)
+{
+  char buf[256];
+  ssize_t n = recv(c, buf, sizeof buf - 1, MSG_DONTWAIT);
+  const char *hello = "\0WELCOME 10.77.9.5 bundle", *ok = "\0OK";
+
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  if (strncmp(buf + 1, "HELLO ", 6) == 0) {
+    send(c, hello, 25, 0);
+    return 1;
+  }
+  send(c, ok, 3, 0);
+  return strncmp(buf + 1, "CLAIM ", 6) == 0 ? 2 : 0;
+}
+
+/* A bundle may hold more packets than the runtime hands the stack in one
+ * go (256): the rest must follow at once, not wait for the next message
+ * from the hub (here there is none). */
+START_TEST(test_hub_link_hands_out_a_long_bundle)
+{
+  enum { N = 600 };
+  struct sockaddr_un sun = {.sun_family = AF_UNIX};
+  static uint8_t b[SL__HUB_BUNDLE_MAX];
+  uint8_t pkt[64], payload[4];
+  struct pollfd p[8];
+  size_t blen = 0;
+  int lfd, conns = 0, member = -1, claimed = 0, status;
+  pid_t child;
+
+  snprintf(sun.sun_path, sizeof sun.sun_path, "/tmp/socklab-check-%d.sock",
+           (int)getpid());
+  unlink(sun.sun_path);
+  lfd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+  ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sun, sizeof sun), 0);
+  ck_assert_int_eq(listen(lfd, 8), 0);
+  child = fork();
+  if (child == 0) {
+    char link[160], got[16];
+    struct timeval tv = {.tv_sec = 3};
+    int fd, n = 0;
+    snprintf(link, sizeof link, "hub:%s", sun.sun_path);
+    setenv("SOCKLAB_STACK", "user", 1);
+    setenv("SOCKLAB_LINK", link, 1);
+    fd = sl_udp_bind("0.0.0.0", "9000");
+    sl_setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    while (n < N && sl_recv(fd, got, sizeof got, 0) == 4)
+      n++;
+    _exit(n == N ? 0 : 1);
+  }
+  /* The hub's side: answer the HELLO and the CLAIM, then one bundle. */
+  p[conns++] = (struct pollfd){.fd = lfd, .events = POLLIN};
+  while (!claimed || member < 0) {
+    ck_assert_int_gt(poll(p, (nfds_t)conns, 5000), 0);
+    if ((p[0].revents & POLLIN) && conns < 8)
+      p[conns++] =
+          (struct pollfd){.fd = accept(lfd, NULL, NULL), .events = POLLIN};
+    for (int i = 1; i < conns; i++) {
+      int r = p[i].revents & POLLIN ? fake_hub_answer(p[i].fd) : 0;
+      if (r == 1)
+        member = p[i].fd;
+      claimed |= r == 2;
+    }
+  }
+  for (int i = 0; i < N; i++) {
+    struct sl__udp_dgram u = {
+        .sport = 5000, .dport = 9000, .data = payload, .len = 4};
+    struct sl__ip4_hdr ip = {.ttl = 64,
+                             .proto = SL__IP_PROTO_UDP,
+                             .src = 0x0a4d0909,
+                             .dst = 0x0a4d0905,
+                             .total_len = 32};
+    memcpy(payload, &i, 4);
+    sl__udp_write(pkt + 20, sizeof pkt - 20, ip.src, ip.dst, &u);
+    sl__ip4_write(pkt, 20, &ip);
+    ck_assert_int_eq(sl__hub_bundle_add(b, &blen, pkt, 32), 0);
+  }
+  ck_assert_int_eq(send(member, b, blen, 0), (ssize_t)blen);
+  ck_assert_int_eq(waitpid(child, &status, 0), child);
+  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                "the datagrams after the first 256 of the bundle were lost "
+                "or late");
+  for (int i = 0; i < conns; i++)
+    close(p[i].fd);
+  unlink(sun.sun_path);
+}
+END_TEST
+
 Suite *
 user_suite(void)
 {
@@ -585,6 +677,7 @@ user_suite(void)
   tc = tcase_create("hub_wire");
   tcase_set_timeout(tc, 20);
   tcase_add_test(tc, test_hub_bundles_and_members_without_them);
+  tcase_add_test(tc, test_hub_link_hands_out_a_long_bundle);
   suite_add_tcase(s, tc);
   return s;
 }
