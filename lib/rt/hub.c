@@ -34,7 +34,7 @@ struct member {
   int attached; /* its address is a node of the sim */
   int bundles;  /* it takes bundles (hub.h) */
   uint8_t *out; /* the bundle for it, sent before the hub sleeps */
-  size_t out_len;
+  size_t out_len, out_cap;
   struct hub *hub;
 };
 
@@ -186,17 +186,30 @@ reply(struct hub *h, int fd, const char *text)
 /* ---- forwarding ---------------------------------------------------------- */
 
 int
-sl__hub_bundle_add(uint8_t *b, size_t *len, const uint8_t *pkt, size_t n)
+sl__hub_bundle_add(uint8_t *b, size_t *len, size_t cap, const uint8_t *pkt,
+                   size_t n)
 {
   size_t at = *len ? *len : 1;
 
-  if (n > 65535 || at + 2 + n > SL__HUB_BUNDLE_MAX)
+  if (n > 65535 || at + 2 + n > cap)
     return -1;
   b[0] = SL__HUB_BUNDLE;
   sl__put16(b + at, (uint16_t)n);
   memcpy(b + at + 2, pkt, n);
   *len = at + 2 + n;
   return 0;
+}
+
+size_t
+sl__hub_bundle_cap(int fd)
+{
+  int sndbuf = 0;
+  socklen_t len = sizeof sndbuf;
+
+  if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) < 0 ||
+      sndbuf - 64 >= SL__HUB_BUNDLE_MAX)
+    return SL__HUB_BUNDLE_MAX;
+  return sndbuf > 64 ? (size_t)sndbuf - 64 : 0;
 }
 
 const uint8_t *
@@ -336,10 +349,11 @@ node_input(void *node, const uint8_t *pkt, size_t len, uint64_t now)
   if (m->bundles && m->out == NULL)
     m->out = malloc(SL__HUB_BUNDLE_MAX);
   if (m->bundles && m->out != NULL) {
-    if (sl__hub_bundle_add(m->out, &m->out_len, pkt, len) == 0)
+    if (sl__hub_bundle_add(m->out, &m->out_len, m->out_cap, pkt, len) == 0)
       return;
     flush_member(h, m);
-    if (m->alive && sl__hub_bundle_add(m->out, &m->out_len, pkt, len) == 0)
+    if (m->alive &&
+        sl__hub_bundle_add(m->out, &m->out_len, m->out_cap, pkt, len) == 0)
       return;
   }
   if (m->alive)
@@ -452,6 +466,7 @@ hello(struct hub *h, const char *args, int fd)
   m->alive = 1;
   m->bundles = strcmp(flag, "bundle") == 0;
   m->out_len = 0;
+  m->out_cap = sl__hub_bundle_cap(fd);
   h->n_alive++;
   if (!m->attached && sl__sim_attach(h->sim, addr, &node_ops, m) == 0)
     m->attached = 1;

@@ -47,9 +47,17 @@ struct sl__hub_opts {
   int verbose;     /* print joins, leaves and drops */
 };
 
-/* Appends pkt to the bundle of *len bytes at b (SL__HUB_BUNDLE_MAX long;
- * *len 0 starts one).  0, or -1 when it does not fit: send b first. */
-int sl__hub_bundle_add(uint8_t *b, size_t *len, const uint8_t *pkt, size_t n);
+/* Appends pkt to the bundle of *len bytes at b, which may grow to cap
+ * bytes (*len 0 starts one).  0, or -1 when it does not fit: send b
+ * first. */
+int sl__hub_bundle_add(uint8_t *b, size_t *len, size_t cap, const uint8_t *pkt,
+                       size_t n);
+
+/* The most a bundle sent on the unix socket fd may take: the kernel
+ * refuses a message larger than the socket's send buffer (less its own
+ * 32 bytes), which net.core.wmem_max may make smaller than
+ * SL__HUB_BUNDLE_MAX. */
+size_t sl__hub_bundle_cap(int fd);
 
 /* The next packet of the bundle b (len bytes) from *off (1 for the first),
  * its length in *n; NULL at the end or at a length that overruns it. */

@@ -25,7 +25,7 @@
 struct hub_link {
   struct sl__link base;
   int bundles; /* the hub said yes to bundles */
-  size_t out_len;
+  size_t out_len, out_cap;
   uint8_t out[SL__HUB_BUNDLE_MAX];
   size_t in_len, in_off; /* the bundle being handed out */
   uint8_t in[SL__HUB_BUNDLE_MAX];
@@ -157,11 +157,13 @@ hub_send(struct sl__link *l, const uint8_t *pkt, size_t len)
   unsigned i;
 
   if (hl->bundles) {
-    if (sl__hub_bundle_add(hl->out, &hl->out_len, pkt, len) < 0) {
-      hub_flush(l);
-      (void)sl__hub_bundle_add(hl->out, &hl->out_len, pkt, len);
-    }
-    return;
+    if (hl->queued > 0)
+      hub_flush(l); /* one too big for a bundle went before: keep order */
+    if (sl__hub_bundle_add(hl->out, &hl->out_len, hl->out_cap, pkt, len) == 0)
+      return;
+    hub_flush(l);
+    if (sl__hub_bundle_add(hl->out, &hl->out_len, hl->out_cap, pkt, len) == 0)
+      return;
   }
   if (hl->queued == BATCH || len > BATCH_SLOT)
     hub_flush(l);
@@ -281,6 +283,7 @@ sl__hub_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
   hl->base.fd = fd;
   hl->base.addr = ntohl(in.s_addr);
   hl->bundles = bundles;
+  hl->out_cap = sl__hub_bundle_cap(fd);
   *out = &hl->base;
   return 0;
 }

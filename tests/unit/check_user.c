@@ -535,8 +535,8 @@ START_TEST(test_hub_bundles_and_members_without_them)
   /* New to old: a bundle of two arrives as two packets, in order. */
   hub_packet(p1, sizeof p1, 0x0a4d0902, 0x0a4d0901, 'b');
   hub_packet(p2, sizeof p2, 0x0a4d0902, 0x0a4d0901, 'c');
-  ck_assert_int_eq(sl__hub_bundle_add(b, &blen, p1, sizeof p1), 0);
-  ck_assert_int_eq(sl__hub_bundle_add(b, &blen, p2, sizeof p2), 0);
+  ck_assert_int_eq(sl__hub_bundle_add(b, &blen, sizeof b, p1, sizeof p1), 0);
+  ck_assert_int_eq(sl__hub_bundle_add(b, &blen, sizeof b, p2, sizeof p2), 0);
   ck_assert_int_eq(send(neu, b, blen, 0), (ssize_t)blen);
   ck_assert_int_eq(recv(old, in, sizeof in, 0), sizeof p1);
   ck_assert_mem_eq(in, p1, sizeof p1);
@@ -547,9 +547,24 @@ START_TEST(test_hub_bundles_and_members_without_them)
   b[1] = 0xff;
   off = 1;
   ck_assert_ptr_null(sl__hub_bundle_next(b, blen, &off, &n));
-  /* And a bundle takes no more than SL__HUB_BUNDLE_MAX bytes. */
+  /* And a bundle takes no more than its cap. */
   blen = SL__HUB_BUNDLE_MAX - 100;
-  ck_assert_int_eq(sl__hub_bundle_add(b, &blen, p1, sizeof p1), -1);
+  ck_assert_int_eq(sl__hub_bundle_add(b, &blen, sizeof b, p1, sizeof p1), -1);
+
+  /* A socket whose send buffer is smaller than SL__HUB_BUNDLE_MAX gets
+   * bundles it can send whole. */
+  {
+    int sp[2], small = 4096;
+    size_t cap;
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
+    setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    cap = sl__hub_bundle_cap(sp[0]);
+    ck_assert_uint_lt(cap, SL__HUB_BUNDLE_MAX);
+    ck_assert_uint_gt(cap, 1000);
+    ck_assert_int_eq(send(sp[0], b, cap, MSG_DONTWAIT), (ssize_t)cap);
+    close(sp[0]);
+    close(sp[1]);
+  }
 
   close(old);
   close(neu);
@@ -637,7 +652,7 @@ START_TEST(test_hub_link_hands_out_a_long_bundle)
     memcpy(payload, &i, 4);
     sl__udp_write(pkt + 20, sizeof pkt - 20, ip.src, ip.dst, &u);
     sl__ip4_write(pkt, 20, &ip);
-    ck_assert_int_eq(sl__hub_bundle_add(b, &blen, pkt, 32), 0);
+    ck_assert_int_eq(sl__hub_bundle_add(b, &blen, sizeof b, pkt, 32), 0);
   }
   ck_assert_int_eq(send(member, b, blen, 0), (ssize_t)blen);
   ck_assert_int_eq(waitpid(child, &status, 0), child);
