@@ -574,7 +574,8 @@ START_TEST(test_hub_bundles_and_members_without_them)
 }
 END_TEST
 
-/* Answers a control message on c as a hub would (bundles taken). */
+/* Answers a control message on c as a hub would (bundles taken): 1 for
+ * a HELLO, 2 for a CLAIM, 3 for a packet, 0 for another question. */
 static int
 fake_hub_answer(int c)
 {
@@ -584,6 +585,8 @@ fake_hub_answer(int c)
 
   if (n <= 0)
     return -1;
+  if (buf[0] != '\0')
+    return 3; /* a packet (or bundle) from the member */
   buf[n] = '\0';
   if (strncmp(buf + 1, "HELLO ", 6) == 0) {
     send(c, hello, 25, 0);
@@ -604,7 +607,7 @@ START_TEST(test_hub_link_hands_out_a_long_bundle)
   uint8_t pkt[64], payload[4];
   struct pollfd p[8];
   size_t blen = 0;
-  int lfd, conns = 0, member = -1, claimed = 0, status;
+  int lfd, conns = 0, member = -1, claimed = 0, ready = 0, status;
   pid_t child;
 
   snprintf(sun.sun_path, sizeof sun.sun_path, "/tmp/socklab-check-%d.sock",
@@ -617,19 +620,25 @@ START_TEST(test_hub_link_hands_out_a_long_bundle)
   if (child == 0) {
     char link[160], got[16];
     struct timeval tv = {.tv_sec = 3};
+    struct sockaddr_in to = {.sin_family = AF_INET,
+                             .sin_port = htons(5000),
+                             .sin_addr.s_addr = htonl(0x0a4d0909)};
     int fd, n = 0;
     snprintf(link, sizeof link, "hub:%s", sun.sun_path);
     setenv("SOCKLAB_STACK", "user", 1);
     setenv("SOCKLAB_LINK", link, 1);
     fd = sl_udp_bind("0.0.0.0", "9000");
     sl_setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    /* Bound: say so with a datagram of our own (the hub waits for it). */
+    sl_sendto(fd, "r", 1, 0, (struct sockaddr *)&to, sizeof to);
     while (n < N && sl_recv(fd, got, sizeof got, 0) == 4)
       n++;
     _exit(n == N ? 0 : 1);
   }
-  /* The hub's side: answer the HELLO and the CLAIM, then one bundle. */
+  /* The hub's side: answer the HELLO and the CLAIM, wait for the
+   * receiver's datagram, then send one bundle. */
   p[conns++] = (struct pollfd){.fd = lfd, .events = POLLIN};
-  while (!claimed || member < 0) {
+  while (!claimed || member < 0 || !ready) {
     ck_assert_int_gt(poll(p, (nfds_t)conns, 5000), 0);
     if ((p[0].revents & POLLIN) && conns < 8)
       p[conns++] =
@@ -639,6 +648,7 @@ START_TEST(test_hub_link_hands_out_a_long_bundle)
       if (r == 1)
         member = p[i].fd;
       claimed |= r == 2;
+      ready |= r == 3;
     }
   }
   for (int i = 0; i < N; i++) {
