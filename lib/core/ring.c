@@ -33,7 +33,7 @@ sl__ring_put(struct sl__ring *r, const void *src, size_t n, size_t limit)
     n = room;
   if (n == 0)
     return 0;
-  if (r->len + n > r->cap) {
+  if (r->buf == NULL || r->len + n > r->cap) {
     size_t cap = r->cap ? r->cap : RING_MIN;
     while (cap < r->len + n)
       cap *= 2;
@@ -71,11 +71,18 @@ sl__ring_drop(struct sl__ring *r, size_t n)
   r->head = r->len == 0 ? 0 : (r->head + n) % r->cap;
 }
 
+/* The storage goes, but its size is remembered (cap with no buf): a
+ * stream that drains its queue between bursts would otherwise regrow it
+ * from RING_MIN by doubling, copying what it holds at every step. */
 void
 sl__ring_trim(struct sl__ring *r)
 {
-  if (r->len == 0)
-    sl__ring_free(r);
+  size_t cap = r->cap;
+
+  if (r->len > 0)
+    return;
+  sl__ring_free(r);
+  r->cap = cap;
 }
 
 size_t

@@ -9,7 +9,8 @@
 
 struct sl__ring {
   uint8_t *buf; /* NULL while empty */
-  size_t cap;   /* bytes allocated at buf */
+  size_t cap;   /* bytes allocated at buf; with no buf, what to allocate
+                   first (the size it had before sl__ring_trim), or 0 */
   size_t head;  /* offset of the first byte */
   size_t len;   /* bytes queued */
 };
@@ -26,7 +27,8 @@ void sl__ring_drop(struct sl__ring *r, size_t n);
 /* Copies out and removes up to n bytes; returns the count. */
 size_t sl__ring_get(struct sl__ring *r, void *dst, size_t n);
 /* Releases the storage of an empty queue (an idle connection should hold
- * no buffer memory); does nothing while bytes are queued. */
+ * no buffer memory), remembering its size for the next bytes; does
+ * nothing while bytes are queued. */
 void sl__ring_trim(struct sl__ring *r);
 void sl__ring_free(struct sl__ring *r);
 

@@ -32,6 +32,9 @@ struct member {
   char name[64];
   int alive;    /* 0: departed; its address answers with RSTs */
   int attached; /* its address is a node of the sim */
+  int bundles;  /* it takes bundles (hub.h) */
+  uint8_t *out; /* the bundle for it, sent before the hub sleeps */
+  size_t out_len, out_cap;
   struct hub *hub;
 };
 
@@ -160,6 +163,9 @@ depart(struct hub *h, struct member *m, const char *why)
   h->n_alive--;
   if (h->n_alive == 0)
     h->idle_since_us = hub_now(h);
+  free(m->out);
+  m->out = NULL;
+  m->out_len = 0;
   say(h, "hub: %s left: %s", m->name[0] ? m->name : "member", m->addr);
   (void)why;
   reset_flows_of(h, m->addr);
@@ -178,6 +184,45 @@ reply(struct hub *h, int fd, const char *text)
 }
 
 /* ---- forwarding ---------------------------------------------------------- */
+
+int
+sl__hub_bundle_add(uint8_t *b, size_t *len, size_t cap, const uint8_t *pkt,
+                   size_t n)
+{
+  size_t at = *len ? *len : 1;
+
+  if (n > 65535 || at + 2 + n > cap)
+    return -1;
+  b[0] = SL__HUB_BUNDLE;
+  sl__put16(b + at, (uint16_t)n);
+  memcpy(b + at + 2, pkt, n);
+  *len = at + 2 + n;
+  return 0;
+}
+
+size_t
+sl__hub_bundle_cap(int fd)
+{
+  int sndbuf = 0;
+  socklen_t len = sizeof sndbuf;
+
+  if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) < 0 ||
+      sndbuf - 64 >= SL__HUB_BUNDLE_MAX)
+    return SL__HUB_BUNDLE_MAX;
+  return sndbuf > 64 ? (size_t)sndbuf - 64 : 0;
+}
+
+const uint8_t *
+sl__hub_bundle_next(const uint8_t *b, size_t len, size_t *off, size_t *n)
+{
+  size_t at = *off;
+
+  if (at + 2 > len || at + 2 + sl__get16(b + at) > len)
+    return NULL;
+  *n = sl__get16(b + at);
+  *off = at + 2 + *n;
+  return b + at + 2;
+}
 
 /* Puts a reset on the wire as if `from` had sent it. */
 static void
@@ -268,7 +313,27 @@ track_flow(struct hub *h, const uint8_t *pkt, size_t len)
   f->fin[side] |= !!(flags & SL__TCP_FIN);
 }
 
-/* The sim delivers a packet to a member. */
+/* Sends a member what the hub has for it.  EAGAIN: dropped, as a full
+ * device queue would. */
+static void
+to_member(struct hub *h, struct member *m, const uint8_t *msg, size_t len)
+{
+  if (send(m->fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN)
+    depart(h, m, "its connection is gone");
+}
+
+static void
+flush_member(struct hub *h, struct member *m)
+{
+  size_t len = m->out_len;
+
+  m->out_len = 0;
+  if (len > 0)
+    to_member(h, m, m->out, len);
+}
+
+/* The sim delivers a packet to a member: into its bundle when it takes
+ * them (sent before the hub next sleeps), else on its own. */
 static void
 node_input(void *node, const uint8_t *pkt, size_t len, uint64_t now)
 {
@@ -280,10 +345,19 @@ node_input(void *node, const uint8_t *pkt, size_t len, uint64_t now)
     reset_for_departed(h, m->addr, pkt, len);
     return;
   }
-  if (send(m->fd, pkt, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN)
-    depart(h, m, "its connection is gone"); /* EAGAIN: dropped, as a
-                                               full device queue would */
   h->forwarded++;
+  if (m->bundles && m->out == NULL)
+    m->out = malloc(SL__HUB_BUNDLE_MAX);
+  if (m->bundles && m->out != NULL) {
+    if (sl__hub_bundle_add(m->out, &m->out_len, m->out_cap, pkt, len) == 0)
+      return;
+    flush_member(h, m);
+    if (m->alive &&
+        sl__hub_bundle_add(m->out, &m->out_len, m->out_cap, pkt, len) == 0)
+      return;
+  }
+  if (m->alive)
+    to_member(h, m, pkt, len);
 }
 
 static const struct sl__sim_node_ops node_ops = {.input = node_input};
@@ -346,13 +420,14 @@ name_taken(struct hub *h, const char *name)
 static void
 hello(struct hub *h, const char *args, int fd)
 {
-  char want[32] = "0", name[64] = "-", text[128], ip[INET_ADDRSTRLEN];
+  char want[32] = "0", name[64] = "-", flag[16] = "", text[128],
+       ip[INET_ADDRSTRLEN];
   long pid = 0;
   struct in_addr in;
   struct member *m;
   uint32_t addr;
 
-  if (sscanf(args, "%31s %ld %63s", want, &pid, name) < 2) {
+  if (sscanf(args, "%31s %ld %63s %15s", want, &pid, name, flag) < 2) {
     reply(h, fd, "ERROR malformed HELLO");
     return;
   }
@@ -389,12 +464,15 @@ hello(struct hub *h, const char *args, int fd)
   m->pid = (pid_t)pid;
   snprintf(m->name, sizeof m->name, "%s", strcmp(name, "-") ? name : "");
   m->alive = 1;
+  m->bundles = strcmp(flag, "bundle") == 0;
+  m->out_len = 0;
+  m->out_cap = sl__hub_bundle_cap(fd);
   h->n_alive++;
   if (!m->attached && sl__sim_attach(h->sim, addr, &node_ops, m) == 0)
     m->attached = 1;
   in.s_addr = htonl(addr);
   inet_ntop(AF_INET, &in, ip, sizeof ip);
-  snprintf(text, sizeof text, "WELCOME %s", ip);
+  snprintf(text, sizeof text, "WELCOME %s%s", ip, m->bundles ? " bundle" : "");
   reply(h, fd, text);
   say(h, "hub: %s joined as %s", m->name[0] ? m->name : "member", addr);
 }
@@ -611,6 +689,14 @@ accept_conn(struct hub *h)
   h->conns[h->n_conns++] = fd;
 }
 
+/* A member put pkt on the wire. */
+static void
+forward(struct hub *h, struct member *m, const uint8_t *pkt, size_t len)
+{
+  track_flow(h, pkt, len);
+  sl__sim_send(h->sim, m->addr, pkt, len);
+}
+
 /* Reads what connection i has: control messages, or a member's packets
  * for the wire.  End of file: the process left (or crashed). */
 static void
@@ -633,9 +719,13 @@ read_conn(struct hub *h, int i, uint8_t *buf, size_t cap)
     if (buf[0] == '\0') {
       buf[n] = '\0';
       control(h, (char *)buf + 1, fd);
-    } else if ((m = by_fd(h, fd)) != NULL) {
-      track_flow(h, buf, (size_t)n);
-      sl__sim_send(h->sim, m->addr, buf, (size_t)n);
+    } else if ((m = by_fd(h, fd)) != NULL && buf[0] == SL__HUB_BUNDLE) {
+      size_t off = 1, len;
+      const uint8_t *pkt;
+      while ((pkt = sl__hub_bundle_next(buf, (size_t)n, &off, &len)) != NULL)
+        forward(h, m, pkt, len);
+    } else if (m != NULL) {
+      forward(h, m, buf, (size_t)n);
     }
   }
 }
@@ -652,7 +742,7 @@ wall_us(void)
 int
 sl__hub_run(const struct sl__hub_opts *o)
 {
-  static uint8_t buf[65536];
+  static uint8_t buf[SL__HUB_BUNDLE_MAX + 1];
   struct hub *h = calloc(1, sizeof *h);
   struct timespec ts;
   uint64_t last_check = 0;
@@ -701,6 +791,11 @@ sl__hub_run(const struct sl__hub_opts *o)
       if (p[i].revents & (POLLIN | POLLHUP | POLLERR))
         read_conn(h, i - 1, buf, sizeof buf);
     sl__sim_run_until(h->sim, hub_now(h));
+    for (int i = 0; i < h->n_conns; i++) {
+      struct member *m = by_fd(h, h->conns[i]);
+      if (m != NULL)
+        flush_member(h, m);
+    }
     if (now - last_check >= 1000000) {
       check_alive(h);
       last_check = now;
@@ -711,6 +806,8 @@ sl__hub_run(const struct sl__hub_opts *o)
   }
   for (int i = 0; i < h->n_conns; i++)
     close(h->conns[i]);
+  for (int i = 0; i < MAX_MEMBERS; i++)
+    free(h->members[i].out);
   unlink(o->path);
   close(h->fd);
   if (h->pcap && sl__pcap_close(h->pcap) < 0)

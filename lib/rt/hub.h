@@ -5,8 +5,8 @@
  * the real clock, so the same seeded faults as `socklab sim` apply.
  *
  * Wire protocol on the socket: an IPv4 datagram as it is (its first byte
- * is 0x4N), or a control message: a NUL byte, then text.
- *   member -> hub   "HELLO <addr|0> <pid> <name|->"   join
+ * is 0x4N), a bundle of them, or a control message: a NUL byte, then text.
+ *   member -> hub   "HELLO <addr|0> <pid> <name|-> [bundle]"   join
  *                   "RESOLVE <name>"                  ask for an address
  *                   "CLAIM tcp|udp <port> <addr>"     listen on localhost
  *                   "RELEASE tcp|udp <port> <addr>"   stop
@@ -14,6 +14,14 @@
  *                   "BYE"                             leave
  *   hub -> member   "WELCOME <addr>" | "ERROR <why>"  | "ADDR <addr>" |
  *                   "NOADDR" | "OK"
+ * A member that says "bundle" in its HELLO is answered "WELCOME <addr>
+ * bundle" by a hub that knows bundles (an older hub ignores the word and
+ * says no more than "WELCOME <addr>").  From then on either side may send
+ * it, in one message, the byte SL__HUB_BUNDLE followed by packets, each
+ * a two-byte length (network order) and the datagram: what one pass of
+ * the sender had ready, so that a window of segments costs one system
+ * call and one wakeup instead of one each.  Nothing waits for a bundle to
+ * fill: each side sends what it has before it sleeps.
  */
 #ifndef SOCKLAB_RT_HUB_H
 #define SOCKLAB_RT_HUB_H
@@ -25,6 +33,10 @@
 #define SL__HUB_NET     0x0a4d0000u /* 10.77.0.0/16 */
 #define SL__HUB_NETMASK 0xffff0000u
 
+/* A bundle's first byte, and the most bytes either side sends in one. */
+#define SL__HUB_BUNDLE     0x01
+#define SL__HUB_BUNDLE_MAX (1 << 17)
+
 struct sl__hub_opts {
   char path[108];               /* the socket */
   struct sl__sim_faults faults; /* applied to every packet */
@@ -34,6 +46,23 @@ struct sl__hub_opts {
                       0 = never */
   int verbose;     /* print joins, leaves and drops */
 };
+
+/* Appends pkt to the bundle of *len bytes at b, which may grow to cap
+ * bytes (*len 0 starts one).  0, or -1 when it does not fit: send b
+ * first. */
+int sl__hub_bundle_add(uint8_t *b, size_t *len, size_t cap, const uint8_t *pkt,
+                       size_t n);
+
+/* The most a bundle sent on the unix socket fd may take: the kernel
+ * refuses a message larger than the socket's send buffer (less its own
+ * 32 bytes), which net.core.wmem_max may make smaller than
+ * SL__HUB_BUNDLE_MAX. */
+size_t sl__hub_bundle_cap(int fd);
+
+/* The next packet of the bundle b (len bytes) from *off (1 for the first),
+ * its length in *n; NULL at the end or at a length that overruns it. */
+const uint8_t *sl__hub_bundle_next(const uint8_t *b, size_t len, size_t *off,
+                                   size_t *n);
 
 /* Runs a hub until it is idle for idle_exit_s (or a fatal error).
  * Returns an exit status: 0, or 1 with a message on stderr. */

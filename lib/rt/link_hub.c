@@ -20,9 +20,15 @@
 
 /* Packets go out in batches: one system call for a window's worth of
  * segments instead of one each (the runtime flushes before it lets go of
- * its lock, so nothing waits). */
+ * its lock, so nothing waits).  With a hub that takes bundles (hub.h) a
+ * batch is one message; with an older hub, one sendmmsg. */
 struct hub_link {
   struct sl__link base;
+  int bundles; /* the hub said yes to bundles */
+  size_t out_len, out_cap;
+  uint8_t out[SL__HUB_BUNDLE_MAX];
+  size_t in_len, in_off; /* the bundle being handed out */
+  uint8_t in[SL__HUB_BUNDLE_MAX];
   unsigned queued;
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
@@ -136,6 +142,9 @@ hub_flush(struct sl__link *l)
 
   /* A full socket buffer drops what does not fit, as a full device queue
    * would; TCP retransmits. */
+  if (hl->out_len > 0)
+    (void)send(l->fd, hl->out, hl->out_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+  hl->out_len = 0;
   if (hl->queued > 0)
     (void)sendmmsg(l->fd, hl->msgs, hl->queued, MSG_DONTWAIT | MSG_NOSIGNAL);
   hl->queued = 0;
@@ -147,6 +156,15 @@ hub_send(struct sl__link *l, const uint8_t *pkt, size_t len)
   struct hub_link *hl = (struct hub_link *)l;
   unsigned i;
 
+  if (hl->bundles) {
+    if (hl->queued > 0)
+      hub_flush(l); /* one too big for a bundle went before: keep order */
+    if (sl__hub_bundle_add(hl->out, &hl->out_len, hl->out_cap, pkt, len) == 0)
+      return;
+    hub_flush(l);
+    if (sl__hub_bundle_add(hl->out, &hl->out_len, hl->out_cap, pkt, len) == 0)
+      return;
+  }
   if (hl->queued == BATCH || len > BATCH_SLOT)
     hub_flush(l);
   if (len > BATCH_SLOT) {
@@ -160,17 +178,41 @@ hub_send(struct sl__link *l, const uint8_t *pkt, size_t len)
       (struct mmsghdr){.msg_hdr = {.msg_iov = &hl->iov[i], .msg_iovlen = 1}};
 }
 
+/* The next packet: from the bundle being handed out, else from the next
+ * message (a bundle, a packet, or a control message, which is not for us
+ * once we have joined). */
 static ssize_t
 hub_recv(struct sl__link *l, uint8_t *buf, size_t cap)
 {
+  struct hub_link *hl = (struct hub_link *)l;
+  const uint8_t *pkt;
+  size_t n;
+
   for (;;) {
-    ssize_t n = recv(l->fd, buf, cap, MSG_DONTWAIT);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+    pkt = hl->in_len > 0
+              ? sl__hub_bundle_next(hl->in, hl->in_len, &hl->in_off, &n)
+              : NULL;
+    if (pkt != NULL) {
+      l->pending = hl->in_off < hl->in_len;
+      n = n < cap ? n : cap;
+      memcpy(buf, pkt, n);
+      return (ssize_t)n;
+    }
+    l->pending = 0;
+    hl->in_len = 0;
+    ssize_t r = recv(l->fd, hl->in, sizeof hl->in, MSG_DONTWAIT);
+    if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
       return -EPIPE; /* the hub is gone */
-    if (n < 0)
+    if (r < 0)
       return 0;
-    if (buf[0] != '\0')
-      return n; /* control messages after joining are not for us */
+    if (hl->in[0] == SL__HUB_BUNDLE) {
+      hl->in_len = (size_t)r;
+      hl->in_off = 1;
+    } else if (hl->in[0] != '\0') {
+      n = (size_t)r < cap ? (size_t)r : cap;
+      memcpy(buf, hl->in, n);
+      return (ssize_t)n;
+    }
   }
 }
 
@@ -196,10 +238,10 @@ sl__hub_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
                   char *msg, size_t msglen)
 {
   const char *path = cfg->link_arg;
-  char q[160], a[160], want[INET_ADDRSTRLEN] = "0";
+  char q[160], a[160], want[INET_ADDRSTRLEN] = "0", *sp;
   struct in_addr in;
   struct hub_link *hl;
-  int fd, r;
+  int fd, r, bundles;
 
   fd = hub_socket(path);
   if (fd == -ENOENT || fd == -ECONNREFUSED) {
@@ -218,9 +260,13 @@ sl__hub_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
     in.s_addr = htonl(cfg->addr);
     inet_ntop(AF_INET, &in, want, sizeof want);
   }
-  snprintf(q, sizeof q, "HELLO %s %ld %s", want, (long)getpid(),
+  snprintf(q, sizeof q, "HELLO %s %ld %s bundle", want, (long)getpid(),
            cfg->hostname[0] ? cfg->hostname : "-");
   r = ask(fd, q, a, sizeof a);
+  bundles = r == 0 && (sp = strchr(a, ' ')) != NULL &&
+            (sp = strchr(sp + 1, ' ')) != NULL && strcmp(sp, " bundle") == 0;
+  if (bundles)
+    *sp = '\0'; /* "WELCOME <addr> bundle" */
   if (r < 0 || strncmp(a, "WELCOME ", 8) != 0 ||
       inet_pton(AF_INET, a + 8, &in) != 1) {
     snprintf(msg, msglen, "joining the hub at %s: %s", path,
@@ -236,6 +282,8 @@ sl__hub_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
   hl->base.ops = &hub_ops;
   hl->base.fd = fd;
   hl->base.addr = ntohl(in.s_addr);
+  hl->bundles = bundles;
+  hl->out_cap = sl__hub_bundle_cap(fd);
   *out = &hl->base;
   return 0;
 }

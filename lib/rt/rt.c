@@ -189,6 +189,8 @@ rt_thread(void *arg)
     timeout = deadline == SL__TIME_NEVER ? -1
               : deadline <= now          ? 0
                                          : (int)((deadline - now + 999) / 1000);
+    if (rt->link->pending)
+      timeout = 0; /* drain_link stopped short of what the link holds */
     if (rt->link->ops->flush)
       rt->link->ops->flush(rt->link);
     pthread_mutex_unlock(&rt->lock);
@@ -201,7 +203,8 @@ rt_thread(void *arg)
     rt->sleep_until = 0;
     if (p[2].revents & POLLIN)
       sl__export_serve(rt);
-    if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && drain_link(rt) < 0)
+    if (((p[0].revents & (POLLIN | POLLHUP | POLLERR)) || rt->link->pending) &&
+        drain_link(rt) < 0)
       p[0].fd = -1; /* stop polling a dead link */
   }
   pthread_mutex_unlock(&rt->lock);

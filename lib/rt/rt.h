@@ -61,6 +61,8 @@ struct sl__link {
   const struct sl__link_ops *ops;
   int fd;        /* polled by the runtime thread for input */
   uint32_t addr; /* the address the link gave the host (0: none) */
+  int pending;   /* datagrams read from fd but not yet handed out by recv:
+                    poll would not show them, so the thread must not wait */
 };
 
 /* Opens the link the configuration names.  Returns 0 or a negative errno

@@ -11,11 +11,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hub.h"
 #include "socklab.h"
+#include "wire.h"
 #include "suites.h"
 #include "testutil.h"
 
@@ -447,6 +452,229 @@ START_TEST(test_user_sl_netstat_self_shows_both_stacks)
 }
 END_TEST
 
+/* ---- the hub's wire: bundles, and members that do not take them ------- */
+
+/* A raw member of the hub at path: joins with hello, returns the socket
+ * and the hub's answer. */
+static int
+hub_member(const char *path, const char *hello, char *answer, size_t len)
+{
+  struct sockaddr_un sun = {.sun_family = AF_UNIX};
+  char buf[128];
+  int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+  ssize_t n;
+
+  snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+  for (int i = 0; i < 200; i++) {
+    if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0)
+      break;
+    usleep(10000);
+  }
+  buf[0] = '\0';
+  snprintf(buf + 1, sizeof buf - 1, "%s", hello);
+  ck_assert_int_gt(send(fd, buf, strlen(hello) + 1, 0), 0);
+  n = recv(fd, buf, sizeof buf - 1, 0);
+  ck_assert_int_gt(n, 1);
+  buf[n] = '\0';
+  snprintf(answer, len, "%s", buf + 1);
+  return fd;
+}
+
+/* A UDP datagram of len bytes (at least 28) from src to dst, tagged. */
+static void
+hub_packet(uint8_t *p, size_t len, uint32_t src, uint32_t dst, uint8_t tag)
+{
+  memset(p, tag, len);
+  memset(p, 0, 20);
+  p[0] = 0x45;
+  p[2] = (uint8_t)(len >> 8);
+  p[3] = (uint8_t)len;
+  p[8] = 64;
+  p[9] = 17;
+  for (int i = 0; i < 4; i++) {
+    p[12 + i] = (uint8_t)(src >> (24 - 8 * i));
+    p[16 + i] = (uint8_t)(dst >> (24 - 8 * i));
+  }
+}
+
+START_TEST(test_hub_bundles_and_members_without_them)
+{
+  struct sl__hub_opts o = {.idle_exit_s = 0};
+  static uint8_t b[SL__HUB_BUNDLE_MAX], in[SL__HUB_BUNDLE_MAX];
+  uint8_t p1[100], p2[1500];
+  char a1[128], a2[128];
+  size_t blen = 0, off = 1, n;
+  const uint8_t *pkt;
+  pid_t hub;
+  int old, neu;
+  ssize_t r;
+
+  snprintf(o.path, sizeof o.path, "/tmp/socklab-check-%d.sock", (int)getpid());
+  hub = fork();
+  if (hub == 0) {
+    signal(SIGTERM, SIG_DFL); /* not Check's, which stops the whole group */
+    _exit(sl__hub_run(&o));
+  }
+  old = hub_member(o.path, "HELLO 10.77.9.1 1 -", a1, sizeof a1);
+  neu = hub_member(o.path, "HELLO 10.77.9.2 1 - bundle", a2, sizeof a2);
+  ck_assert_str_eq(a1, "WELCOME 10.77.9.1");
+  ck_assert_str_eq(a2, "WELCOME 10.77.9.2 bundle");
+
+  /* Old to new: a packet on its own arrives in a bundle. */
+  hub_packet(p1, sizeof p1, 0x0a4d0901, 0x0a4d0902, 'a');
+  ck_assert_int_eq(send(old, p1, sizeof p1, 0), sizeof p1);
+  r = recv(neu, in, sizeof in, 0);
+  ck_assert_int_gt(r, 0);
+  ck_assert_int_eq(in[0], SL__HUB_BUNDLE);
+  pkt = sl__hub_bundle_next(in, (size_t)r, &off, &n);
+  ck_assert_ptr_nonnull(pkt);
+  ck_assert_uint_eq(n, sizeof p1);
+  ck_assert_mem_eq(pkt, p1, sizeof p1);
+  ck_assert_ptr_null(sl__hub_bundle_next(in, (size_t)r, &off, &n));
+
+  /* New to old: a bundle of two arrives as two packets, in order. */
+  hub_packet(p1, sizeof p1, 0x0a4d0902, 0x0a4d0901, 'b');
+  hub_packet(p2, sizeof p2, 0x0a4d0902, 0x0a4d0901, 'c');
+  ck_assert_int_eq(sl__hub_bundle_add(b, &blen, sizeof b, p1, sizeof p1), 0);
+  ck_assert_int_eq(sl__hub_bundle_add(b, &blen, sizeof b, p2, sizeof p2), 0);
+  ck_assert_int_eq(send(neu, b, blen, 0), (ssize_t)blen);
+  ck_assert_int_eq(recv(old, in, sizeof in, 0), sizeof p1);
+  ck_assert_mem_eq(in, p1, sizeof p1);
+  ck_assert_int_eq(recv(old, in, sizeof in, 0), sizeof p2);
+  ck_assert_mem_eq(in, p2, sizeof p2);
+
+  /* A length that overruns the bundle ends it. */
+  b[1] = 0xff;
+  off = 1;
+  ck_assert_ptr_null(sl__hub_bundle_next(b, blen, &off, &n));
+  /* And a bundle takes no more than its cap. */
+  blen = SL__HUB_BUNDLE_MAX - 100;
+  ck_assert_int_eq(sl__hub_bundle_add(b, &blen, sizeof b, p1, sizeof p1), -1);
+
+  /* A socket whose send buffer is smaller than SL__HUB_BUNDLE_MAX gets
+   * bundles it can send whole. */
+  {
+    int sp[2], small = 4096;
+    size_t cap;
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
+    setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    cap = sl__hub_bundle_cap(sp[0]);
+    ck_assert_uint_lt(cap, SL__HUB_BUNDLE_MAX);
+    ck_assert_uint_gt(cap, 1000);
+    ck_assert_int_eq(send(sp[0], b, cap, MSG_DONTWAIT), (ssize_t)cap);
+    close(sp[0]);
+    close(sp[1]);
+  }
+
+  close(old);
+  close(neu);
+  kill(hub, SIGTERM);
+  waitpid(hub, NULL, 0);
+  unlink(o.path);
+}
+END_TEST
+
+/* Answers a control message on c as a hub would (bundles taken): 1 for
+ * a HELLO, 2 for a CLAIM, 3 for a packet, 0 for another question. */
+static int
+fake_hub_answer(int c)
+{
+  char buf[256];
+  ssize_t n = recv(c, buf, sizeof buf - 1, MSG_DONTWAIT);
+  const char *hello = "\0WELCOME 10.77.9.5 bundle", *ok = "\0OK";
+
+  if (n <= 0)
+    return -1;
+  if (buf[0] != '\0')
+    return 3; /* a packet (or bundle) from the member */
+  buf[n] = '\0';
+  if (strncmp(buf + 1, "HELLO ", 6) == 0) {
+    send(c, hello, 25, 0);
+    return 1;
+  }
+  send(c, ok, 3, 0);
+  return strncmp(buf + 1, "CLAIM ", 6) == 0 ? 2 : 0;
+}
+
+/* A bundle may hold more packets than the runtime hands the stack in one
+ * go (256): the rest must follow at once, not wait for the next message
+ * from the hub (here there is none). */
+START_TEST(test_hub_link_hands_out_a_long_bundle)
+{
+  enum { N = 600 };
+  struct sockaddr_un sun = {.sun_family = AF_UNIX};
+  static uint8_t b[SL__HUB_BUNDLE_MAX];
+  uint8_t pkt[64], payload[4];
+  struct pollfd p[8];
+  size_t blen = 0;
+  int lfd, conns = 0, member = -1, claimed = 0, ready = 0, status;
+  pid_t child;
+
+  snprintf(sun.sun_path, sizeof sun.sun_path, "/tmp/socklab-check-%d.sock",
+           (int)getpid());
+  unlink(sun.sun_path);
+  lfd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+  ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sun, sizeof sun), 0);
+  ck_assert_int_eq(listen(lfd, 8), 0);
+  child = fork();
+  if (child == 0) {
+    char link[160], got[16];
+    struct timeval tv = {.tv_sec = 3};
+    struct sockaddr_in to = {.sin_family = AF_INET,
+                             .sin_port = htons(5000),
+                             .sin_addr.s_addr = htonl(0x0a4d0909)};
+    int fd, n = 0;
+    snprintf(link, sizeof link, "hub:%s", sun.sun_path);
+    setenv("SOCKLAB_STACK", "user", 1);
+    setenv("SOCKLAB_LINK", link, 1);
+    fd = sl_udp_bind("0.0.0.0", "9000");
+    sl_setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    /* Bound: say so with a datagram of our own (the hub waits for it). */
+    sl_sendto(fd, "r", 1, 0, (struct sockaddr *)&to, sizeof to);
+    while (n < N && sl_recv(fd, got, sizeof got, 0) == 4)
+      n++;
+    _exit(n == N ? 0 : 1);
+  }
+  /* The hub's side: answer the HELLO and the CLAIM, wait for the
+   * receiver's datagram, then send one bundle. */
+  p[conns++] = (struct pollfd){.fd = lfd, .events = POLLIN};
+  while (!claimed || member < 0 || !ready) {
+    ck_assert_int_gt(poll(p, (nfds_t)conns, 5000), 0);
+    if ((p[0].revents & POLLIN) && conns < 8)
+      p[conns++] =
+          (struct pollfd){.fd = accept(lfd, NULL, NULL), .events = POLLIN};
+    for (int i = 1; i < conns; i++) {
+      int r = p[i].revents & POLLIN ? fake_hub_answer(p[i].fd) : 0;
+      if (r == 1)
+        member = p[i].fd;
+      claimed |= r == 2;
+      ready |= r == 3;
+    }
+  }
+  for (int i = 0; i < N; i++) {
+    struct sl__udp_dgram u = {
+        .sport = 5000, .dport = 9000, .data = payload, .len = 4};
+    struct sl__ip4_hdr ip = {.ttl = 64,
+                             .proto = SL__IP_PROTO_UDP,
+                             .src = 0x0a4d0909,
+                             .dst = 0x0a4d0905,
+                             .total_len = 32};
+    memcpy(payload, &i, 4);
+    sl__udp_write(pkt + 20, sizeof pkt - 20, ip.src, ip.dst, &u);
+    sl__ip4_write(pkt, 20, &ip);
+    ck_assert_int_eq(sl__hub_bundle_add(b, &blen, sizeof b, pkt, 32), 0);
+  }
+  ck_assert_int_eq(send(member, b, blen, 0), (ssize_t)blen);
+  ck_assert_int_eq(waitpid(child, &status, 0), child);
+  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                "the datagrams after the first 256 of the bundle were lost "
+                "or late");
+  for (int i = 0; i < conns; i++)
+    close(p[i].fd);
+  unlink(sun.sun_path);
+}
+END_TEST
+
 Suite *
 user_suite(void)
 {
@@ -470,6 +698,11 @@ user_suite(void)
   tcase_add_test(tc, test_user_readline_over_user_socket);
   tcase_add_test(tc, test_user_tcp_state_of_user_sockets);
   tcase_add_test(tc, test_user_sl_netstat_self_shows_both_stacks);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("hub_wire");
+  tcase_set_timeout(tc, 20);
+  tcase_add_test(tc, test_hub_bundles_and_members_without_them);
+  tcase_add_test(tc, test_hub_link_hands_out_a_long_bundle);
   suite_add_tcase(s, tc);
   return s;
 }
