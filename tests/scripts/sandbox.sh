@@ -24,7 +24,10 @@ out=$work/out
 mkdir "$out"
 chmod 1777 "$out" # like /tmp: the programs may write here
 touch "$work/marker"
-netns_before=$(ip netns list 2>/dev/null | sort || true)
+# Named namespaces other than those of socklab's own link tests (tun.sh,
+# raw.sh), which may run beside this one.
+named_netns() { ip netns list 2>/dev/null | grep -v '^socklab-' | sort || true; }
+netns_before=$(named_netns)
 
 # One grader, killed after 150 s: the grader itself must end well before.
 # (timeout, not a sleeping watchdog: nothing may outlive the script.)
@@ -83,6 +86,11 @@ $(cat "$res")"
   done
   [ -z "$(ps -u "$uid" -o pid= 2>/dev/null)" ] ||
     fail "$name: processes of user $uid are left: $(ps -u "$uid" -o pid,cmd)"
+  gpid=$(cat "$work/$name.pid") # its work tmpfs and control group are named so
+  grep "^socklab-grade-$gpid " /proc/self/mounts &&
+    fail "$name: its work directory is left mounted"
+  ls -d /sys/fs/cgroup/socklab-grade-"$gpid" /sys/fs/cgroup/*/socklab-grade-"$gpid" 2>/dev/null &&
+    fail "$name: its control group is left"
   left=$(find /tmp /var/tmp /dev/shm -xdev -user "$uid" 2>/dev/null | head -5)
   [ -z "$left" ] || fail "$name: files of user $uid are left: $left"
   ! grep -q "no control group" "$work/$name.err" || [ "$name" != fork-bomb ] ||
@@ -90,10 +98,7 @@ $(cat "$res")"
   n=$((n + 1))
 done
 ls "$out" | grep -qv '\.json$' && fail "files beside the results: $(ls "$out")"
-mount | grep -q ' /tmp/slg-' && fail "work directories left mounted: $(mount | grep slg-)"
-ls -d /sys/fs/cgroup/socklab-grade-* /sys/fs/cgroup/*/socklab-grade-* 2>/dev/null &&
-  fail "control groups left"
-[ "$(ip netns list 2>/dev/null | sort || true)" = "$netns_before" ] ||
+[ "$(named_netns)" = "$netns_before" ] ||
   fail "network namespaces were left: $(ip netns list)"
 [ "$elapsed" -le 120 ] || fail "the graders took $elapsed s"
 echo "ok - sandbox: $n hostile submissions graded, each reported, results" \
