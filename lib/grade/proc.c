@@ -367,6 +367,7 @@ gr_expect_exit(struct gr_ctx *c, struct gr_proc *p, double seconds)
   gr_say(c, "%s did not finish within %.0f s%s%s.", p->label, seconds,
          where[0] ? ": it was still in " : "", where);
   gr_stop(p);
+  gr_show_stderr(c, p); /* what it said before it got stuck, if anything */
   return 0;
 }
 
