@@ -72,6 +72,26 @@ grep -q "hub: doomed left" "$work/clean.log" ||
   fail "the departed member's name still resolves"
 killed_server "udp:$udp" "hub:$sock" 7100
 
+# A UDP server killed and started again on the same machine gets its name
+# back once the dead one has missed two keepalives (2 s / 5 each here),
+# without waiting for the whole timeout; the name then leads to the new one.
+SOCKLAB_LINK="udp:$udp" SOCKLAB_HOSTNAME=again "$sl" serve echo 7300 \
+  >/dev/null 2>&1 &
+srv=$!
+pids+=($srv)
+settle again
+{ kill -9 "$srv" && wait "$srv"; } 2>/dev/null || true
+sleep 1
+SOCKLAB_LINK="udp:$udp" SOCKLAB_HOSTNAME=again timeout 30 "$sl" serve echo \
+  7300 1 >/dev/null 2>"$work/again.log" &
+srv=$!
+pids+=($srv)
+settle again
+echo hi | SOCKLAB_LINK="udp:$udp" timeout 20 "$sl" connect again 7300 \
+  >"$work/hi" || fail "restarted server: the client failed"
+grep -qx hi "$work/hi" || fail "restarted server: no echo"
+wait "$srv" || fail "restarted server: $(cat "$work/again.log")"
+
 # ---- garbage ----------------------------------------------------------------
 # From a stranger: empty, text, half a packet, a control message that is
 # not a question; then a member that joins and sends malformed packets and
@@ -106,4 +126,4 @@ done
 grep -q 'hub: dropped .* from strangers' "$work/clean.log" ||
   fail "the hub did not count the garbage"
 grep "hub: dropped" "$work/clean.log" | tail -1 | sed 's/^/  /'
-echo "ok - hub_udp: refused values, no auto-start; 1 MiB echo udp/unix mixed and both udp, clean and at 10% loss, names; silent udp members reset (idle receiver, sender); garbage dropped and counted"
+echo "ok - hub_udp: refused values, no auto-start; 1 MiB echo udp/unix mixed and both udp, clean and at 10% loss, names; silent udp members reset (idle receiver, sender), a restarted server takes its name back; garbage dropped and counted"
