@@ -108,8 +108,10 @@ hub_now(const struct hub *h)
          1000;
 }
 
+/* fmt takes a, the address, then b. */
 static void
-say(const struct hub *h, const char *fmt, const char *a, uint32_t addr)
+say(const struct hub *h, const char *fmt, const char *a, uint32_t addr,
+    const char *b)
 {
   char ip[INET_ADDRSTRLEN];
   struct in_addr in = {.s_addr = htonl(addr)};
@@ -117,7 +119,7 @@ say(const struct hub *h, const char *fmt, const char *a, uint32_t addr)
   if (!h->o->verbose)
     return;
   inet_ntop(AF_INET, &in, ip, sizeof ip);
-  printf(fmt, a, ip);
+  printf(fmt, a, ip, b);
   printf("\n");
   fflush(stdout);
 }
@@ -214,8 +216,8 @@ depart(struct hub *h, struct member *m, const char *why)
   free(m->out);
   m->out = NULL;
   m->out_len = 0;
-  say(h, "hub: %s left: %s", m->name[0] ? m->name : "member", m->addr);
-  (void)why;
+  say(h, "hub: %s left: %s (%s)", m->name[0] ? m->name : "member", m->addr,
+      why);
   reset_flows_of(h, m->addr);
 }
 
@@ -248,15 +250,21 @@ sl__hub_bundle_add(uint8_t *b, size_t *len, size_t cap, const uint8_t *pkt,
 }
 
 size_t
-sl__hub_bundle_cap(int fd)
+sl__hub_bundle_cap(int fd, const struct sockaddr_in *to)
 {
   int sndbuf = 0, type = 0;
-  socklen_t len = sizeof sndbuf, tlen = sizeof type;
+  socklen_t len = sizeof sndbuf, tlen = sizeof type, plen = sizeof(*to);
+  struct sockaddr_in peer = {0};
   size_t most = SL__HUB_BUNDLE_MAX;
 
   if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0 &&
-      type == SOCK_DGRAM)
-    most = SL__HUB_UDP_MAX;
+      type == SOCK_DGRAM) {
+    if (to == NULL && getpeername(fd, (struct sockaddr *)&peer, &plen) == 0)
+      to = &peer;
+    most = to != NULL && ntohl(to->sin_addr.s_addr) >> 24 == 127
+               ? SL__HUB_UDP_MAX
+               : SL__HUB_UDP_LAN;
+  }
   if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) < 0 ||
       (size_t)sndbuf >= most + 64)
     return most;
@@ -506,7 +514,7 @@ welcome(struct hub *h, const struct member *m, const struct peer *to)
 static void
 hello(struct hub *h, const char *args, const struct peer *from)
 {
-  char want[32] = "0", name[64] = "-", flag[16] = "", text[128];
+  char want[32] = "0", name[64] = "-", flag[16] = "", text[128], via[64] = "";
   long pid = 0;
   struct in_addr in;
   struct member *m = by_peer(h, from);
@@ -560,13 +568,18 @@ hello(struct hub *h, const char *args, const struct peer *from)
   m->alive = 1;
   m->bundles = strcmp(flag, "bundle") == 0;
   m->out_len = 0;
-  m->out_cap = sl__hub_bundle_cap(from->fd);
+  m->out_cap = sl__hub_bundle_cap(from->fd, from->udp ? &from->sin : NULL);
   h->n_alive++;
   if (!m->attached && sl__sim_attach(h->sim, addr, &node_ops, m) == 0)
     m->attached = 1;
   welcome(h, m, from);
-  say(h, from->udp ? "hub: %s joined as %s over udp" : "hub: %s joined as %s",
-      m->name[0] ? m->name : "member", addr);
+  if (from->udp) {
+    char ip[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &from->sin.sin_addr, ip, sizeof ip);
+    snprintf(via, sizeof via, " over udp from %s:%u", ip,
+             ntohs(from->sin.sin_port));
+  }
+  say(h, "hub: %s joined as %s%s", m->name[0] ? m->name : "member", addr, via);
 }
 
 static void

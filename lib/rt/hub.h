@@ -39,6 +39,7 @@
 #ifndef SOCKLAB_RT_HUB_H
 #define SOCKLAB_RT_HUB_H
 
+#include <netinet/in.h>
 #include <stdint.h>
 
 #include "sim.h"
@@ -49,8 +50,11 @@
 /* A bundle's first byte, and the most bytes either side sends in one. */
 #define SL__HUB_BUNDLE     0x01
 #define SL__HUB_BUNDLE_MAX (1 << 17)
-/* The most one UDP datagram over IPv4 carries. */
+/* The most one UDP datagram over IPv4 carries; and the most a bundle to
+ * another machine takes, one Ethernet frame's worth (a larger datagram
+ * travels in IP fragments, and one lost fragment loses all of it). */
 #define SL__HUB_UDP_MAX 65507
+#define SL__HUB_UDP_LAN 1472
 
 struct sl__hub_opts {
   char path[108];               /* the socket */
@@ -75,9 +79,10 @@ int sl__hub_bundle_add(uint8_t *b, size_t *len, size_t cap, const uint8_t *pkt,
 
 /* The most a bundle sent on the socket fd may take: the kernel refuses a
  * message larger than the socket's send buffer (less its own 32 bytes),
- * which net.core.wmem_max may make smaller than SL__HUB_BUNDLE_MAX; on a
- * UDP socket, at most SL__HUB_UDP_MAX. */
-size_t sl__hub_bundle_cap(int fd);
+ * which net.core.wmem_max may make smaller than SL__HUB_BUNDLE_MAX.  On a
+ * UDP socket, at most SL__HUB_UDP_MAX to 127.0.0.0/8 and SL__HUB_UDP_LAN
+ * to any other address: to, or (NULL) the one fd is connected to. */
+size_t sl__hub_bundle_cap(int fd, const struct sockaddr_in *to);
 
 /* The next packet of the bundle b (len bytes) from *off (1 for the first),
  * its length in *n; NULL at the end or at a length that overruns it. */

@@ -419,7 +419,7 @@ sl__hub_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
   hl->base.fd = fd;
   hl->base.addr = addr;
   hl->bundles = bundles;
-  hl->out_cap = sl__hub_bundle_cap(fd);
+  hl->out_cap = sl__hub_bundle_cap(fd, NULL);
   if (udp)
     hl->keepalive_ms = keepalive_ms > 0 ? keepalive_ms : 2000;
   hl->last_sent_ms = mono_ms();

@@ -559,7 +559,7 @@ START_TEST(test_hub_bundles_and_members_without_them)
     size_t cap;
     ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
     setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
-    cap = sl__hub_bundle_cap(sp[0]);
+    cap = sl__hub_bundle_cap(sp[0], NULL);
     ck_assert_uint_lt(cap, SL__HUB_BUNDLE_MAX);
     ck_assert_uint_gt(cap, 1000);
     ck_assert_int_eq(send(sp[0], b, cap, MSG_DONTWAIT), (ssize_t)cap);
@@ -750,15 +750,26 @@ START_TEST(test_hub_welcome_parsed)
 }
 END_TEST
 
-/* Over UDP a bundle fits in one datagram. */
+/* Over UDP a bundle fits in one datagram: a large one on this machine, one
+ * Ethernet frame's worth to another (connected, or named). */
 START_TEST(test_hub_bundle_cap_of_udp_socket)
 {
+  struct sockaddr_in lo = {.sin_family = AF_INET,
+                           .sin_port = htons(9),
+                           .sin_addr.s_addr = htonl(0x7f000001)},
+                     lan = {.sin_family = AF_INET,
+                            .sin_port = htons(9),
+                            .sin_addr.s_addr = htonl(0xc0a8010a)};
   int fd = socket(AF_INET, SOCK_DGRAM, 0), big = 1 << 20;
 
   ck_assert_int_ge(fd, 0);
   setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
-  ck_assert_uint_le(sl__hub_bundle_cap(fd), SL__HUB_UDP_MAX);
-  ck_assert_uint_gt(sl__hub_bundle_cap(fd), 1600);
+  ck_assert_uint_le(sl__hub_bundle_cap(fd, &lo), SL__HUB_UDP_MAX);
+  ck_assert_uint_gt(sl__hub_bundle_cap(fd, &lo), 16000);
+  ck_assert_uint_eq(sl__hub_bundle_cap(fd, &lan), SL__HUB_UDP_LAN);
+  ck_assert_uint_eq(sl__hub_bundle_cap(fd, NULL), SL__HUB_UDP_LAN);
+  ck_assert_int_eq(connect(fd, (struct sockaddr *)&lo, sizeof lo), 0);
+  ck_assert_uint_gt(sl__hub_bundle_cap(fd, NULL), 16000);
   close(fd);
 }
 END_TEST
