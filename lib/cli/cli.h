@@ -26,6 +26,15 @@ int cli_parse_bytes(const char *s, uint64_t *out); /* "4096", "1M" */
  * printing what is wrong, 0 when opt is not a fault option. */
 int cli_fault_option(const char *cmd, int opt, const char *arg,
                      struct sl__sim_faults *f);
+/* Their entries of a struct option table (getopt.h). */
+#define CLI_FAULT_OPTIONS                                                      \
+  {"loss", required_argument, 0, 'l'}, {"dup", required_argument, 0, 'd'},     \
+      {"reorder", required_argument, 0, 'r'},                                  \
+      {"corrupt", required_argument, 0, 'c'},                                  \
+      {"delay", required_argument, 0, 'D'},                                    \
+  {                                                                            \
+    "rate", required_argument, 0, 'R'                                          \
+  }
 
 int cli_version(int argc, char **argv);
 int cli_sim(int argc, char **argv);

@@ -1,6 +1,7 @@
 /* socklab hub: the virtual switch between socklab processes, run in the
  * foreground (socklab processes also start one on their own when none
  * runs; see README, "Two terminals"). */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,12 +25,22 @@ hub_usage(FILE *out)
           "                   [--corrupt P] [--delay MS] [--rate MBIT] "
           "[--seed N]\n"
           "                   [--pcap FILE] [--idle-exit SEC] [--quiet]\n"
+          "                   [--udp [ADDR:]PORT] [--udp-timeout SEC]\n"
           "\n"
           "Forwards IPv4 packets between the socklab processes that join it\n"
           "(SOCKLAB_STACK=user), gives them addresses on 10.77.0.0/16 and\n"
           "resolves the names they register (SOCKLAB_HOSTNAME).  Faults are\n"
           "seeded and replay with the same --seed.  The default socket is\n"
-          "%s.\n",
+          "%s.\n"
+          "\n"
+          "--udp [ADDR:]PORT also listens on UDP (ADDR defaults to 127.0.0.1;\n"
+          "PORT 0 picks a free one), so that processes on other machines join\n"
+          "with SOCKLAB_LINK=udp:HOST:PORT.  It carries socklab's own IPv4\n"
+          "packets inside UDP datagrams between socklab processes, nothing\n"
+          "else; anyone who can reach the port can join (there is no\n"
+          "password), so open it to a lab room's network only\n"
+          "(--udp 0.0.0.0:7777).  A UDP member silent for --udp-timeout\n"
+          "seconds (default 10; it sends keepalives) has left.\n",
           path);
 }
 
@@ -40,22 +51,41 @@ bad(const char *opt, const char *val, const char *accepts)
   return 2;
 }
 
+/* --udp [ADDR:]PORT: 0, or -1 when it is not that. */
+static int
+parse_udp(const char *s, struct sl__hub_opts *o)
+{
+  const char *colon = strrchr(s, ':'), *port = colon ? colon + 1 : s;
+  char ip[INET_ADDRSTRLEN] = "127.0.0.1";
+  struct in_addr in;
+  double v;
+
+  if (colon != NULL &&
+      snprintf(ip, sizeof ip, "%.*s", (int)(colon - s), s) >= (int)sizeof ip)
+    return -1;
+  if (inet_pton(AF_INET, ip, &in) != 1 ||
+      cli_parse_number(port, 0, 65535, &v) < 0 || v != (int)v)
+    return -1;
+  o->udp = 1;
+  o->udp_addr = ntohl(in.s_addr);
+  o->udp_port = (uint16_t)v;
+  return 0;
+}
+
 int
 cli_hub(int argc, char **argv)
 {
-  static const struct option opts[] = {{"socket", required_argument, 0, 'S'},
-                                       {"loss", required_argument, 0, 'l'},
-                                       {"dup", required_argument, 0, 'd'},
-                                       {"reorder", required_argument, 0, 'r'},
-                                       {"corrupt", required_argument, 0, 'c'},
-                                       {"delay", required_argument, 0, 'D'},
-                                       {"rate", required_argument, 0, 'R'},
-                                       {"seed", required_argument, 0, 's'},
-                                       {"pcap", required_argument, 0, 'p'},
-                                       {"idle-exit", required_argument, 0, 'i'},
-                                       {"quiet", no_argument, 0, 'q'},
-                                       {"help", no_argument, 0, 'h'},
-                                       {0, 0, 0, 0}};
+  static const struct option opts[] = {
+      {"socket", required_argument, 0, 'S'},
+      CLI_FAULT_OPTIONS,
+      {"seed", required_argument, 0, 's'},
+      {"pcap", required_argument, 0, 'p'},
+      {"idle-exit", required_argument, 0, 'i'},
+      {"quiet", no_argument, 0, 'q'},
+      {"udp", required_argument, 0, 'u'},
+      {"udp-timeout", required_argument, 0, 'T'},
+      {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0}};
   struct sl__hub_opts o = {.verbose = 1};
   int opt, have_seed = 0;
   double v;
@@ -90,6 +120,18 @@ cli_hub(int argc, char **argv)
       break;
     case 'q':
       o.verbose = 0;
+      break;
+    case 'u':
+      if (parse_udp(optarg, &o) < 0)
+        return bad("udp", optarg,
+                   "[ADDR:]PORT, ADDR an IPv4 address (default 127.0.0.1; "
+                   "0.0.0.0 for a lab room), PORT 0 (any free one) to "
+                   "65535");
+      break;
+    case 'T':
+      if (cli_parse_number(optarg, 0.2, 3600, &v) < 0)
+        return bad("udp-timeout", optarg, "seconds, 0.2 to 3600");
+      o.udp_timeout_ms = (int)(v * 1000);
       break;
     case 'h':
       hub_usage(stdout);

@@ -111,19 +111,11 @@ report(const struct sl__xfer *x, double wall, int result)
 int
 cli_sim(int argc, char **argv)
 {
-  static const struct option opts[] = {{"bytes", required_argument, 0, 'b'},
-                                       {"loss", required_argument, 0, 'l'},
-                                       {"dup", required_argument, 0, 'd'},
-                                       {"reorder", required_argument, 0, 'r'},
-                                       {"corrupt", required_argument, 0, 'c'},
-                                       {"delay", required_argument, 0, 'D'},
-                                       {"rate", required_argument, 0, 'R'},
-                                       {"mss", required_argument, 0, 'm'},
-                                       {"seed", required_argument, 0, 's'},
-                                       {"trace", required_argument, 0, 't'},
-                                       {"pcap", required_argument, 0, 'p'},
-                                       {"help", no_argument, 0, 'h'},
-                                       {0, 0, 0, 0}};
+  static const struct option opts[] = {
+      {"bytes", required_argument, 0, 'b'}, CLI_FAULT_OPTIONS, /* args.c */
+      {"mss", required_argument, 0, 'm'},   {"seed", required_argument, 0, 's'},
+      {"trace", required_argument, 0, 't'}, {"pcap", required_argument, 0, 'p'},
+      {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
   struct sl__xfer x = {.bytes = 1 << 20};
   struct pcap_tap ptap = {0};
   const char *pcap_path = NULL, *trace_path = NULL;

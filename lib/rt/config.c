@@ -46,13 +46,34 @@ parse_uint(const char *s, unsigned long long lo, unsigned long long hi,
   return 0;
 }
 
+/* "HOST:PORT" of udp:HOST:PORT, HOST a name or an IPv4 address (resolved
+ * when the link opens), PORT 1 to 65535. */
+static int
+parse_udp_hub(const char *s, struct sl__rt_config *cfg)
+{
+  const char *colon = strrchr(s, ':');
+  size_t len = colon ? (size_t)(colon - s) : 0;
+  unsigned long long port;
+
+  if (len == 0 || len >= sizeof cfg->link_arg ||
+      strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                "0123456789-.") != len ||
+      parse_uint(colon + 1, 1, 65535, &port) < 0)
+    return -1;
+  cfg->link = SL__LINK_UDP;
+  memcpy(cfg->link_arg, s, len);
+  cfg->link_arg[len] = '\0';
+  cfg->link_port = (uint16_t)port;
+  return 0;
+}
+
 static int
 read_link(struct sl__rt_config *cfg, char *msg, size_t msglen)
 {
   const char *v = getenv("SOCKLAB_LINK");
   static const char accepts[] =
-      "expected hub (the default), hub:PATH, loop, tun:IFNAME or "
-      "raw:IFNAME";
+      "expected hub (the default), hub:PATH, udp:HOST:PORT (a hub's UDP "
+      "port, HOST a name or IPv4 address), loop, tun:IFNAME or raw:IFNAME";
 
   if (v == NULL || v[0] == '\0' || strcmp(v, "hub") == 0) {
     cfg->link = SL__LINK_HUB;
@@ -68,6 +89,8 @@ read_link(struct sl__rt_config *cfg, char *msg, size_t msglen)
     snprintf(cfg->link_arg, sizeof cfg->link_arg, "%s", v + 4);
     return 0;
   }
+  if (strncmp(v, "udp:", 4) == 0 && parse_udp_hub(v + 4, cfg) == 0)
+    return 0;
   if ((strncmp(v, "tun:", 4) == 0 || strncmp(v, "raw:", 4) == 0) &&
       v[4] != '\0' && strlen(v + 4) < 16) {
     cfg->link = v[0] == 't' ? SL__LINK_TUN : SL__LINK_RAW;
@@ -75,6 +98,12 @@ read_link(struct sl__rt_config *cfg, char *msg, size_t msglen)
     return 0;
   }
   return refuse(msg, msglen, "SOCKLAB_LINK", v, accepts);
+}
+
+int
+sl__link_is_hub(const struct sl__rt_config *cfg)
+{
+  return cfg->link == SL__LINK_HUB || cfg->link == SL__LINK_UDP;
 }
 
 int

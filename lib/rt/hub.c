@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -25,10 +26,19 @@
 #define MAX_MEMBERS 1024
 #define MAX_FD      4096 /* connections above this are refused */
 
+/* Where a message came from, and where the answer goes: a unix
+ * connection, or the hub's UDP socket and the sender's address. */
+struct peer {
+  int fd; /* the connection, or the UDP socket; -1 once gone */
+  int udp;
+  struct sockaddr_in sin; /* UDP: the sender */
+};
+
 struct member {
-  uint32_t addr; /* 0: free slot */
-  int fd;        /* its connection to the hub, -1 once gone */
-  pid_t pid;
+  uint32_t addr;     /* 0: free slot */
+  struct peer via;   /* how it reaches the hub */
+  uint64_t heard_us; /* UDP: when it last said anything */
+  pid_t pid;         /* on its own machine */
   char name[64];
   int alive;    /* 0: departed; its address answers with RSTs */
   int attached; /* its address is a node of the sim */
@@ -67,6 +77,7 @@ struct hub {
   const struct sl__hub_opts *o;
   struct port_claim claims[MAX_CLAIMS];
   int fd;
+  int ufd; /* the UDP socket (--udp), or -1 */
   struct sl__sim *sim;
   struct sl__pcap *pcap;
   uint64_t epoch_ns;
@@ -80,6 +91,10 @@ struct hub {
   int conns[MAX_CONNS];             /* accepted connections, members or not */
   struct member *fd_member[MAX_FD]; /* by connection descriptor */
   int n_conns;
+  struct member *udp[MAX_MEMBERS]; /* the members over UDP */
+  int n_udp;
+  uint64_t strangers, malformed; /* datagrams dropped */
+  uint64_t reported;             /* drops said so far */
 };
 
 static uint64_t
@@ -93,8 +108,10 @@ hub_now(const struct hub *h)
          1000;
 }
 
+/* fmt takes a, the address, then b. */
 static void
-say(const struct hub *h, const char *fmt, const char *a, uint32_t addr)
+say(const struct hub *h, const char *fmt, const char *a, uint32_t addr,
+    const char *b)
 {
   char ip[INET_ADDRSTRLEN];
   struct in_addr in = {.s_addr = htonl(addr)};
@@ -102,7 +119,7 @@ say(const struct hub *h, const char *fmt, const char *a, uint32_t addr)
   if (!h->o->verbose)
     return;
   inet_ntop(AF_INET, &in, ip, sizeof ip);
-  printf(fmt, a, ip);
+  printf(fmt, a, ip, b);
   printf("\n");
   fflush(stdout);
 }
@@ -123,7 +140,35 @@ by_fd(struct hub *h, int fd)
 {
   struct member *m = fd >= 0 && fd < MAX_FD ? h->fd_member[fd] : NULL;
 
-  return m != NULL && m->alive && m->fd == fd ? m : NULL;
+  return m != NULL && m->alive && m->via.fd == fd ? m : NULL;
+}
+
+/* The member that sent from `from`, or NULL for a stranger. */
+static struct member *
+by_peer(struct hub *h, const struct peer *from)
+{
+  if (!from->udp)
+    return by_fd(h, from->fd);
+  for (int i = 0; i < h->n_udp; i++)
+    if (h->udp[i]->via.sin.sin_addr.s_addr == from->sin.sin_addr.s_addr &&
+        h->udp[i]->via.sin.sin_port == from->sin.sin_port)
+      return h->udp[i];
+  return NULL;
+}
+
+static struct peer
+unix_peer(int fd)
+{
+  return (struct peer){.fd = fd};
+}
+
+static ssize_t
+peer_send(const struct peer *to, const void *msg, size_t len)
+{
+  if (to->udp)
+    return sendto(to->fd, msg, len, MSG_DONTWAIT,
+                  (const struct sockaddr *)&to->sin, sizeof to->sin);
+  return send(to->fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 static void send_reset(struct hub *h, uint32_t from, uint16_t sport,
@@ -157,30 +202,34 @@ depart(struct hub *h, struct member *m, const char *why)
   if (!m->alive)
     return;
   m->alive = 0;
-  if (m->fd >= 0 && m->fd < MAX_FD)
-    h->fd_member[m->fd] = NULL;
-  m->fd = -1;
+  if (m->via.udp) {
+    for (int i = 0; i < h->n_udp; i++)
+      if (h->udp[i] == m)
+        h->udp[i] = h->udp[--h->n_udp];
+  } else if (m->via.fd >= 0 && m->via.fd < MAX_FD) {
+    h->fd_member[m->via.fd] = NULL;
+  }
+  m->via.fd = -1;
   h->n_alive--;
   if (h->n_alive == 0)
     h->idle_since_us = hub_now(h);
   free(m->out);
   m->out = NULL;
   m->out_len = 0;
-  say(h, "hub: %s left: %s", m->name[0] ? m->name : "member", m->addr);
-  (void)why;
+  say(h, "hub: %s left: %s (%s)", m->name[0] ? m->name : "member", m->addr,
+      why);
   reset_flows_of(h, m->addr);
 }
 
 static void
-reply(struct hub *h, int fd, const char *text)
+reply(const struct peer *to, const char *text)
 {
   char buf[256];
   size_t n = strlen(text);
 
-  (void)h;
   buf[0] = '\0';
   memcpy(buf + 1, text, n);
-  (void)send(fd, buf, n + 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+  (void)peer_send(to, buf, n + 1);
 }
 
 /* ---- forwarding ---------------------------------------------------------- */
@@ -201,14 +250,24 @@ sl__hub_bundle_add(uint8_t *b, size_t *len, size_t cap, const uint8_t *pkt,
 }
 
 size_t
-sl__hub_bundle_cap(int fd)
+sl__hub_bundle_cap(int fd, const struct sockaddr_in *to)
 {
-  int sndbuf = 0;
-  socklen_t len = sizeof sndbuf;
+  int sndbuf = 0, type = 0;
+  socklen_t len = sizeof sndbuf, tlen = sizeof type, plen = sizeof(*to);
+  struct sockaddr_in peer = {0};
+  size_t most = SL__HUB_BUNDLE_MAX;
 
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0 &&
+      type == SOCK_DGRAM) {
+    if (to == NULL && getpeername(fd, (struct sockaddr *)&peer, &plen) == 0)
+      to = &peer;
+    most = to != NULL && ntohl(to->sin_addr.s_addr) >> 24 == 127
+               ? SL__HUB_UDP_MAX
+               : SL__HUB_UDP_LAN;
+  }
   if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) < 0 ||
-      sndbuf - 64 >= SL__HUB_BUNDLE_MAX)
-    return SL__HUB_BUNDLE_MAX;
+      (size_t)sndbuf >= most + 64)
+    return most;
   return sndbuf > 64 ? (size_t)sndbuf - 64 : 0;
 }
 
@@ -318,7 +377,9 @@ track_flow(struct hub *h, const uint8_t *pkt, size_t len)
 static void
 to_member(struct hub *h, struct member *m, const uint8_t *msg, size_t len)
 {
-  if (send(m->fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN)
+  /* Over UDP an error (an ICMP message, a full queue) says nothing
+   * certain: silence does. */
+  if (peer_send(&m->via, msg, len) < 0 && errno != EAGAIN && !m->via.udp)
     depart(h, m, "its connection is gone");
 }
 
@@ -408,32 +469,70 @@ free_slot(struct hub *h, uint32_t addr)
   return NULL;
 }
 
+/* The UDP members' keepalive: five of them in the timeout. */
 static int
-name_taken(struct hub *h, const char *name)
+udp_timeout_ms(const struct hub *h)
 {
-  for (int i = 0; i < MAX_MEMBERS; i++)
-    if (h->members[i].alive && strcmp(h->members[i].name, name) == 0)
+  return h->o->udp_timeout_ms > 0 ? h->o->udp_timeout_ms : 10000;
+}
+
+/* Is the name another live member's?  A UDP member on the same machine
+ * that has missed two keepalives is taken for dead (a program stopped
+ * with Ctrl-C says no BYE) and gives the name up to its restart. */
+static int
+name_taken(struct hub *h, const char *name, const struct peer *from)
+{
+  uint64_t silent_us = (uint64_t)udp_timeout_ms(h) * 2000 / 5;
+
+  for (int i = 0; i < MAX_MEMBERS; i++) {
+    struct member *m = &h->members[i];
+    if (!m->alive || strcmp(m->name, name) != 0)
+      continue;
+    if (!from->udp || !m->via.udp ||
+        m->via.sin.sin_addr.s_addr != from->sin.sin_addr.s_addr ||
+        hub_now(h) < m->heard_us + silent_us)
       return 1;
+    depart(h, m, "restarted");
+  }
   return 0;
 }
 
 static void
-hello(struct hub *h, const char *args, int fd)
+welcome(struct hub *h, const struct member *m, const struct peer *to)
 {
-  char want[32] = "0", name[64] = "-", flag[16] = "", text[128],
-       ip[INET_ADDRSTRLEN];
+  char text[128], ip[INET_ADDRSTRLEN], alive[32] = "";
+  struct in_addr in = {.s_addr = htonl(m->addr)};
+
+  inet_ntop(AF_INET, &in, ip, sizeof ip);
+  if (to->udp)
+    snprintf(alive, sizeof alive, " keepalive %d", udp_timeout_ms(h) / 5);
+  snprintf(text, sizeof text, "WELCOME %s%s%s", ip, m->bundles ? " bundle" : "",
+           alive);
+  reply(to, text);
+}
+
+static void
+hello(struct hub *h, const char *args, const struct peer *from)
+{
+  char want[32] = "0", name[64] = "-", flag[16] = "", text[128], via[64] = "";
   long pid = 0;
   struct in_addr in;
-  struct member *m;
+  struct member *m = by_peer(h, from);
   uint32_t addr;
 
   if (sscanf(args, "%31s %ld %63s %15s", want, &pid, name, flag) < 2) {
-    reply(h, fd, "ERROR malformed HELLO");
+    reply(from, "ERROR malformed HELLO");
     return;
   }
-  if (strcmp(name, "-") != 0 && name_taken(h, name)) {
+  if (m != NULL && m->pid == (pid_t)pid) {
+    welcome(h, m, from); /* asked again: the WELCOME was lost */
+    return;
+  }
+  if (m != NULL)
+    depart(h, m, "joined again");
+  if (strcmp(name, "-") != 0 && name_taken(h, name, from)) {
     snprintf(text, sizeof text, "ERROR the name %s is taken", name);
-    reply(h, fd, text);
+    reply(from, text);
     return;
   }
   if (strcmp(want, "0") == 0) {
@@ -441,7 +540,7 @@ hello(struct hub *h, const char *args, int fd)
   } else if (inet_pton(AF_INET, want, &in) == 1) {
     addr = ntohl(in.s_addr);
   } else {
-    reply(h, fd, "ERROR malformed address");
+    reply(from, "ERROR malformed address");
     return;
   }
   m = addr ? free_slot(h, addr) : NULL;
@@ -450,7 +549,7 @@ hello(struct hub *h, const char *args, int fd)
              "ERROR address %s is in use (or the hub "
              "is full)",
              want);
-    reply(h, fd, text);
+    reply(from, text);
     return;
   }
   if (m->addr != addr) {
@@ -458,27 +557,33 @@ hello(struct hub *h, const char *args, int fd)
     m->addr = addr;
   }
   m->hub = h;
-  m->fd = fd;
-  if (fd >= 0 && fd < MAX_FD)
-    h->fd_member[fd] = m;
+  m->via = *from;
+  m->heard_us = hub_now(h);
+  if (from->udp)
+    h->udp[h->n_udp++] = m;
+  else if (from->fd >= 0 && from->fd < MAX_FD)
+    h->fd_member[from->fd] = m;
   m->pid = (pid_t)pid;
   snprintf(m->name, sizeof m->name, "%s", strcmp(name, "-") ? name : "");
   m->alive = 1;
   m->bundles = strcmp(flag, "bundle") == 0;
   m->out_len = 0;
-  m->out_cap = sl__hub_bundle_cap(fd);
+  m->out_cap = sl__hub_bundle_cap(from->fd, from->udp ? &from->sin : NULL);
   h->n_alive++;
   if (!m->attached && sl__sim_attach(h->sim, addr, &node_ops, m) == 0)
     m->attached = 1;
-  in.s_addr = htonl(addr);
-  inet_ntop(AF_INET, &in, ip, sizeof ip);
-  snprintf(text, sizeof text, "WELCOME %s%s", ip, m->bundles ? " bundle" : "");
-  reply(h, fd, text);
-  say(h, "hub: %s joined as %s", m->name[0] ? m->name : "member", addr);
+  welcome(h, m, from);
+  if (from->udp) {
+    char ip[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &from->sin.sin_addr, ip, sizeof ip);
+    snprintf(via, sizeof via, " over udp from %s:%u", ip,
+             ntohs(from->sin.sin_port));
+  }
+  say(h, "hub: %s joined as %s%s", m->name[0] ? m->name : "member", addr, via);
 }
 
 static void
-resolve(struct hub *h, const char *name, int fd)
+resolve(struct hub *h, const char *name, const struct peer *from)
 {
   char text[64], ip[INET_ADDRSTRLEN];
 
@@ -488,11 +593,11 @@ resolve(struct hub *h, const char *name, int fd)
       struct in_addr in = {.s_addr = htonl(m->addr)};
       inet_ntop(AF_INET, &in, ip, sizeof ip);
       snprintf(text, sizeof text, "ADDR %s", ip);
-      reply(h, fd, text);
+      reply(from, text);
       return;
     }
   }
-  reply(h, fd, "NOADDR");
+  reply(from, "NOADDR");
 }
 
 static struct port_claim *
@@ -513,7 +618,8 @@ find_claim(struct hub *h, int proto, unsigned port)
 /* "CLAIM tcp|udp PORT ADDR" -> OK | ERROR, "RELEASE tcp|udp PORT ADDR"
  * -> OK, "WHO tcp|udp PORT" -> ADDR | NOADDR. */
 static void
-ports(struct hub *h, const char *verb, const char *args, int fd)
+ports(struct hub *h, const char *verb, const char *args,
+      const struct peer *from)
 {
   char proto[8], ip[INET_ADDRSTRLEN] = "0", text[64];
   unsigned port;
@@ -522,74 +628,73 @@ ports(struct hub *h, const char *verb, const char *args, int fd)
   struct port_claim *c;
 
   if (sscanf(args, "%7s %u %15s", proto, &port, ip) < 2 || port > 65535) {
-    reply(h, fd, "ERROR malformed");
+    reply(from, "ERROR malformed");
     return;
   }
   p = strcmp(proto, "udp") == 0 ? SL__IP_PROTO_UDP : SL__IP_PROTO_TCP;
   c = find_claim(h, p, port);
   if (strcmp(verb, "WHO") == 0) {
     if (c == NULL) {
-      reply(h, fd, "NOADDR");
+      reply(from, "NOADDR");
       return;
     }
     in.s_addr = htonl(c->addr);
     inet_ntop(AF_INET, &in, ip, sizeof ip);
     snprintf(text, sizeof text, "ADDR %s", ip);
-    reply(h, fd, text);
+    reply(from, text);
     return;
   }
   if (inet_pton(AF_INET, ip, &in) != 1) {
-    reply(h, fd, "ERROR malformed");
+    reply(from, "ERROR malformed");
     return;
   }
   if (strcmp(verb, "RELEASE") == 0) {
     if (c != NULL && c->addr == ntohl(in.s_addr))
       c->addr = 0;
-    reply(h, fd, "OK");
+    reply(from, "OK");
     return;
   }
   if (c != NULL && c->addr != ntohl(in.s_addr)) {
-    reply(h, fd, "ERROR in use");
+    reply(from, "ERROR in use");
     return;
   }
   for (int i = 0; c == NULL && i < MAX_CLAIMS; i++)
     if (h->claims[i].addr == 0)
       c = &h->claims[i];
   if (c == NULL) {
-    reply(h, fd, "ERROR full");
+    reply(from, "ERROR full");
     return;
   }
   *c = (struct port_claim){
       .addr = ntohl(in.s_addr), .proto = (uint8_t)p, .port = (uint16_t)port};
-  reply(h, fd, "OK");
+  reply(from, "OK");
 }
 
-static void
-control(struct hub *h, char *msg, int fd)
+/* A control message: 0, or -1 when it is none the hub knows (or one
+ * only a member may send, from a stranger). */
+static int
+control(struct hub *h, char *msg, const struct peer *from)
 {
   struct member *m;
 
   if (strncmp(msg, "CLAIM ", 6) == 0) {
-    ports(h, "CLAIM", msg + 6, fd);
-    return;
-  }
-  if (strncmp(msg, "RELEASE ", 8) == 0) {
-    ports(h, "RELEASE", msg + 8, fd);
-    return;
-  }
-  if (strncmp(msg, "WHO ", 4) == 0) {
-    ports(h, "WHO", msg + 4, fd);
-    return;
-  }
-
-  if (strncmp(msg, "HELLO ", 6) == 0) {
-    hello(h, msg + 6, fd);
+    ports(h, "CLAIM", msg + 6, from);
+  } else if (strncmp(msg, "RELEASE ", 8) == 0) {
+    ports(h, "RELEASE", msg + 8, from);
+  } else if (strncmp(msg, "WHO ", 4) == 0) {
+    ports(h, "WHO", msg + 4, from);
+  } else if (strncmp(msg, "HELLO ", 6) == 0) {
+    hello(h, msg + 6, from);
   } else if (strncmp(msg, "RESOLVE ", 8) == 0) {
-    resolve(h, msg + 8, fd);
+    resolve(h, msg + 8, from);
+  } else if ((m = by_peer(h, from)) == NULL) {
+    return -1;
   } else if (strcmp(msg, "BYE") == 0) {
-    if ((m = by_fd(h, fd)) != NULL)
-      depart(h, m, "said goodbye");
+    depart(h, m, "said goodbye");
+  } else if (strcmp(msg, "KEEPALIVE") != 0) {
+    return -1;
   }
+  return 0;
 }
 
 /* Members whose process is gone leave, even if they never said so. */
@@ -598,9 +703,36 @@ check_alive(struct hub *h)
 {
   for (int i = 0; i < MAX_MEMBERS; i++) {
     struct member *m = &h->members[i];
-    if (m->alive && m->pid > 0 && kill(m->pid, 0) < 0 && errno == ESRCH)
+    if (m->alive && !m->via.udp && m->pid > 0 && kill(m->pid, 0) < 0 &&
+        errno == ESRCH)
       depart(h, m, "its process exited");
   }
+}
+
+/* UDP members leave when silent for the timeout: nothing else says so. */
+static void
+check_silent(struct hub *h)
+{
+  uint64_t limit = (uint64_t)udp_timeout_ms(h) * 1000, now = hub_now(h);
+
+  for (int i = h->n_udp - 1; i >= 0; i--)
+    if (now > h->udp[i]->heard_us + limit)
+      depart(h, h->udp[i], "went silent");
+}
+
+static void
+report_drops(struct hub *h)
+{
+  uint64_t n = h->strangers + h->malformed;
+
+  if (n == h->reported || !h->o->verbose)
+    return;
+  h->reported = n;
+  printf("hub: dropped %llu datagrams so far: %llu from strangers (not a "
+         "member), %llu malformed\n",
+         (unsigned long long)n, (unsigned long long)h->strangers,
+         (unsigned long long)h->malformed);
+  fflush(stdout);
 }
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -671,6 +803,39 @@ hub_open(struct hub *h, const char *path)
   return 0;
 }
 
+/* The UDP port (--udp), said on stdout even with --quiet: it lets anyone
+ * who can reach it join. */
+static int
+udp_open(struct hub *h)
+{
+  struct sockaddr_in sin = {.sin_family = AF_INET,
+                            .sin_port = htons(h->o->udp_port),
+                            .sin_addr.s_addr = htonl(h->o->udp_addr)};
+  socklen_t len = sizeof sin;
+  char ip[INET_ADDRSTRLEN];
+  int big = 4 << 20;
+
+  h->ufd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (h->ufd < 0 || bind(h->ufd, (struct sockaddr *)&sin, sizeof sin) < 0 ||
+      getsockname(h->ufd, (struct sockaddr *)&sin, &len) < 0) {
+    int e = errno;
+    inet_ntop(AF_INET, &sin.sin_addr, ip, sizeof ip);
+    fprintf(stderr, "socklab hub: --udp %s:%u: %s\n", ip, h->o->udp_port,
+            strerror(e));
+    if (h->ufd >= 0)
+      close(h->ufd);
+    return -1;
+  }
+  setsockopt(h->ufd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+  setsockopt(h->ufd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+  inet_ntop(AF_INET, &sin.sin_addr, ip, sizeof ip);
+  printf("socklab hub: also on udp %s:%u (SOCKLAB_LINK=udp:HOST:%u); anyone "
+         "who can reach it may join, without a password\n",
+         ip, ntohs(sin.sin_port), ntohs(sin.sin_port));
+  fflush(stdout);
+  return 0;
+}
+
 static void
 accept_conn(struct hub *h)
 {
@@ -680,7 +845,8 @@ accept_conn(struct hub *h)
   if (fd < 0)
     return;
   if (h->n_conns == MAX_CONNS || fd >= MAX_FD) {
-    reply(h, fd, "ERROR the hub is full");
+    struct peer to = unix_peer(fd);
+    reply(&to, "ERROR the hub is full");
     close(fd);
     return;
   }
@@ -697,12 +863,37 @@ forward(struct hub *h, struct member *m, const uint8_t *pkt, size_t len)
   sl__sim_send(h->sim, m->addr, pkt, len);
 }
 
+/* What a member sent that is not a control message: a bundle or a
+ * packet, for the wire.  -1 when (some of) it is not an IPv4 packet or a
+ * well-formed bundle of them; what is, still goes. */
+static int
+member_input(struct hub *h, struct member *m, const uint8_t *msg, size_t n)
+{
+  size_t off = 1, len;
+  const uint8_t *pkt;
+  int bad = 0;
+
+  if (msg[0] != SL__HUB_BUNDLE) {
+    if (n < 20 || (msg[0] >> 4) != 4)
+      return -1;
+    forward(h, m, msg, n);
+    return 0;
+  }
+  while ((pkt = sl__hub_bundle_next(msg, n, &off, &len)) != NULL)
+    if (len < 20 || (pkt[0] >> 4) != 4)
+      bad = 1;
+    else
+      forward(h, m, pkt, len);
+  return bad || off != n ? -1 : 0;
+}
+
 /* Reads what connection i has: control messages, or a member's packets
  * for the wire.  End of file: the process left (or crashed). */
 static void
 read_conn(struct hub *h, int i, uint8_t *buf, size_t cap)
 {
   int fd = h->conns[i];
+  struct peer from = unix_peer(fd);
   struct member *m;
 
   for (int k = 0; k < 256; k++) {
@@ -718,14 +909,39 @@ read_conn(struct hub *h, int i, uint8_t *buf, size_t cap)
     }
     if (buf[0] == '\0') {
       buf[n] = '\0';
-      control(h, (char *)buf + 1, fd);
-    } else if ((m = by_fd(h, fd)) != NULL && buf[0] == SL__HUB_BUNDLE) {
-      size_t off = 1, len;
-      const uint8_t *pkt;
-      while ((pkt = sl__hub_bundle_next(buf, (size_t)n, &off, &len)) != NULL)
-        forward(h, m, pkt, len);
-    } else if (m != NULL) {
-      forward(h, m, buf, (size_t)n);
+      (void)control(h, (char *)buf + 1, &from);
+    } else if ((m = by_fd(h, fd)) != NULL &&
+               member_input(h, m, buf, (size_t)n) < 0) {
+      h->malformed++;
+    }
+  }
+}
+
+/* Reads the UDP socket's datagrams: as read_conn, with the member known
+ * by the sender's address and port, and every datagram proof that it is
+ * still there. */
+static void
+read_udp(struct hub *h, uint8_t *buf, size_t cap)
+{
+  for (int k = 0; k < 256; k++) {
+    struct peer from = {.fd = h->ufd, .udp = 1};
+    socklen_t slen = sizeof from.sin;
+    ssize_t n = recvfrom(h->ufd, buf, cap - 1, MSG_DONTWAIT,
+                         (struct sockaddr *)&from.sin, &slen);
+    struct member *m;
+    if (n < 0)
+      return; /* EAGAIN, or an error that says nothing about anyone */
+    m = by_peer(h, &from);
+    if (m != NULL)
+      m->heard_us = hub_now(h);
+    if (n > 0 && buf[0] == '\0') {
+      buf[n] = '\0';
+      if (control(h, (char *)buf + 1, &from) < 0)
+        *(m != NULL ? &h->malformed : &h->strangers) += 1;
+    } else if (m == NULL) {
+      h->strangers++;
+    } else if (n == 0 || member_input(h, m, buf, (size_t)n) < 0) {
+      h->malformed++;
     }
   }
 }
@@ -756,8 +972,17 @@ sl__hub_run(const struct sl__hub_opts *o)
   h->wall_epoch_us = wall_us();
   h->next_host = 1;
   h->sim = sl__sim_new(o->seed);
+  h->ufd = -1;
   if (h->sim == NULL || sl__sim_set_faults(h->sim, &o->faults) < 0 ||
       hub_open(h, o->path) < 0) {
+    sl__sim_free(h->sim);
+    free(h);
+    return 1;
+  }
+  if (o->udp && udp_open(h) < 0) {
+    unlink(o->path);
+    close(h->fd);
+    sl__sim_free(h->sim);
     free(h);
     return 1;
   }
@@ -769,15 +994,16 @@ sl__hub_run(const struct sl__hub_opts *o)
       sl__sim_set_tap(h->sim, pcap_tap, h);
   }
   for (;;) {
-    struct pollfd p[1 + MAX_CONNS];
+    struct pollfd p[2 + MAX_CONNS];
     uint64_t now = hub_now(h), next = sl__sim_next_event(h->sim);
-    int timeout = 1000, n = 1;
+    int timeout = 1000, n = 2;
 
     if (next != SL__TIME_NEVER)
       timeout = next <= now ? 0 : (int)((next - now + 999) / 1000);
     if (timeout > 1000)
       timeout = 1000;
     p[0] = (struct pollfd){.fd = h->fd, .events = POLLIN};
+    p[1] = (struct pollfd){.fd = h->ufd, .events = POLLIN}; /* -1: none */
     for (int i = 0; i < h->n_conns; i++)
       p[n++] = (struct pollfd){.fd = h->conns[i], .events = POLLIN};
     if (poll(p, (nfds_t)n, timeout) < 0 && errno != EINTR)
@@ -786,18 +1012,24 @@ sl__hub_run(const struct sl__hub_opts *o)
     sl__sim_run_until(h->sim, now);
     if (p[0].revents & POLLIN)
       accept_conn(h);
+    if (p[1].revents & POLLIN)
+      read_udp(h, buf, sizeof buf);
     /* Newest first, so closing one does not disturb the indices left. */
-    for (int i = n - 1; i >= 1; i--)
+    for (int i = n - 1; i >= 2; i--)
       if (p[i].revents & (POLLIN | POLLHUP | POLLERR))
-        read_conn(h, i - 1, buf, sizeof buf);
+        read_conn(h, i - 2, buf, sizeof buf);
     sl__sim_run_until(h->sim, hub_now(h));
     for (int i = 0; i < h->n_conns; i++) {
       struct member *m = by_fd(h, h->conns[i]);
       if (m != NULL)
         flush_member(h, m);
     }
+    for (int i = 0; i < h->n_udp; i++)
+      flush_member(h, h->udp[i]);
+    check_silent(h);
     if (now - last_check >= 1000000) {
       check_alive(h);
+      report_drops(h);
       last_check = now;
     }
     if (o->idle_exit_s > 0 && h->n_alive == 0 &&
@@ -810,6 +1042,8 @@ sl__hub_run(const struct sl__hub_opts *o)
     free(h->members[i].out);
   unlink(o->path);
   close(h->fd);
+  if (h->ufd >= 0)
+    close(h->ufd);
   if (h->pcap && sl__pcap_close(h->pcap) < 0)
     status = 1;
   sl__sim_free(h->sim);

@@ -1,5 +1,7 @@
-/* The hub: a virtual switch between socklab processes on one machine.
- * Members join over a unix datagram socket, get an address on 10.77.0.0/16
+/* The hub: a virtual switch between socklab processes on one machine
+ * and, when it also listens on UDP (--udp), on other machines of a lab
+ * room.  Members join over a unix SOCK_SEQPACKET socket or UDP, get an address
+ on 10.77.0.0/16
  * (or keep the one they ask for) and may register a host name; the hub
  * forwards IPv4 packets between them through a simulated link running on
  * the real clock, so the same seeded faults as `socklab sim` apply.
@@ -12,6 +14,7 @@
  *                   "RELEASE tcp|udp <port> <addr>"   stop
  *                   "WHO tcp|udp <port>"              who has the port
  *                   "BYE"                             leave
+                   "KEEPALIVE"                       (UDP) still here
  *   hub -> member   "WELCOME <addr>" | "ERROR <why>"  | "ADDR <addr>" |
  *                   "NOADDR" | "OK"
  * A member that says "bundle" in its HELLO is answered "WELCOME <addr>
@@ -22,10 +25,21 @@
  * the sender had ready, so that a window of segments costs one system
  * call and one wakeup instead of one each.  Nothing waits for a bundle to
  * fill: each side sends what it has before it sleeps.
+ *
+ * Over UDP each message is one datagram, between the member's socket and
+ * the hub's port; a member is known by its source address and port.  A
+ * bundle then holds at most SL__HUB_UDP_MAX bytes.  There is no connection
+ * whose end says a member is gone, so the hub's WELCOME to a UDP member
+ * ends with "keepalive <ms>": the member sends KEEPALIVE when it has sent
+ * nothing for that long, and the hub takes a member silent for its
+ * timeout (five keepalives) as departed.  Questions (RESOLVE, WHO, CLAIM,
+ * RELEASE) are answered whoever asks; anything else from a source that
+ * has not joined is counted and dropped, as is a malformed datagram.
  */
 #ifndef SOCKLAB_RT_HUB_H
 #define SOCKLAB_RT_HUB_H
 
+#include <netinet/in.h>
 #include <stdint.h>
 
 #include "sim.h"
@@ -36,15 +50,25 @@
 /* A bundle's first byte, and the most bytes either side sends in one. */
 #define SL__HUB_BUNDLE     0x01
 #define SL__HUB_BUNDLE_MAX (1 << 17)
+/* The most one UDP datagram over IPv4 carries; and the most a bundle to
+ * another machine takes, one Ethernet frame's worth (a larger datagram
+ * travels in IP fragments, and one lost fragment loses all of it). */
+#define SL__HUB_UDP_MAX 65507
+#define SL__HUB_UDP_LAN 1472
 
 struct sl__hub_opts {
   char path[108];               /* the socket */
   struct sl__sim_faults faults; /* applied to every packet */
   uint64_t seed;
-  char pcap[256];  /* "" = no capture */
-  int idle_exit_s; /* exit after this long with no member;
-                      0 = never */
-  int verbose;     /* print joins, leaves and drops */
+  char pcap[256];     /* "" = no capture */
+  int idle_exit_s;    /* exit after this long with no member;
+                         0 = never */
+  int verbose;        /* print joins, leaves and drops */
+  int udp;            /* also listen on UDP at udp_addr:udp_port */
+  uint32_t udp_addr;  /* host order; the CLI's default is 127.0.0.1 */
+  uint16_t udp_port;  /* 0: any free port (the hub says which) */
+  int udp_timeout_ms; /* a UDP member silent this long has left;
+                         0: 10 s */
 };
 
 /* Appends pkt to the bundle of *len bytes at b, which may grow to cap
@@ -53,11 +77,12 @@ struct sl__hub_opts {
 int sl__hub_bundle_add(uint8_t *b, size_t *len, size_t cap, const uint8_t *pkt,
                        size_t n);
 
-/* The most a bundle sent on the unix socket fd may take: the kernel
- * refuses a message larger than the socket's send buffer (less its own
- * 32 bytes), which net.core.wmem_max may make smaller than
- * SL__HUB_BUNDLE_MAX. */
-size_t sl__hub_bundle_cap(int fd);
+/* The most a bundle sent on the socket fd may take: the kernel refuses a
+ * message larger than the socket's send buffer (less its own 32 bytes),
+ * which net.core.wmem_max may make smaller than SL__HUB_BUNDLE_MAX.  On a
+ * UDP socket, at most SL__HUB_UDP_MAX to 127.0.0.0/8 and SL__HUB_UDP_LAN
+ * to any other address: to, or (NULL) the one fd is connected to. */
+size_t sl__hub_bundle_cap(int fd, const struct sockaddr_in *to);
 
 /* The next packet of the bundle b (len bytes) from *off (1 for the first),
  * its length in *n; NULL at the end or at a length that overruns it. */

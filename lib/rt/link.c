@@ -116,6 +116,7 @@ sl__link_open(const struct sl__rt_config *cfg, struct sl__link **out, char *msg,
   case SL__LINK_LOOP:
     return loop_open(cfg, out, msg, msglen);
   case SL__LINK_HUB:
+  case SL__LINK_UDP:
     return sl__hub_link_open(cfg, out, msg, msglen);
   case SL__LINK_TUN:
     return sl__tun_link_open(cfg, out, msg, msglen);

@@ -1,8 +1,11 @@
 /* The hub link: this process joins the hub's virtual switch (hub.h) and
- * sends and receives raw IPv4 datagrams over a unix datagram socket.  When
- * no hub answers at the path, one is started there first. */
+ * sends and receives raw IPv4 datagrams over a unix SOCK_SEQPACKET
+ * connection (when no hub answers at the path, one is started there
+ * first), or over UDP to a hub's --udp port, perhaps on another machine
+ * (never started: it is not ours), with keepalives when idle. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hub.h"
@@ -24,7 +28,9 @@
  * batch is one message; with an older hub, one sendmmsg. */
 struct hub_link {
   struct sl__link base;
-  int bundles; /* the hub said yes to bundles */
+  int bundles;           /* the hub said yes to bundles */
+  int keepalive_ms;      /* UDP: say KEEPALIVE after this long silent */
+  uint64_t last_sent_ms; /* UDP: when we last sent anything */
   size_t out_len, out_cap;
   uint8_t out[SL__HUB_BUNDLE_MAX];
   size_t in_len, in_off; /* the bundle being handed out */
@@ -35,79 +41,139 @@ struct hub_link {
   uint8_t slots[BATCH][BATCH_SLOT];
 };
 
+static void
+big_buffers(int fd)
+{
+  int big = 1 << 20;
+
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+}
+
+/* Connects fd to the address, or closes it: fd or a negative errno. */
+static int
+connect_or_close(int fd, const struct sockaddr *sa, socklen_t len)
+{
+  int e;
+
+  if (fd < 0)
+    return -errno;
+  big_buffers(fd);
+  if (connect(fd, sa, len) == 0)
+    return fd;
+  e = errno;
+  close(fd);
+  return -e;
+}
+
 /* A connection to the hub at path (SOCK_SEQPACKET: messages keep their
  * boundaries, and the hub sees at once when this process is gone). */
 static int
-hub_socket(const char *path)
+unix_socket(const char *path)
 {
   struct sockaddr_un sun = {.sun_family = AF_UNIX};
-  int fd, big = 1 << 20;
 
   if (strlen(path) >= sizeof sun.sun_path)
     return -ENAMETOOLONG;
   strcpy(sun.sun_path, path);
-  fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return -errno;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
-  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
-  if (connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
-    int e = errno;
-    close(fd);
-    return -e;
-  }
-  return fd;
+  return connect_or_close(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0),
+                          (struct sockaddr *)&sun, sizeof sun);
 }
 
-/* Sends a control message and waits up to a second for the answer. */
+/* A UDP socket connected to the hub's port (so that only the hub's
+ * datagrams reach it); -EHOSTUNREACH when the host name does not
+ * resolve. */
 static int
-ask(int fd, const char *q, char *answer, size_t len)
+udp_socket(const char *host, uint16_t port)
 {
-  char buf[256];
-  size_t n = strlen(q);
+  struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM},
+                  *ai;
+  struct sockaddr_in sin;
+
+  if (getaddrinfo(host, NULL, &hints, &ai) != 0)
+    return -EHOSTUNREACH;
+  memcpy(&sin, ai->ai_addr, sizeof sin);
+  freeaddrinfo(ai);
+  sin.sin_port = htons(port);
+  return connect_or_close(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0),
+                          (struct sockaddr *)&sin, sizeof sin);
+}
+
+static int
+hub_socket(const struct sl__rt_config *cfg)
+{
+  return cfg->link == SL__LINK_UDP ? udp_socket(cfg->link_arg, cfg->link_port)
+                                   : unix_socket(cfg->link_arg);
+}
+
+/* "udp:HOST:PORT" or the socket's path, for messages. */
+static void
+hub_where(const struct sl__rt_config *cfg, char *buf, size_t len)
+{
+  if (cfg->link == SL__LINK_UDP)
+    snprintf(buf, len, "udp:%s:%u", cfg->link_arg, cfg->link_port);
+  else
+    snprintf(buf, len, "%s", cfg->link_arg);
+}
+
+/* Sends a control message and waits up to a second for the answer, tries
+ * times (over UDP a question or its answer may be lost; every question
+ * may be asked twice). */
+static int
+ask(int fd, const char *q, char *answer, size_t len, int tries)
+{
+  char msg[256], buf[256];
+  size_t n = strlen(q) < sizeof msg - 1 ? strlen(q) : sizeof msg - 1;
   struct pollfd p = {.fd = fd, .events = POLLIN};
 
-  buf[0] = '\0';
-  memcpy(buf + 1, q, n);
-  if (send(fd, buf, n + 1, MSG_NOSIGNAL) < 0)
-    return -errno;
-  for (;;) {
-    ssize_t r;
-    if (poll(&p, 1, 1000) <= 0)
-      return -ETIMEDOUT;
-    r = recv(fd, buf, sizeof buf - 1, 0);
-    if (r < 0)
+  msg[0] = '\0';
+  memcpy(msg + 1, q, n);
+  for (int t = 0; t < tries; t++) {
+    if (send(fd, msg, n + 1, MSG_NOSIGNAL) < 0)
       return -errno;
-    if (r > 0 && buf[0] == '\0') { /* skip any early data packet */
-      buf[r] = '\0';
-      size_t m = (size_t)r - 1 < len - 1 ? (size_t)r - 1 : len - 1;
-      memcpy(answer, buf + 1, m);
-      answer[m] = '\0';
-      return 0;
+    while (poll(&p, 1, 1000) > 0) {
+      ssize_t r = recv(fd, buf, sizeof buf - 1, 0);
+      if (r < 0)
+        return -errno;
+      if (r > 0 && buf[0] == '\0') { /* skip any early data packet */
+        buf[r] = '\0';
+        size_t m = (size_t)r - 1 < len - 1 ? (size_t)r - 1 : len - 1;
+        memcpy(answer, buf + 1, m);
+        answer[m] = '\0';
+        return 0;
+      }
     }
   }
+  return -ETIMEDOUT;
+}
+
+static int
+tries_for(const struct sl__rt_config *cfg)
+{
+  return cfg->link == SL__LINK_UDP ? 3 : 1;
 }
 
 /* One question to the hub on a socket of its own (the link's socket is
  * the runtime thread's).  0 with the answer, or a negative errno. */
 int
-sl__hub_ask(const char *path, const char *q, char *answer, size_t len)
+sl__hub_ask(const struct sl__rt_config *cfg, const char *q, char *answer,
+            size_t len)
 {
-  int fd = hub_socket(path), r;
+  int fd = hub_socket(cfg), r;
 
   if (fd < 0)
     return fd;
-  r = ask(fd, q, answer, len);
+  r = ask(fd, q, answer, len, tries_for(cfg));
   close(fd);
   return r;
 }
 
 static int
-ask_addr(const char *path, const char *q, uint32_t *addr)
+ask_addr(const struct sl__rt_config *cfg, const char *q, uint32_t *addr)
 {
   char a[96];
   struct in_addr in;
-  int r = sl__hub_ask(path, q, a, sizeof a);
+  int r = sl__hub_ask(cfg, q, a, sizeof a);
 
   if (r < 0)
     return r;
@@ -118,21 +184,32 @@ ask_addr(const char *path, const char *q, uint32_t *addr)
 }
 
 int
-sl__hub_resolve(const char *path, const char *name, uint32_t *addr)
+sl__hub_resolve(const struct sl__rt_config *cfg, const char *name,
+                uint32_t *addr)
 {
   char q[96];
 
   snprintf(q, sizeof q, "RESOLVE %s", name);
-  return ask_addr(path, q, addr);
+  return ask_addr(cfg, q, addr);
 }
 
 int
-sl__hub_who(const char *path, int tcp, uint16_t port, uint32_t *addr)
+sl__hub_who(const struct sl__rt_config *cfg, int tcp, uint16_t port,
+            uint32_t *addr)
 {
   char q[64];
 
   snprintf(q, sizeof q, "WHO %s %u", tcp ? "tcp" : "udp", port);
-  return ask_addr(path, q, addr);
+  return ask_addr(cfg, q, addr);
+}
+
+static uint64_t
+mono_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void
@@ -144,10 +221,31 @@ hub_flush(struct sl__link *l)
    * would; TCP retransmits. */
   if (hl->out_len > 0)
     (void)send(l->fd, hl->out, hl->out_len, MSG_DONTWAIT | MSG_NOSIGNAL);
-  hl->out_len = 0;
   if (hl->queued > 0)
     (void)sendmmsg(l->fd, hl->msgs, hl->queued, MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (hl->keepalive_ms > 0 && (hl->out_len > 0 || hl->queued > 0))
+    hl->last_sent_ms = mono_ms();
+  hl->out_len = 0;
   hl->queued = 0;
+}
+
+/* UDP: KEEPALIVE when nothing went out for keepalive_ms, so that the hub
+ * knows this process is still there. */
+static int
+hub_tick(struct sl__link *l)
+{
+  static const char keepalive[] = "\0KEEPALIVE";
+  struct hub_link *hl = (struct hub_link *)l;
+  uint64_t now = mono_ms();
+
+  if (hl->keepalive_ms <= 0)
+    return -1;
+  if (now - hl->last_sent_ms >= (uint64_t)hl->keepalive_ms) {
+    (void)send(l->fd, keepalive, sizeof keepalive - 1,
+               MSG_DONTWAIT | MSG_NOSIGNAL);
+    hl->last_sent_ms = now;
+  }
+  return (int)(hl->last_sent_ms + (uint64_t)hl->keepalive_ms - now);
 }
 
 static void
@@ -201,6 +299,8 @@ hub_recv(struct sl__link *l, uint8_t *buf, size_t cap)
     l->pending = 0;
     hl->in_len = 0;
     ssize_t r = recv(l->fd, hl->in, sizeof hl->in, MSG_DONTWAIT);
+    if (r == 0 && l->ops->tick != NULL)
+      continue; /* UDP: an empty datagram, not the end */
     if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
       return -EPIPE; /* the hub is gone */
     if (r < 0)
@@ -217,12 +317,18 @@ hub_recv(struct sl__link *l, uint8_t *buf, size_t cap)
 }
 
 static void
-hub_close(struct sl__link *l)
+hub_leave(struct sl__link *l)
 {
-  hub_flush(l);
   static const char bye[] = "\0BYE";
 
+  hub_flush(l);
   (void)send(l->fd, bye, sizeof bye - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+static void
+hub_close(struct sl__link *l)
+{
+  hub_leave(l);
   close(l->fd);
   free(l);
 }
@@ -232,28 +338,63 @@ static const struct sl__link_ops hub_ops = {.name = "hub",
                                             .recv = hub_recv,
                                             .close = hub_close,
                                             .flush = hub_flush};
+static const struct sl__link_ops udp_ops = {.name = "udp hub",
+                                            .send = hub_send,
+                                            .recv = hub_recv,
+                                            .close = hub_close,
+                                            .flush = hub_flush,
+                                            .tick = hub_tick,
+                                            .leave = hub_leave};
+
+int
+sl__hub_parse_welcome(const char *a, uint32_t *addr, int *bundles,
+                      int *keepalive_ms)
+{
+  char buf[160], *save = NULL, *w;
+  struct in_addr in;
+
+  if (strncmp(a, "WELCOME ", 8) != 0)
+    return -1;
+  snprintf(buf, sizeof buf, "%s", a + 8);
+  w = strtok_r(buf, " ", &save);
+  if (w == NULL || inet_pton(AF_INET, w, &in) != 1)
+    return -1;
+  *addr = ntohl(in.s_addr);
+  *bundles = 0;
+  *keepalive_ms = 0;
+  while ((w = strtok_r(NULL, " ", &save)) != NULL) {
+    if (strcmp(w, "bundle") == 0)
+      *bundles = 1;
+    else if (strcmp(w, "keepalive") == 0 &&
+             (w = strtok_r(NULL, " ", &save)) != NULL)
+      *keepalive_ms = atoi(w) > 0 ? atoi(w) : 0;
+  }
+  return 0;
+}
 
 int
 sl__hub_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
                   char *msg, size_t msglen)
 {
-  const char *path = cfg->link_arg;
-  char q[160], a[160], want[INET_ADDRSTRLEN] = "0", *sp;
+  char q[160], a[160], where[280], want[INET_ADDRSTRLEN] = "0";
   struct in_addr in;
   struct hub_link *hl;
-  int fd, r, bundles;
+  uint32_t addr = 0;
+  int fd, r, bundles = 0, keepalive_ms = 0, udp = cfg->link == SL__LINK_UDP;
 
-  fd = hub_socket(path);
-  if (fd == -ENOENT || fd == -ECONNREFUSED) {
-    r = sl__hub_spawn(path);
+  hub_where(cfg, where, sizeof where);
+  fd = hub_socket(cfg);
+  if (!udp && (fd == -ENOENT || fd == -ECONNREFUSED)) {
+    r = sl__hub_spawn(cfg->link_arg);
     if (r < 0) {
-      snprintf(msg, msglen, "starting a hub at %s: %s", path, strerror(-r));
+      snprintf(msg, msglen, "starting a hub at %s: %s", where, strerror(-r));
       return r;
     }
-    fd = hub_socket(path);
+    fd = hub_socket(cfg);
   }
   if (fd < 0) {
-    snprintf(msg, msglen, "joining the hub at %s: %s", path, strerror(-fd));
+    snprintf(msg, msglen, "joining the hub at %s: %s", where,
+             udp && fd == -EHOSTUNREACH ? "unknown host" : strerror(-fd));
     return fd;
   }
   if (cfg->addr) {
@@ -262,14 +403,9 @@ sl__hub_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
   }
   snprintf(q, sizeof q, "HELLO %s %ld %s bundle", want, (long)getpid(),
            cfg->hostname[0] ? cfg->hostname : "-");
-  r = ask(fd, q, a, sizeof a);
-  bundles = r == 0 && (sp = strchr(a, ' ')) != NULL &&
-            (sp = strchr(sp + 1, ' ')) != NULL && strcmp(sp, " bundle") == 0;
-  if (bundles)
-    *sp = '\0'; /* "WELCOME <addr> bundle" */
-  if (r < 0 || strncmp(a, "WELCOME ", 8) != 0 ||
-      inet_pton(AF_INET, a + 8, &in) != 1) {
-    snprintf(msg, msglen, "joining the hub at %s: %s", path,
+  r = ask(fd, q, a, sizeof a, tries_for(cfg));
+  if (r < 0 || sl__hub_parse_welcome(a, &addr, &bundles, &keepalive_ms) < 0) {
+    snprintf(msg, msglen, "joining the hub at %s: %s", where,
              r < 0 ? strerror(-r) : a);
     close(fd);
     return r < 0 ? r : -EADDRINUSE;
@@ -279,11 +415,14 @@ sl__hub_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
     close(fd);
     return -ENOMEM;
   }
-  hl->base.ops = &hub_ops;
+  hl->base.ops = udp ? &udp_ops : &hub_ops;
   hl->base.fd = fd;
-  hl->base.addr = ntohl(in.s_addr);
+  hl->base.addr = addr;
   hl->bundles = bundles;
-  hl->out_cap = sl__hub_bundle_cap(fd);
+  hl->out_cap = sl__hub_bundle_cap(fd, NULL);
+  if (udp)
+    hl->keepalive_ms = keepalive_ms > 0 ? keepalive_ms : 2000;
+  hl->last_sent_ms = mono_ms();
   *out = &hl->base;
   return 0;
 }

@@ -193,6 +193,11 @@ rt_thread(void *arg)
       timeout = 0; /* drain_link stopped short of what the link holds */
     if (rt->link->ops->flush)
       rt->link->ops->flush(rt->link);
+    if (rt->link->ops->tick) {
+      int t = rt->link->ops->tick(rt->link);
+      if (t >= 0 && (timeout < 0 || t < timeout))
+        timeout = t;
+    }
     pthread_mutex_unlock(&rt->lock);
     if (poll(p, 3, timeout) < 0 && errno != EINTR)
       perror("socklab: runtime poll");
@@ -278,6 +283,8 @@ rt_at_exit(void)
     }
   }
   sl__export_close(rt);
+  if (rt->link->ops->leave)
+    rt->link->ops->leave(rt->link);
   if (rt->trace != NULL) {
     sl__host_set_trace(rt->host, NULL, NULL);
     sl__trace_close(rt->trace);
@@ -414,8 +421,7 @@ sl__rt_localhost(struct sl__rt *rt, int tcp, uint16_t port)
 {
   uint32_t addr;
 
-  if (rt->cfg.link == SL__LINK_HUB &&
-      sl__hub_who(rt->cfg.link_arg, tcp, port, &addr) == 0)
+  if (sl__link_is_hub(&rt->cfg) && sl__hub_who(&rt->cfg, tcp, port, &addr) == 0)
     return addr;
   return sl__host_addr(rt->host);
 }
@@ -429,7 +435,7 @@ port_message(struct sl__rt *rt, const char *verb, int tcp, uint16_t port,
 
   snprintf(q, sizeof q, "%s %s %u %u.%u.%u.%u", verb, tcp ? "tcp" : "udp", port,
            a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
-  return sl__hub_ask(rt->cfg.link_arg, q, answer, len);
+  return sl__hub_ask(&rt->cfg, q, answer, len);
 }
 
 int
@@ -437,7 +443,7 @@ sl__rt_claim_port(struct sl__rt *rt, int tcp, uint16_t port)
 {
   char a[64];
 
-  if (rt->cfg.link != SL__LINK_HUB)
+  if (!sl__link_is_hub(&rt->cfg))
     return 0;
   if (port_message(rt, "CLAIM", tcp, port, a, sizeof a) < 0)
     return 0; /* a hub that does not answer cannot object */
@@ -449,7 +455,7 @@ sl__rt_release_port(struct sl__rt *rt, int tcp, uint16_t port)
 {
   char a[64];
 
-  if (rt->cfg.link == SL__LINK_HUB)
+  if (sl__link_is_hub(&rt->cfg))
     (void)port_message(rt, "RELEASE", tcp, port, a, sizeof a);
 }
 
@@ -464,9 +470,8 @@ sl__user_resolve(const char *name, char *buf, size_t len)
   if (inet_pton(AF_INET, name, &in) == 1 || strcmp(name, "localhost") == 0 ||
       strchr(name, ':') != NULL)
     return -ENOENT; /* numeric, or what the system resolver does best */
-  if (sl__rt_config_read(&cfg, msg, sizeof msg) < 0 ||
-      cfg.link != SL__LINK_HUB ||
-      sl__hub_resolve(cfg.link_arg, name, &addr) < 0)
+  if (sl__rt_config_read(&cfg, msg, sizeof msg) < 0 || !sl__link_is_hub(&cfg) ||
+      sl__hub_resolve(&cfg, name, &addr) < 0)
     return -ENOENT;
   in.s_addr = htonl(addr);
   return inet_ntop(AF_INET, &in, buf, (socklen_t)len) ? 0 : -ENOSPC;

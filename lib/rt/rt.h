@@ -16,11 +16,18 @@
 
 /* ---- configuration from the environment (config.c) -------------------- */
 
-enum sl__link_kind { SL__LINK_HUB, SL__LINK_LOOP, SL__LINK_TUN, SL__LINK_RAW };
+enum sl__link_kind {
+  SL__LINK_HUB, /* the hub's unix socket */
+  SL__LINK_UDP, /* the hub's UDP port, from another machine */
+  SL__LINK_LOOP,
+  SL__LINK_TUN,
+  SL__LINK_RAW
+};
 
 struct sl__rt_config {
   enum sl__link_kind link;
-  char link_arg[256];  /* hub socket path, or interface name */
+  char link_arg[256];  /* hub socket path, hub host, or interface name */
+  uint16_t link_port;  /* the hub's UDP port (SL__LINK_UDP) */
   uint32_t addr;       /* SOCKLAB_ADDR, host order; 0 = from the hub */
   char hostname[64];   /* SOCKLAB_HOSTNAME, "" = none */
   uint16_t mtu;        /* SOCKLAB_MTU */
@@ -36,6 +43,10 @@ struct sl__rt_config {
  * "SOCKLAB_MTU=abc: expected ..." naming the variable and what it
  * accepts. */
 int sl__rt_config_read(struct sl__rt_config *cfg, char *msg, size_t msglen);
+
+/* Does the link go through a hub (its unix socket or its UDP port)?  Then
+ * names, localhost ports and questions go to that hub. */
+int sl__link_is_hub(const struct sl__rt_config *cfg);
 
 /* The hub's default socket: $XDG_RUNTIME_DIR/socklab-hub.sock, else
  * /tmp/socklab-hub-UID.sock. */
@@ -55,6 +66,14 @@ struct sl__link_ops {
   /* Sends what send() batched, if the link batches (may be NULL).  The
    * runtime calls it before it lets go of its lock. */
   void (*flush)(struct sl__link *l);
+  /* Called by the runtime thread whenever it wakes (may be NULL): a link
+   * that must say something now and then (the UDP hub link's keepalive)
+   * says it.  Returns the longest the thread may sleep before calling it
+   * again, in milliseconds, or -1 for no limit. */
+  int (*tick)(struct sl__link *l);
+  /* Says goodbye at exit, while the link stays open (may be NULL): the
+   * hub over UDP would otherwise hear of it only from its silence. */
+  void (*leave)(struct sl__link *l);
 };
 
 struct sl__link {
@@ -71,13 +90,22 @@ int sl__link_open(const struct sl__rt_config *cfg, struct sl__link **out,
                   char *msg, size_t msglen);
 
 /* The hub link (link_hub.c): joins the virtual switch at cfg->link_arg,
- * starting a hub there first when none runs. */
+ * starting a hub there first when none runs; or, SL__LINK_UDP, the hub
+ * listening on UDP at cfg->link_arg:cfg->link_port (never started: it is
+ * another machine's). */
 int sl__hub_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
                       char *msg, size_t msglen);
 
-/* Asks the hub at path for the address of name.  0 and *addr, -ENOENT
+/* Asks the hub of cfg for the address of name.  0 and *addr, -ENOENT
  * when the hub knows no such name, or another negative errno. */
-int sl__hub_resolve(const char *path, const char *name, uint32_t *addr);
+int sl__hub_resolve(const struct sl__rt_config *cfg, const char *name,
+                    uint32_t *addr);
+
+/* Reads the hub's answer to HELLO, "WELCOME <addr> [bundle] [keepalive
+ * <ms>]" (hub.h): 0 with *addr, *bundles and *keepalive_ms (0 when the
+ * hub asks for none), or -1 when it is not a WELCOME. */
+int sl__hub_parse_welcome(const char *a, uint32_t *addr, int *bundles,
+                          int *keepalive_ms);
 
 /* The TUN link (link_tun.c): the device named cfg->link_arg. */
 int sl__tun_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
@@ -88,11 +116,13 @@ int sl__raw_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
                       char *msg, size_t msglen);
 
 /* Any control question (CLAIM, RELEASE, WHO...); hub.h has the protocol. */
-int sl__hub_ask(const char *path, const char *q, char *answer, size_t len);
+int sl__hub_ask(const struct sl__rt_config *cfg, const char *q, char *answer,
+                size_t len);
 
 /* Which member listens on localhost's tcp (or udp) port: -ENOENT when
  * none does. */
-int sl__hub_who(const char *path, int tcp, uint16_t port, uint32_t *addr);
+int sl__hub_who(const struct sl__rt_config *cfg, int tcp, uint16_t port,
+                uint32_t *addr);
 
 /* ---- the runtime (rt.c) ----------------------------------------------- */
 

@@ -359,24 +359,50 @@ hub_client(const char *port, uint64_t bytes)
   _exit(sent >= bytes ? 0 : 1);
 }
 
-/* Bytes per second between two processes on socklab's stack, through a
- * hub of the benchmark's own; -1 on failure. */
-static double
-hub_throughput(uint64_t bytes)
+/* The hub's UDP port, from the line it says it on (out: its stdout). */
+static int
+hub_udp_port(int out)
 {
-  struct sl__hub_opts o = {.idle_exit_s = 0};
+  char line[256];
+  FILE *f = fdopen(out, "r");
+  unsigned port = 0;
+
+  while (f != NULL && port == 0 && fgets(line, sizeof line, f) != NULL)
+    if (sscanf(line, "socklab hub: also on udp 127.0.0.1:%u", &port) != 1)
+      port = 0;
+  if (f != NULL)
+    fclose(f);
+  return (int)port;
+}
+
+/* Bytes per second between two processes on socklab's stack, through a
+ * hub of the benchmark's own, over its unix socket or (udp) its UDP port
+ * on 127.0.0.1; -1 on failure. */
+static double
+hub_throughput(uint64_t bytes, int udp)
+{
+  struct sl__hub_opts o = {
+      .idle_exit_s = 0, .udp = udp, .udp_addr = 0x7f000001};
   char link[160], port[16];
-  int p[2];
+  int p[2], out[2];
   pid_t hub, srv, cli;
   double rate = -1;
 
   snprintf(o.path, sizeof o.path, "/tmp/socklab-bench-%d.sock", (int)getpid());
   snprintf(link, sizeof link, "hub:%s", o.path);
   snprintf(port, sizeof port, "%d", 30000 + (int)(getpid() % 20000));
-  if (pipe(p) < 0)
+  if (pipe(p) < 0 || pipe(out) < 0)
     return -1;
-  if ((hub = fork()) == 0)
+  if ((hub = fork()) == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
     _exit(sl__hub_run(&o));
+  }
+  close(out[1]);
+  if (udp)
+    snprintf(link, sizeof link, "udp:127.0.0.1:%d", hub_udp_port(out[0]));
+  else
+    close(out[0]);
   for (int i = 0; i < 100 && access(o.path, F_OK) != 0; i++)
     usleep(10000);
   setenv("SOCKLAB_STACK", "user", 1);
@@ -691,12 +717,15 @@ main(int argc, char **argv)
          ss, ss / ks, ok1 ? "" : "  [FAILED: connections left behind]");
 
   {
-    double ht = hub_throughput(bytes / 4);
+    double ht = hub_throughput(bytes / 4, 0), hu = hub_throughput(bytes / 4, 1);
     printf("two processes over the hub (unix sockets), %llu MiB\n",
            (unsigned long long)(bytes / 4 >> 20));
     printf("  socklab, hub:           %6.2f Gbit/s  (%.2fx kernel "
-           "loopback; target 2 Gbit/s)\n\n",
+           "loopback; target 2 Gbit/s)\n",
            ht * 8 / 1e9, ht / kt);
+    printf("  socklab, hub over UDP:  %6.2f Gbit/s  (%.2fx kernel "
+           "loopback; --udp on 127.0.0.1)\n\n",
+           hu * 8 / 1e9, hu / kt);
   }
 
   {

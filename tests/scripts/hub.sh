@@ -3,21 +3,8 @@
 # terminals: echo of 1 MiB identical with and without 10% loss, a refused
 # connection, a peer killed mid-transfer, names, and a hub that starts on
 # demand and exits when idle.  Every hub this test starts, it stops.
-set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-sl="$top/build/bin/socklab"
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "hub: $*"; exit 1; }
-
-export SOCKLAB_STACK=user
-head -c 1048576 /dev/urandom >"$work/blob"
+test_name=hub
+source "$(dirname "$0")/hub_common.sh"
 
 start_hub() { # $1 socket, rest: options
   local sock=$1; shift
@@ -28,71 +15,25 @@ start_hub() { # $1 socket, rest: options
   fail "the hub at $sock did not start"
 }
 
-echo_test() { # $1 socket, $2 label
-  local port=$((20000 + RANDOM % 10000))
-  SOCKLAB_LINK="hub:$1" SOCKLAB_HOSTNAME=server \
-    timeout 60 "$sl" serve echo "$port" 1 >"$work/serve.log" &
-  local srv=$!
-  pids+=($srv)
-  sleep 0.3
-  SOCKLAB_LINK="hub:$1" timeout 60 "$sl" connect --send-file "$work/blob" \
-    --expect-bytes 1048576 server "$port" >"$work/back" ||
-    fail "$2: the echo client failed"
-  cmp -s "$work/blob" "$work/back" || fail "$2: the echo is not identical"
-  wait "$srv" || fail "$2: the server failed"
-}
-
+clean="hub:$work/clean.sock"
 start_hub "$work/clean.sock"
-echo_test "$work/clean.sock" "clean hub"
+echo_test "$clean" "$clean" "clean hub"
 start_hub "$work/lossy.sock" --loss 10% --seed 7
 # At 10% loss in both directions most of the time is spent in
 # retransmission timeouts; a 20 ms floor (instead of Linux's 200 ms) keeps
 # the test short without changing what it checks.
-SOCKLAB_RTO_MIN_MS=20 echo_test "$work/lossy.sock" "10% loss"
+SOCKLAB_RTO_MIN_MS=20 echo_test "hub:$work/lossy.sock" "hub:$work/lossy.sock" \
+  "10% loss"
 
 # Nobody listens: refused, with the address in the message.
-if SOCKLAB_LINK="hub:$work/clean.sock" "$sl" connect localhost 9 \
-    </dev/null 2>"$work/err"; then
+if SOCKLAB_LINK="$clean" "$sl" connect localhost 9 </dev/null \
+    2>"$work/err"; then
   fail "a connection to a closed port succeeded"
 fi
 grep -q 'Connection refused' "$work/err" || fail "refused: $(cat "$work/err")"
 
-# A server killed mid-transfer: the hub answers for it with a reset, as
-# the kernel of a crashed process would; the client hears of it quickly.
-# The upload never ends (/dev/zero): a fixed size could all be sent before
-# the kill, and then nothing would be tested.
-SOCKLAB_LINK="hub:$work/clean.sock" "$sl" serve discard 7100 >/dev/null &
-srv=$!
-pids+=($srv)
-sleep 0.3
-SOCKLAB_LINK="hub:$work/clean.sock" timeout 30 "$sl" connect \
-  --send-file /dev/zero localhost 7100 >/dev/null 2>"$work/err" &
-cli=$!
-sleep 0.3
-{ kill -9 "$srv" && wait "$srv"; } 2>/dev/null || true
-if wait "$cli"; then fail "the client did not notice its peer died"; fi
-grep -Eq 'reset|Broken pipe' "$work/err" ||
-  fail "killed peer: $(cat "$work/err")"
-
-# A client killed while the server only waits to read: nothing would ever
-# tell the server, so the hub resets the connections the dead process had.
-SOCKLAB_LINK="hub:$work/clean.sock" timeout 30 "$sl" serve echo 7150 1 \
-  >/dev/null 2>&1 &
-srv=$!
-pids+=($srv)
-sleep 0.3
-# Its stdin: a FIFO this shell holds open, so it sends nothing and waits.
-mkfifo "$work/quiet"
-exec 3<>"$work/quiet"
-SOCKLAB_LINK="hub:$work/clean.sock" "$sl" connect localhost 7150 \
-  <"$work/quiet" >/dev/null 2>&1 &
-cli=$!
-sleep 0.5
-{ kill -9 "$cli" && wait "$cli"; } 2>/dev/null || true
-exec 3>&-
-for _ in $(seq 50); do kill -0 "$srv" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$srv" 2>/dev/null && fail "the server never heard its client died"
-wait "$srv" 2>/dev/null || true
+killed_server "$clean" "$clean" 7100
+killed_client "$clean" "$clean" 7150
 
 # No hub at the path: the first process starts one, which exits when idle.
 auto="$work/auto.sock"

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "hub.h"
+#include "rt.h"
 #include "socklab.h"
 #include "wire.h"
 #include "suites.h"
@@ -558,7 +559,7 @@ START_TEST(test_hub_bundles_and_members_without_them)
     size_t cap;
     ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
     setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
-    cap = sl__hub_bundle_cap(sp[0]);
+    cap = sl__hub_bundle_cap(sp[0], NULL);
     ck_assert_uint_lt(cap, SL__HUB_BUNDLE_MAX);
     ck_assert_uint_gt(cap, 1000);
     ck_assert_int_eq(send(sp[0], b, cap, MSG_DONTWAIT), (ssize_t)cap);
@@ -675,6 +676,104 @@ START_TEST(test_hub_link_hands_out_a_long_bundle)
 }
 END_TEST
 
+/* SOCKLAB_LINK=udp:HOST:PORT: a name or IPv4 address and a port 1-65535;
+ * anything else is refused naming the variable and what it accepts. */
+START_TEST(test_config_udp_hub_link)
+{
+  static const char *const bad[] = {
+      "udp:",         "udp:lab",       "udp:lab:",      "udp::7777",
+      "udp:lab:0",    "udp:lab:65536", "udp:lab:77x",   "udp:lab:-1",
+      "udp:a b:7777", "udp:lab:+7",    "udp:[::1]:7777"};
+  struct sl__rt_config cfg;
+  char msg[300], want[64];
+
+  setenv("SOCKLAB_LINK", "udp:pc-12.lab.example:7777", 1);
+  ck_assert_int_eq(sl__rt_config_read(&cfg, msg, sizeof msg), 0);
+  ck_assert_int_eq(cfg.link, SL__LINK_UDP);
+  ck_assert_str_eq(cfg.link_arg, "pc-12.lab.example");
+  ck_assert_uint_eq(cfg.link_port, 7777);
+  ck_assert(sl__link_is_hub(&cfg));
+  setenv("SOCKLAB_LINK", "udp:192.168.1.20:1", 1);
+  ck_assert_int_eq(sl__rt_config_read(&cfg, msg, sizeof msg), 0);
+  ck_assert_str_eq(cfg.link_arg, "192.168.1.20");
+  ck_assert_uint_eq(cfg.link_port, 1);
+  setenv("SOCKLAB_LINK", "hub:/tmp/x.sock", 1);
+  ck_assert_int_eq(sl__rt_config_read(&cfg, msg, sizeof msg), 0);
+  ck_assert(sl__link_is_hub(&cfg));
+  setenv("SOCKLAB_LINK", "loop", 1);
+  ck_assert_int_eq(sl__rt_config_read(&cfg, msg, sizeof msg), 0);
+  ck_assert(!sl__link_is_hub(&cfg));
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    setenv("SOCKLAB_LINK", bad[i], 1);
+    ck_assert_int_eq(sl__rt_config_read(&cfg, msg, sizeof msg), -EINVAL);
+    snprintf(want, sizeof want, "SOCKLAB_LINK=%s: expected", bad[i]);
+    ck_assert_msg(strstr(msg, want) != NULL && strstr(msg, "udp:HOST:PORT"),
+                  "%s: %s", bad[i], msg);
+  }
+}
+END_TEST
+
+/* The hub's WELCOME, with and without bundles and a keepalive period;
+ * words a later hub may add are ignored. */
+START_TEST(test_hub_welcome_parsed)
+{
+  uint32_t addr;
+  int bundles, ka;
+
+  ck_assert_int_eq(
+      sl__hub_parse_welcome("WELCOME 10.77.0.5", &addr, &bundles, &ka), 0);
+  ck_assert_uint_eq(addr, 0x0a4d0005);
+  ck_assert_int_eq(bundles, 0);
+  ck_assert_int_eq(ka, 0);
+  ck_assert_int_eq(
+      sl__hub_parse_welcome("WELCOME 10.77.0.6 bundle", &addr, &bundles, &ka),
+      0);
+  ck_assert_int_eq(bundles, 1);
+  ck_assert_int_eq(ka, 0);
+  ck_assert_int_eq(sl__hub_parse_welcome(
+                       "WELCOME 10.77.1.2 bundle keepalive 400 later-words",
+                       &addr, &bundles, &ka),
+                   0);
+  ck_assert_uint_eq(addr, 0x0a4d0102);
+  ck_assert_int_eq(bundles, 1);
+  ck_assert_int_eq(ka, 400);
+  ck_assert_int_eq(sl__hub_parse_welcome("WELCOME 10.77.0.7 keepalive", &addr,
+                                         &bundles, &ka),
+                   0);
+  ck_assert_int_eq(ka, 0);
+  ck_assert_int_eq(
+      sl__hub_parse_welcome("ERROR the name x is taken", &addr, &bundles, &ka),
+      -1);
+  ck_assert_int_eq(
+      sl__hub_parse_welcome("WELCOME nonsense", &addr, &bundles, &ka), -1);
+  ck_assert_int_eq(sl__hub_parse_welcome("WELCOME ", &addr, &bundles, &ka), -1);
+}
+END_TEST
+
+/* Over UDP a bundle fits in one datagram: a large one on this machine, one
+ * Ethernet frame's worth to another (connected, or named). */
+START_TEST(test_hub_bundle_cap_of_udp_socket)
+{
+  struct sockaddr_in lo = {.sin_family = AF_INET,
+                           .sin_port = htons(9),
+                           .sin_addr.s_addr = htonl(0x7f000001)},
+                     lan = {.sin_family = AF_INET,
+                            .sin_port = htons(9),
+                            .sin_addr.s_addr = htonl(0xc0a8010a)};
+  int fd = socket(AF_INET, SOCK_DGRAM, 0), big = 1 << 20;
+
+  ck_assert_int_ge(fd, 0);
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+  ck_assert_uint_le(sl__hub_bundle_cap(fd, &lo), SL__HUB_UDP_MAX);
+  ck_assert_uint_gt(sl__hub_bundle_cap(fd, &lo), 16000);
+  ck_assert_uint_eq(sl__hub_bundle_cap(fd, &lan), SL__HUB_UDP_LAN);
+  ck_assert_uint_eq(sl__hub_bundle_cap(fd, NULL), SL__HUB_UDP_LAN);
+  ck_assert_int_eq(connect(fd, (struct sockaddr *)&lo, sizeof lo), 0);
+  ck_assert_uint_gt(sl__hub_bundle_cap(fd, NULL), 16000);
+  close(fd);
+}
+END_TEST
+
 Suite *
 user_suite(void)
 {
@@ -703,6 +802,9 @@ user_suite(void)
   tcase_set_timeout(tc, 20);
   tcase_add_test(tc, test_hub_bundles_and_members_without_them);
   tcase_add_test(tc, test_hub_link_hands_out_a_long_bundle);
+  tcase_add_test(tc, test_config_udp_hub_link);
+  tcase_add_test(tc, test_hub_welcome_parsed);
+  tcase_add_test(tc, test_hub_bundle_cap_of_udp_socket);
   suite_add_tcase(s, tc);
   return s;
 }
