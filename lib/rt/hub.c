@@ -920,6 +920,25 @@ read_conn(struct hub *h, int i, uint8_t *buf, size_t cap)
 /* Reads the UDP socket's datagrams: as read_conn, with the member known
  * by the sender's address and port, and every datagram proof that it is
  * still there. */
+/* One datagram that came over UDP: buf has room for a NUL after n. */
+static void
+udp_datagram(struct hub *h, const struct peer *from, uint8_t *buf, size_t n)
+{
+  struct member *m = by_peer(h, from);
+
+  if (m != NULL)
+    m->heard_us = hub_now(h);
+  if (n > 0 && buf[0] == '\0') {
+    buf[n] = '\0';
+    if (control(h, (char *)buf + 1, from) < 0)
+      *(m != NULL ? &h->malformed : &h->strangers) += 1;
+  } else if (m == NULL) {
+    h->strangers++;
+  } else if (n == 0 || member_input(h, m, buf, n) < 0) {
+    h->malformed++;
+  }
+}
+
 static void
 read_udp(struct hub *h, uint8_t *buf, size_t cap)
 {
@@ -928,21 +947,9 @@ read_udp(struct hub *h, uint8_t *buf, size_t cap)
     socklen_t slen = sizeof from.sin;
     ssize_t n = recvfrom(h->ufd, buf, cap - 1, MSG_DONTWAIT,
                          (struct sockaddr *)&from.sin, &slen);
-    struct member *m;
     if (n < 0)
       return; /* EAGAIN, or an error that says nothing about anyone */
-    m = by_peer(h, &from);
-    if (m != NULL)
-      m->heard_us = hub_now(h);
-    if (n > 0 && buf[0] == '\0') {
-      buf[n] = '\0';
-      if (control(h, (char *)buf + 1, &from) < 0)
-        *(m != NULL ? &h->malformed : &h->strangers) += 1;
-    } else if (m == NULL) {
-      h->strangers++;
-    } else if (n == 0 || member_input(h, m, buf, (size_t)n) < 0) {
-      h->malformed++;
-    }
+    udp_datagram(h, &from, buf, (size_t)n);
   }
 }
 
@@ -955,35 +962,83 @@ wall_us(void)
   return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-int
-sl__hub_run(const struct sl__hub_opts *o)
+struct hub *
+sl__hub_new(const struct sl__hub_opts *o)
 {
-  static uint8_t buf[SL__HUB_BUNDLE_MAX + 1];
   struct hub *h = calloc(1, sizeof *h);
   struct timespec ts;
-  uint64_t last_check = 0;
-  int status = 0;
 
   if (h == NULL)
-    return 1;
+    return NULL;
   h->o = o;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   h->epoch_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
   h->wall_epoch_us = wall_us();
   h->next_host = 1;
-  h->sim = sl__sim_new(o->seed);
+  h->fd = -1;
   h->ufd = -1;
-  if (h->sim == NULL || sl__sim_set_faults(h->sim, &o->faults) < 0 ||
-      hub_open(h, o->path) < 0) {
-    sl__sim_free(h->sim);
-    free(h);
+  h->sim = sl__sim_new(o->seed);
+  if (h->sim == NULL || sl__sim_set_faults(h->sim, &o->faults) < 0) {
+    sl__hub_free(h);
+    return NULL;
+  }
+  return h;
+}
+
+void
+sl__hub_free(struct hub *h)
+{
+  if (h == NULL)
+    return;
+  for (int i = 0; i < h->n_conns; i++)
+    close(h->conns[i]);
+  for (int i = 0; i < MAX_MEMBERS; i++)
+    free(h->members[i].out);
+  if (h->fd >= 0)
+    close(h->fd);
+  if (h->ufd >= 0)
+    close(h->ufd);
+  if (h->pcap != NULL)
+    sl__pcap_close(h->pcap);
+  sl__sim_free(h->sim);
+  free(h);
+}
+
+void
+sl__hub_feed_udp(struct hub *h, uint32_t addr, uint16_t port, uint8_t *buf,
+                 size_t n, uint64_t advance_us)
+{
+  struct peer from = {.fd = h->ufd, .udp = 1};
+
+  from.sin.sin_family = AF_INET;
+  from.sin.sin_addr.s_addr = htonl(addr);
+  from.sin.sin_port = htons(port);
+  udp_datagram(h, &from, buf, n);
+  if (advance_us * 1000 < h->epoch_ns)
+    h->epoch_ns -= advance_us * 1000; /* time passes: timers, silences */
+  sl__sim_run_until(h->sim, hub_now(h));
+  for (int i = 0; i < h->n_udp; i++)
+    flush_member(h, h->udp[i]);
+  check_silent(h);
+}
+
+int
+sl__hub_run(const struct sl__hub_opts *o)
+{
+  static uint8_t buf[SL__HUB_BUNDLE_MAX + 1];
+  struct hub *h = sl__hub_new(o);
+  uint64_t last_check = 0;
+  int status = 0;
+
+  if (h == NULL)
+    return 1;
+  if (hub_open(h, o->path) < 0) {
+    sl__hub_free(h);
     return 1;
   }
   if (o->udp && udp_open(h) < 0) {
     unlink(o->path);
-    close(h->fd);
-    sl__sim_free(h->sim);
-    free(h);
+    sl__hub_free(h);
     return 1;
   }
   if (o->pcap[0] != '\0') {
@@ -1036,18 +1091,11 @@ sl__hub_run(const struct sl__hub_opts *o)
         now - h->idle_since_us >= (uint64_t)o->idle_exit_s * 1000000)
       break;
   }
-  for (int i = 0; i < h->n_conns; i++)
-    close(h->conns[i]);
-  for (int i = 0; i < MAX_MEMBERS; i++)
-    free(h->members[i].out);
   unlink(o->path);
-  close(h->fd);
-  if (h->ufd >= 0)
-    close(h->ufd);
   if (h->pcap && sl__pcap_close(h->pcap) < 0)
     status = 1;
-  sl__sim_free(h->sim);
-  free(h);
+  h->pcap = NULL;
+  sl__hub_free(h);
   return status;
 }
 

@@ -93,6 +93,16 @@ const uint8_t *sl__hub_bundle_next(const uint8_t *b, size_t len, size_t *off,
  * Returns an exit status: 0, or 1 with a message on stderr. */
 int sl__hub_run(const struct sl__hub_opts *o);
 
+/* A hub with no sockets yet (sl__hub_run opens them), and its end.  For
+ * the fuzz target and tests: feeds one datagram to h as if it came over
+ * UDP from addr:port (buf has room for a NUL after n; its bytes may be
+ * changed), then lets advance_us of time pass for its timers. */
+struct hub;
+struct hub *sl__hub_new(const struct sl__hub_opts *o);
+void sl__hub_free(struct hub *h);
+void sl__hub_feed_udp(struct hub *h, uint32_t addr, uint16_t port, uint8_t *buf,
+                      size_t n, uint64_t advance_us);
+
 /* Starts a hub at path in a daemon process (stdio on /dev/null, its own
  * session) unless one answers there already.  0 or a negative errno. */
 int sl__hub_spawn(const char *path);
