@@ -1032,6 +1032,9 @@ sl__hub_run(const struct sl__hub_opts *o)
 
   if (h == NULL)
     return 1;
+  /* Whoever reads what the hub says may go away (`socklab hub | head`,
+   * a benchmark that read the port line): the hub must not die of it. */
+  signal(SIGPIPE, SIG_IGN);
   if (hub_open(h, o->path) < 0) {
     sl__hub_free(h);
     return 1;
