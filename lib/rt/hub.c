@@ -962,6 +962,31 @@ wall_us(void)
   return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* ---- stopping ------------------------------------------------------------ */
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_stop(int sig)
+{
+  (void)sig;
+  stop_requested = 1;
+}
+
+/* SIGTERM and SIGINT (Ctrl-C) end the loop, not the process: the hub then
+ * writes out its capture and removes its socket.  Killed at once, its
+ * pcap lost what stdio still held (at first, all of it). */
+static void
+catch_stop_signals(void)
+{
+  struct sigaction sa = {.sa_handler = on_stop}; /* no SA_RESTART: poll
+                                                    returns EINTR */
+
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+}
+
 struct hub *
 sl__hub_new(const struct sl__hub_opts *o)
 {
@@ -1035,6 +1060,8 @@ sl__hub_run(const struct sl__hub_opts *o)
   /* Whoever reads what the hub says may go away (`socklab hub | head`,
    * a benchmark that read the port line): the hub must not die of it. */
   signal(SIGPIPE, SIG_IGN);
+  stop_requested = 0;
+  catch_stop_signals();
   if (hub_open(h, o->path) < 0) {
     sl__hub_free(h);
     return 1;
@@ -1064,7 +1091,7 @@ sl__hub_run(const struct sl__hub_opts *o)
     p[1] = (struct pollfd){.fd = h->ufd, .events = POLLIN}; /* -1: none */
     for (int i = 0; i < h->n_conns; i++)
       p[n++] = (struct pollfd){.fd = h->conns[i], .events = POLLIN};
-    if (poll(p, (nfds_t)n, timeout) < 0 && errno != EINTR)
+    if ((poll(p, (nfds_t)n, timeout) < 0 && errno != EINTR) || stop_requested)
       break;
     now = hub_now(h);
     sl__sim_run_until(h->sim, now);

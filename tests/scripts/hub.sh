@@ -48,4 +48,22 @@ grep -qx hi "$work/hi" || fail "auto-started hub: no echo"
 wait "$srv"
 for _ in $(seq 50); do [ -S "$auto" ] || break; sleep 0.1; done
 [ -S "$auto" ] && fail "the auto-started hub did not exit when idle"
-echo "ok - hub: 1 MiB echo clean and at 10% loss, refused, killed peers reset (sender and idle receiver), names, auto-start and idle exit"
+# Stopped with SIGTERM (or Ctrl-C), a hub writes out its capture and
+# removes its socket: its pcap was empty, the header still buffered.
+"$sl" hub --socket "$work/cap.sock" --quiet --pcap "$work/cap.pcap" </dev/null \
+  >/dev/null 2>&1 &
+cap_hub=$!
+pids+=($cap_hub)
+for _ in $(seq 50); do [ -S "$work/cap.sock" ] && break; sleep 0.1; done
+echo_test "hub:$work/cap.sock" "hub:$work/cap.sock" "captured hub"
+kill -TERM "$cap_hub"
+wait "$cap_hub" || fail "the hub did not end well on SIGTERM"
+[ ! -e "$work/cap.sock" ] || fail "the hub left its socket after SIGTERM"
+[ -s "$work/cap.pcap" ] || fail "the hub's pcap is empty after SIGTERM"
+if command -v tcpdump >/dev/null; then
+  tcpdump -nr "$work/cap.pcap" >"$work/cap.txt" 2>/dev/null || true
+  grep -q 'Flags \[S\]' "$work/cap.txt" ||
+    fail "no SYN in the pcap of a hub stopped with SIGTERM"
+fi
+
+echo "ok - hub: 1 MiB echo clean and at 10% loss, refused, killed peers reset (sender and idle receiver), names, auto-start and idle exit, a clean stop on SIGTERM with its pcap whole"
