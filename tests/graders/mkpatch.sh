@@ -2,8 +2,10 @@
 # Writes tests/graders/LAB/BUG/bug.patch, a deliberately buggy solution
 # stored as its difference from the reference solution solutions/LAB/.
 #
-#   tests/graders/mkpatch.sh LAB BUG DIR
+#   tests/graders/mkpatch.sh LAB BUG DIR [OUT]
 #
+# (OUT: another directory for bug.patch, as tests/graders/hostile/NAME,
+# whose submissions are lab02's solution patched too.)
 # LAB is the lab's directory (lab02-tcp-echo), BUG the variant's name
 # (busy-loop), DIR a copy of solutions/LAB/ with the bug put in.  The
 # patch is `diff -ruN a b` with a the solution and b DIR, without
@@ -19,10 +21,10 @@ die() {
   exit 1
 }
 
-[ $# -eq 3 ] || die "usage: tests/graders/mkpatch.sh LAB BUG DIR"
+[ $# -eq 3 ] || [ $# -eq 4 ] || die "usage: tests/graders/mkpatch.sh LAB BUG DIR [OUT]"
 lab=$1 bug=$2 src=$3
 sol=$top/solutions/$lab
-out=$top/tests/graders/$lab/$bug
+out=${4:-$top/tests/graders/$lab/$bug}
 [ -d "$sol" ] || die "no solution solutions/$lab/"
 [ -d "$src" ] || die "no directory $src"
 case $bug in
@@ -56,7 +58,7 @@ diff -r -x BUG -x EXPECT -x bug.patch -x '*.o' -x build "$tmp/b" "$tmp/c" >/dev/
 
 mkdir -p "$out"
 cp "$tmp/bug.patch" "$out/bug.patch"
-echo "wrote tests/graders/$lab/$bug/bug.patch ($(grep -c '^+++ ' "$out/bug.patch") files)"
-for f in BUG EXPECT; do
-  [ -f "$out/$f" ] || echo "mkpatch: now write tests/graders/$lab/$bug/$f" >&2
+echo "wrote ${out#"$top"/}/bug.patch ($(grep -c '^+++ ' "$out/bug.patch") files)"
+[ $# -eq 4 ] || for f in BUG EXPECT; do
+  [ -f "$out/$f" ] || echo "mkpatch: now write ${out#"$top"/}/$f" >&2
 done

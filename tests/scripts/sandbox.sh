@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Proves the grader's sandbox: each hostile lab02 submission in
-# tests/graders/hostile/NAME/ (BUG says what it does) is graded as root,
+# tests/graders/hostile/NAME/ (BUG says what it does; most are lab02's
+# solution with NAME/bug.patch applied, as tests/graders/mkpatch.sh
+# writes it with OUT tests/graders/hostile/NAME) is graded as root,
 # all at once, with --format gradescope --out in a directory anyone may
 # write.  For each: the grader ends in bounded time, results.json is
 # whole, root's, and says what happened (the lines of REPORT), and shows
@@ -32,10 +34,21 @@ netns_before=$(named_netns)
 # One grader, killed after 150 s: the grader itself must end well before.
 # (timeout, not a sleeping watchdog: nothing may outlive the script.)
 run_one() {
-  local name=$1 rc=0
+  local name=$1 rc=0 dir=$top/tests/graders/hostile/$1
+  if [ -f "$dir/bug.patch" ]; then # lab02's solution, made hostile
+    cp -R "$top/solutions/lab02-tcp-echo" "$work/src-$name"
+    if ! patch -d "$work/src-$name" -p1 --batch --silent --fuzz=0 \
+      <"$dir/bug.patch" >"$work/$name.err" 2>&1; then
+      echo "bug.patch does not apply to solutions/lab02-tcp-echo/ (make it" \
+        "again: tests/graders/mkpatch.sh lab02-tcp-echo $name DIR $dir)" >>"$work/$name.err"
+      echo 99 >"$work/$name.rc"
+      return
+    fi
+    dir=$work/src-$name
+  fi
   SOCKLAB_GRADE_BUILD_S=20 timeout -s KILL 150 \
     bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$work/$name.pid" \
-    "$sl" grade lab02 --dir "$top/tests/graders/hostile/$name" \
+    "$sl" grade lab02 --dir "$dir" \
     --seed 1 --format gradescope --out "$out/$name.json" \
     2>"$work/$name.err" || rc=$?
   echo "$rc" >"$work/$name.rc"
