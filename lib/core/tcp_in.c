@@ -384,9 +384,12 @@ process_text(struct sl__tcb *t, const struct sl__tcp_seg *s)
   if (had_ooo)
     return 1; /* filling a gap: ACK at once (RFC 5681 4.2) */
   /* Delayed ACK: at least every second full-sized segment (RFC 5681 4.2,
-   * RFC 1122 4.2.3.2), otherwise within delack_us. */
+   * RFC 1122 4.2.3.2), otherwise within delack_us.  Full-sized is what
+   * the peer sends at most: the smaller of the two MSS announced, as
+   * this side's own sends (a peer that announced 536 sends 536, not the
+   * 1460 this side announced, and would wait a delayed ACK each flight). */
   if (t->host->cfg.delack_us == 0 ||
-      t->rcv_nxt - t->last_ack_sent >= 2u * t->mss_local)
+      t->rcv_nxt - t->last_ack_sent >= 2u * t->snd_mss)
     return 1;
   if (t->timer[SL__TIMER_DELACK] == SL__TIME_NEVER)
     sl__tcp_set_timer(t, SL__TIMER_DELACK, t->host->cfg.delack_us);

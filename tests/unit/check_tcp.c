@@ -361,15 +361,31 @@ START_TEST(test_established_data_in_is_delivered_and_ack_delayed)
 }
 END_TEST
 
-START_TEST(test_established_two_full_segments_ack_at_once)
+/* The peer sends two segments of size: the second is ACKed at once. */
+static void
+two_segments_acked_at_once(size_t size)
 {
   static char data[1460];
 
   th_established(th);
-  th_send_data(th, data, sizeof data);
+  th_send_data(th, data, size);
   th_expect_nothing(th);
-  th_send_data(th, data, sizeof data);
+  th_send_data(th, data, size);
   th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+}
+
+START_TEST(test_established_two_full_segments_ack_at_once)
+{
+  two_segments_acked_at_once(1460);
+}
+END_TEST
+
+/* A peer that announced MSS 536 sends segments of 536 at most: two of
+ * them are two full-sized segments, though this host announced 1460. */
+START_TEST(test_established_two_full_segments_of_peer_mss_ack_at_once)
+{
+  th->pmss = 536;
+  two_segments_acked_at_once(536);
 }
 END_TEST
 
@@ -1332,6 +1348,7 @@ tcp_suite(void)
   tc = tcase(s, "ESTABLISHED");
   tcase_add_test(tc, test_established_data_in_is_delivered_and_ack_delayed);
   tcase_add_test(tc, test_established_two_full_segments_ack_at_once);
+  tcase_add_test(tc, test_established_two_full_segments_of_peer_mss_ack_at_once);
   tcase_add_test(tc, test_established_delayed_ack_off_acks_every_segment);
   tcase_add_test(tc, test_established_fin_enters_close_wait_and_eof);
   tcase_add_test(tc, test_established_rst_at_rcv_nxt_resets);
