@@ -18,14 +18,16 @@ sim_usage(FILE *out)
   fprintf(out,
           "usage: socklab sim [--bytes N] [--loss P] [--dup P] [--reorder P]\n"
           "                   [--corrupt P] [--delay MS] [--rate MBIT] "
-          "[--mss N]\n"
+          "[--mss N[,M]]\n"
           "                   [--seed N] [--trace FILE] [--pcap FILE]\n"
           "\n"
           "Transfers N bytes (default 1M; K, M and G suffixes) from a client\n"
           "host (10.0.0.1) to a server host (10.0.0.2) over the simulated\n"
           "link, closes, and reports.  P is a probability (0.1 or 10%%).\n"
           "Exit status 0 only when the data arrived identical and both\n"
-          "sides closed cleanly.  The same --seed replays the same run.\n");
+          "sides closed cleanly.  The same --seed replays the same run.\n"
+          "--mss N sets TCP_MAXSEG on both sides; --mss N,M sets the\n"
+          "client's to N and the server's to M.\n");
 }
 
 static int
@@ -51,6 +53,33 @@ pcap_tap(void *arg, uint64_t now, uint32_t from, uint32_t to,
   (void)to;
   if (event == SL__SIM_SENT && pkt != NULL)
     sl__pcap_write(t->pcap, now, pkt, len);
+}
+
+/* "N" (both sides) or "N,M" (client, server); each 88 to 1460. */
+static int
+parse_mss_pair(const char *arg, uint16_t *client, uint16_t *server)
+{
+  char first[32];
+  const char *comma = strchr(arg, ',');
+  uint64_t c, s;
+
+  if (comma == NULL) {
+    if (cli_parse_bytes(arg, &c) < 0)
+      return -1;
+    s = c;
+  } else {
+    if ((size_t)(comma - arg) >= sizeof first)
+      return -1;
+    memcpy(first, arg, (size_t)(comma - arg));
+    first[comma - arg] = '\0';
+    if (cli_parse_bytes(first, &c) < 0 || cli_parse_bytes(comma + 1, &s) < 0)
+      return -1;
+  }
+  if (c < 88 || c > 1460 || s < 88 || s > 1460)
+    return -1;
+  *client = (uint16_t)c;
+  *server = (uint16_t)s;
+  return 0;
 }
 
 static double
@@ -122,7 +151,6 @@ cli_sim(int argc, char **argv)
   struct sl__trace_file *trace = NULL;
   int have_seed = 0, opt, result;
   double wall;
-  uint64_t u;
 
   optind = 1;
   while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -137,9 +165,9 @@ cli_sim(int argc, char **argv)
         return bad_value("bytes", optarg, "a byte count such as 4096 or 1M");
       break;
     case 'm':
-      if (cli_parse_bytes(optarg, &u) < 0 || u < 88 || u > 1460)
-        return bad_value("mss", optarg, "a segment size, 88 to 1460");
-      x.mss_client = x.mss_server = (uint16_t)u;
+      if (parse_mss_pair(optarg, &x.mss_client, &x.mss_server) < 0)
+        return bad_value("mss", optarg,
+                         "a segment size, 88 to 1460, or two (CLIENT,SERVER)");
       break;
     case 's':
       if (cli_parse_bytes(optarg, &x.seed) < 0)

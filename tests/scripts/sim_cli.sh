@@ -42,6 +42,22 @@ grep -q '"dir":"out","flags":"S",.*"mss":1460' "$work/t.jsonl" ||
 grep -q '"from":"TIME-WAIT","to":"CLOSED","cause":"2MSL timeout"' \
   "$work/t.jsonl" || fail "no TIME-WAIT expiry in the trace"
 
+# --mss CLIENT,SERVER: each side announces its own, and each sends at
+# most the smaller (RFC 9293 3.7.1), whichever side announced it.
+for pair in 1460,536 536,1460; do
+  "$sl" sim --bytes 3000 --mss $pair --seed 1 --trace "$work/m.jsonl" \
+    >/dev/null || fail "--mss $pair: the transfer failed"
+  c=${pair%,*} s=${pair#*,}
+  grep -q "\"host\":\"10.0.0.1\".*\"dir\":\"out\",\"flags\":\"S\",.*\"mss\":$c" \
+    "$work/m.jsonl" || fail "--mss $pair: the client's SYN does not say $c"
+  grep -q "\"host\":\"10.0.0.2\".*\"dir\":\"out\",\"flags\":\"S.\",.*\"mss\":$s" \
+    "$work/m.jsonl" || fail "--mss $pair: the server's SYN,ACK does not say $s"
+  grep -q '"len":536' "$work/m.jsonl" || fail "--mss $pair: no 536-byte segment"
+  grep -Eq '"len":(5[4-9][0-9]|[6-9][0-9]{2}|[0-9]{4})' "$work/m.jsonl" &&
+    fail "--mss $pair: a segment larger than 536"
+done
+if "$sl" sim --mss 1460,20 >"$work/bad" 2>&1; then fail "--mss 1460,20 accepted"; fi
+
 if "$sl" sim --loss 2 >"$work/bad" 2>&1; then fail "--loss 2 accepted"; fi
 grep -q -- '--loss 2: expected a probability' "$work/bad" ||
   fail "unclear message for a bad probability: $(cat "$work/bad")"
