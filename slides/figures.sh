@@ -50,6 +50,13 @@ demo handshake
 section handshake.out "socklab netstat at each change" >"$out/netstat-handshake.txt"
 section handshake.out "What it shows" >"$out/handshake-explained.txt"
 
+# Deck 3: the two sides' limits differ (lab03's case): the client says
+# 536, the server 1460, and both send at most 536, the smaller.  The text
+# ladder up to the last data segment, without its trailing blanks.
+"$sl" sim --bytes 3000 --mss 536,1460 --delay 1 --seed 1 --trace mss.jsonl >/dev/null
+"$sl" ladder --no-color mss.jsonl | sed -e 's/ *$//' -e '/FIN,/q' \
+  >"$out/mss-536-1460.txt"
+
 # Deck 4: the server closes first, and TIME_WAIT moves to its side.
 demo server-closes-first --server-closes-first
 section server-closes-first.out "socklab netstat at each change" \
