@@ -616,8 +616,12 @@ process_ack(struct sl__tcb *t, const struct arrival *a)
        (t->snd_wl1 == s->seq && SL_SEQ_LEQ(t->snd_wl2, s->ack)))) {
     take_window(t, s);
     if (old_wnd == 0 && t->snd_wnd > 0) {
+      /* The window opens.  A probe byte this ACK does not cover was not
+       * taken (or is lost): send it again with the rest, now, rather
+       * than let Nagle hold the rest behind it (RFC 9293 3.8.6.1). */
       sl__tcp_stop_timer(t, SL__TIMER_PERSIST);
       t->persist_backoff = 0;
+      t->snd_nxt = t->snd_una;
     }
   }
   if (!advanced && s->ack == t->snd_una)

@@ -279,6 +279,19 @@ persist_interval(const struct sl__tcb *t)
   return p < max ? p : max;
 }
 
+/* RFC 1122 4.2.2.17 and RFC 6298 5.1: whatever was sent and is not yet
+ * acknowledged is covered by a timer, the retransmission timer or, behind
+ * a closed window, the persist timer.  Without one, a lost segment (a
+ * window probe whose ACK was lost, say) would never be sent again. */
+static void
+cover_flight(struct sl__tcb *t)
+{
+  if (t->snd_una != t->snd_max &&
+      t->timer[SL__TIMER_REXMT] == SL__TIME_NEVER &&
+      t->timer[SL__TIMER_PERSIST] == SL__TIME_NEVER)
+    sl__tcp_set_timer(t, SL__TIMER_REXMT, sl__tcp_rto(t));
+}
+
 void
 sl__tcp_output(struct sl__tcb *t)
 {
@@ -368,6 +381,7 @@ sl__tcp_output(struct sl__tcb *t)
     sl__tcp_stop_timer(t, SL__TIMER_REXMT);
     sl__tcp_set_timer(t, SL__TIMER_PERSIST, persist_interval(t));
   }
+  cover_flight(t);
 ack:
   if (!sent && t->ack_now)
     sl__tcp_send_ack(t);
@@ -425,9 +439,6 @@ rexmt_timeout(struct sl__tcb *t)
   t->recover = t->snd_max;
   t->snd_nxt = t->snd_una; /* go back: resend from the first hole */
   sl__tcp_output(t);
-  if (t->timer[SL__TIMER_REXMT] == SL__TIME_NEVER &&
-      t->timer[SL__TIMER_PERSIST] == SL__TIME_NEVER && t->snd_una != t->snd_max)
-    sl__tcp_set_timer(t, SL__TIMER_REXMT, sl__tcp_rto(t));
   return 0;
 }
 

@@ -809,6 +809,51 @@ START_TEST(test_zero_window_one_lost_probe_ack_does_not_time_out)
 }
 END_TEST
 
+/* RFC 9293 3.8.6.1 and RFC 1122 4.2.2.17: the probe's ACK is lost, then
+ * the peer opens its window with an ACK that does not cover the probe
+ * byte.  The byte was not taken, so it goes again with the rest at once:
+ * Nagle must not hold the rest behind a byte nothing will ever resend. */
+START_TEST(test_zero_window_probe_ack_lost_window_opens_sends_the_rest)
+{
+  const struct th_pkt *p;
+
+  zero_window_with_data();
+  advance_to_next_timer(); /* the first probe; its ACK is lost */
+  p = th_pop(th);
+  ck_assert_uint_eq(p->seg.len, 1);
+  th_expect_nothing(th);
+  th->pwnd = 65535;
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0); /* it opens */
+  p = th_pop(th);
+  ck_assert_uint_eq(p->seg.seq, th->pack);
+  ck_assert_uint_eq(p->seg.len, 10);
+}
+END_TEST
+
+/* RFC 1122 4.2.2.17 / RFC 6298 5.1: data in flight is always covered by a
+ * timer.  The probe byte is in flight when the window opens; if what is
+ * then sent is lost too, the retransmission timer resends it. */
+START_TEST(test_zero_window_probe_ack_lost_window_opens_data_lost_resent)
+{
+  const struct th_pkt *p;
+
+  zero_window_with_data();
+  advance_to_next_timer(); /* the probe; its ACK is lost */
+  discard_output();
+  th->pwnd = 65535;
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0); /* it opens */
+  discard_output(); /* what went is lost */
+  for (int i = 0; i < 3 && th_pending(th) == 0; i++)
+    advance_to_next_timer();
+  p = th_pop(th);
+  ck_assert_uint_eq(p->seg.seq, th->pack);
+  ck_assert_uint_eq(p->seg.len, 10);
+  th->pack += 10;
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  ck_assert_uint_eq(th->t->snd_una, th->t->snd_max); /* all acknowledged */
+}
+END_TEST
+
 /* ---- blind injection (RFC 5961) ---------------------------------------- */
 
 /* A blind attacker knows the 4-tuple but not RCV.NXT or SND.UNA, so it
@@ -1167,6 +1212,9 @@ tcp_rfc_suite(void)
   tc = tcase(s, "persist");
   tcase_add_test(tc, test_zero_window_persist_never_gives_up_while_acked);
   tcase_add_test(tc, test_zero_window_only_one_byte_probes_are_sent);
+  tcase_add_test(tc, test_zero_window_probe_ack_lost_window_opens_sends_the_rest);
+  tcase_add_test(tc,
+                 test_zero_window_probe_ack_lost_window_opens_data_lost_resent);
   tcase_add_test(tc, test_zero_window_one_lost_probe_ack_does_not_time_out);
 
   tc = tcase(s, "isn");
