@@ -256,11 +256,13 @@ seq_acceptable(const struct sl__tcb *t, uint32_t seq, uint32_t len)
   uint32_t end = t->rcv_nxt + wnd;
 
   if (len == 0) {
-    /* The RFC has SEG.SEQ < RCV.NXT+RCV.WND; like Linux (tcp_sequence)
-     * we take an empty segment at the right edge too: a peer that filled
-     * our window and lost that data sends every ACK there, and dropping
-     * them all would stall it until a timeout. */
-    return SL_SEQ_LEQ(t->rcv_nxt, seq) && SL_SEQ_LEQ(seq, end);
+    /* RCV.WND = 0: SEG.SEQ = RCV.NXT; otherwise RCV.NXT =< SEG.SEQ <
+     * RCV.NXT+RCV.WND.  Linux (tcp_sequence) also takes an empty segment
+     * at the right edge; socklab follows the RFC (lib/README.md): such
+     * a segment is answered with an ACK, which tells the peer RCV.NXT. */
+    if (wnd == 0)
+      return seq == t->rcv_nxt;
+    return SL_SEQ_LEQ(t->rcv_nxt, seq) && SL_SEQ_LT(seq, end);
   }
   if (wnd == 0)
     return 0;
@@ -689,7 +691,8 @@ synchronized_input(struct sl__tcb *t, struct arrival *a)
   int r, zero_window_ack = 0;
 
   /* TIME-WAIT: a retransmitted FIN is ACKed again and restarts the 2 MSL
-   * timeout (RFC 9293 3.10.7.4, eighth step). */
+   * timeout (RFC 9293 3.6 and 3.10.7.4, eighth step).  It lies below
+   * RCV.NXT, so step one would only ACK it: this comes first. */
   if (t->state == SL_TCP_TIME_WAIT && (s->flags & SL__TCP_FIN) &&
       !(s->flags & SL__TCP_RST) && s->seq + seg_len(s) == t->rcv_nxt) {
     sl__tcp_send_ack(t);
@@ -778,7 +781,12 @@ text_and_fin(struct sl__tcb *t, struct sl__tcp_seg *s)
     break; /* the peer already sent its FIN: ignore text */
   }
   /* eighth, check the FIN bit */
-  if ((s->flags & SL__TCP_FIN) && !t->fin_rcvd) {
+  if ((s->flags & SL__TCP_FIN) && t->state == SL_TCP_TIME_WAIT) {
+    /* TIME-WAIT: "Remain in the TIME-WAIT state.  Restart the 2 MSL
+     * time-wait timeout", and acknowledge the FIN. */
+    sl__tcp_set_timer(t, SL__TIMER_2MSL, 2 * t->host->cfg.msl_us);
+    ack_now = 1;
+  } else if ((s->flags & SL__TCP_FIN) && !t->fin_rcvd) {
     uint32_t fin_at = s->seq + (uint32_t)s->len;
     if (fin_at == t->rcv_nxt) {
       process_fin(t);

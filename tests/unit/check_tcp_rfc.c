@@ -319,12 +319,11 @@ START_TEST(test_established_zero_rcv_window_still_processes_ack)
 }
 END_TEST
 
-/* A peer that filled our window and lost that data sends its ACKs at
- * the window's right edge (SND.NXT there).  The strict RFC 9293 test
- * (SEG.SEQ < RCV.NXT+RCV.WND) would drop every one of them, ACK field
- * and all; like Linux (tcp_sequence), an empty segment at the edge is
- * accepted -- the "special allowance ... to accept valid ACKs". */
-START_TEST(test_established_empty_ack_at_window_right_edge_is_processed)
+/* RFC 9293 3.10.7.4 step 1: an empty segment is acceptable only when
+ * "RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND".  At the right edge it is not:
+ * it is answered with an ACK and dropped, its ACK field unread.  (Linux's
+ * tcp_sequence accepts it; socklab follows the RFC, lib/README.md.) */
+START_TEST(test_established_empty_ack_at_window_right_edge_is_answered)
 {
   th_reinit(th, small_rcvbuf);
   th_established(th);
@@ -333,7 +332,26 @@ START_TEST(test_established_empty_ack_at_window_right_edge_is_processed)
   uint32_t edge = th->t->rcv_adv;
   ck_assert_uint_gt(edge, th->pseq);
   th_send(th, SL__TCP_ACK, edge, th->pack + 10, NULL, 0);
-  ck_assert_uint_eq(th->t->snd_una, th->pack + 10);
+  th_expect(th, SL__TCP_ACK, th->pack + 10, th->pseq);
+  ck_assert_uint_eq(th->t->snd_una, th->pack); /* the ACK field unread */
+  th_expect_nothing(th);
+}
+END_TEST
+
+/* RFC 5961 3.2: "If the RST bit is set and the sequence number is outside
+ * the current receive window, silently drop the segment" -- the right edge
+ * is outside: no challenge ACK, and the connection stays. */
+START_TEST(test_established_rst_at_window_right_edge_is_dropped_silently)
+{
+  uint32_t edge;
+
+  th_established(th);
+  edge = th->t->rcv_adv;
+  ck_assert_uint_gt(edge, th->pseq);
+  th_send(th, SL__TCP_RST, edge, 0, NULL, 0);
+  th_expect_nothing(th);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  ck_assert_uint_eq(th_tcp_stats(th)->challenge_acks, 0);
 }
 END_TEST
 
@@ -514,6 +532,53 @@ START_TEST(test_time_wait_ack_is_ignored_and_timer_not_restarted)
   ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_TIME_WAIT);
   th_advance(th, th->cfg.msl_us);
   ck_assert_ptr_null(th_find(th));
+}
+END_TEST
+
+/* RFC 9293 3.10.7.4 step 1 in TIME-WAIT: an empty segment at the right
+ * edge is not acceptable, and "an acknowledgment should be sent in reply".
+ * It is no FIN: the 2 MSL timer goes on. */
+START_TEST(test_time_wait_ack_at_window_right_edge_is_answered)
+{
+  uint32_t edge;
+
+  th_time_wait(th);
+  edge = th->t->rcv_adv;
+  ck_assert_uint_gt(edge, th->pseq);
+  th_advance(th, th->cfg.msl_us);
+  th_send(th, SL__TCP_ACK, edge, th->pack, NULL, 0);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  th_advance(th, th->cfg.msl_us);
+  ck_assert_ptr_null(th_find(th));
+}
+END_TEST
+
+/* RFC 9293 3.10.7.4 step 8, TIME-WAIT: "Remain in the TIME-WAIT state.
+ * Restart the 2 MSL time-wait timeout" -- for any acceptable FIN, not
+ * only an exact copy of the first one: here a FIN at RCV.NXT. */
+START_TEST(test_time_wait_fin_in_window_is_acked_and_restarts_2msl)
+{
+  th_time_wait(th);
+  th_advance(th, th->cfg.msl_us);
+  th_send(th, SL__TCP_FIN | SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  th_advance(th, 2 * th->cfg.msl_us - 1);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_TIME_WAIT);
+  th_advance(th, 1);
+  ck_assert_ptr_null(th_find(th));
+}
+END_TEST
+
+/* The same with text before the FIN: the text is ignored ("This should
+ * not occur since a FIN has been received"), the FIN restarts the timer. */
+START_TEST(test_time_wait_fin_with_data_in_window_restarts_2msl)
+{
+  th_time_wait(th);
+  th_advance(th, th->cfg.msl_us);
+  th_send(th, SL__TCP_FIN | SL__TCP_ACK, th->pseq, th->pack, "late", 4);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  th_advance(th, 2 * th->cfg.msl_us - 1);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_TIME_WAIT);
 }
 END_TEST
 
@@ -1175,7 +1240,9 @@ tcp_rfc_suite(void)
 
   tc = tcase(s, "window_update");
   tcase_add_test(tc,
-                 test_established_empty_ack_at_window_right_edge_is_processed);
+                 test_established_empty_ack_at_window_right_edge_is_answered);
+  tcase_add_test(tc,
+                 test_established_rst_at_window_right_edge_is_dropped_silently);
   tcase_add_test(tc, test_established_ack_seq_stays_inside_shrunk_peer_window);
   tcase_add_test(tc, test_established_old_ack_does_not_update_window);
   tcase_add_test(tc, test_established_segment_older_than_wl1_keeps_window);
@@ -1193,6 +1260,9 @@ tcp_rfc_suite(void)
 
   tc = tcase(s, "TIME_WAIT");
   tcase_add_test(tc, test_time_wait_ack_is_ignored_and_timer_not_restarted);
+  tcase_add_test(tc, test_time_wait_ack_at_window_right_edge_is_answered);
+  tcase_add_test(tc, test_time_wait_fin_in_window_is_acked_and_restarts_2msl);
+  tcase_add_test(tc, test_time_wait_fin_with_data_in_window_restarts_2msl);
 
   tc = tcase(s, "retransmission");
   tcase_add_test(tc, test_rto_computed_below_1s_is_rounded_up);
