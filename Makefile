@@ -202,7 +202,7 @@ check-deps:
 TEST_SCRIPTS := tests/scripts/readme_example.sh tests/scripts/install.sh \
                 tests/scripts/sim_cli.sh tests/packetdrill/run.sh \
                 tests/scripts/hub.sh tests/scripts/hub_udp.sh \
-                tests/scripts/tun.sh tests/scripts/raw.sh \
+                tests/scripts/tun.sh tests/scripts/ports.sh tests/scripts/raw.sh \
                 tests/scripts/demo.sh tests/scripts/netstat.sh \
                 tests/scripts/netstat_ss.sh tests/scripts/ladder_golden.sh \
                 tests/scripts/states.sh tests/scripts/slides.sh \

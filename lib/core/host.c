@@ -217,6 +217,22 @@ sl__ephemeral_port(struct sl__host *h, int tcp)
   return 0;
 }
 
+uint16_t
+sl__shared_port(struct sl__host *h, uint32_t raddr, uint16_t rport)
+{
+  const unsigned range = SL__EPHEMERAL_HI - SL__EPHEMERAL_LO + 1;
+
+  for (unsigned i = 0; i < range; i++) {
+    uint16_t p = h->next_port;
+
+    h->next_port = p == SL__EPHEMERAL_HI ? SL__EPHEMERAL_LO : p + 1;
+    if (sl__port_by_connect(h, p) && h->tcp_port_refs[p] < UINT16_MAX &&
+        sl__tcb_lookup(h, h->addr, p, raddr, rport) == NULL)
+      return p;
+  }
+  return 0;
+}
+
 /* SipHash-2-4 (Aumasson and Bernstein, 2012) of 12 bytes: the keyed
  * pseudo-random function F() of RFC 6528. */
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))

@@ -158,6 +158,9 @@ struct sl__host {
   uint16_t ip_id;
   uint16_t next_port;            /* ephemeral port search starts here */
   uint16_t tcp_port_refs[65536]; /* TCBs holding each local port */
+  uint8_t tcp_port_connect[65536 / 8]; /* bit set: every holder of the port
+                                          took it in connect(), which may
+                                          share it (sl__shared_port) */
   uint8_t udp_port_used[65536];  /* a UDP socket is bound to the port */
 
   struct sl__tcb *tcb_hash[SL__TCB_HASH_SIZE]; /* by 4-tuple */
@@ -185,6 +188,27 @@ void sl__drop(struct sl__host *h, enum sl__drop why, const char *note);
 void sl__notify_tcb(struct sl__tcb *t);
 /* A free local port for (addr, proto), or 0 when all are taken. */
 uint16_t sl__ephemeral_port(struct sl__host *h, int tcp);
+/* An ephemeral TCP port that only connect()s hold and that has no
+ * connection to raddr:rport yet, or 0: one local port serves many remote
+ * endpoints, since a connection is its 4-tuple. */
+uint16_t sl__shared_port(struct sl__host *h, uint32_t raddr, uint16_t rport);
+
+static inline int
+sl__port_by_connect(const struct sl__host *h, uint16_t port)
+{
+  return (h->tcp_port_connect[port / 8] >> (port % 8)) & 1;
+}
+
+static inline void
+sl__port_set_by_connect(struct sl__host *h, uint16_t port, int on)
+{
+  uint8_t bit = (uint8_t)(1u << (port % 8));
+
+  if (on)
+    h->tcp_port_connect[port / 8] |= bit;
+  else
+    h->tcp_port_connect[port / 8] &= (uint8_t)~bit;
+}
 uint32_t sl__isn(struct sl__host *h, uint32_t laddr, uint16_t lport,
                  uint32_t raddr, uint16_t rport);
 /* A timer was armed at `when`: keeps the cached deadline correct. */

@@ -148,8 +148,9 @@ sl__tcb_free(struct sl__tcb *t)
     sl__tcb_free(t->accept_q);
   unlink_child(t);
   sl__tcb_hash_remove(t);
-  if (t->lport != 0 && h->tcp_port_refs[t->lport] > 0)
-    h->tcp_port_refs[t->lport]--;
+  if (t->lport != 0 && h->tcp_port_refs[t->lport] > 0 &&
+      --h->tcp_port_refs[t->lport] == 0)
+    sl__port_set_by_connect(h, t->lport, 0);
   *t->prev_all = t->next_all;
   if (t->next_all != NULL)
     t->next_all->prev_all = t->prev_all;
@@ -268,7 +269,30 @@ sl__tcp_bind(struct sl__tcb *t, uint32_t addr, uint16_t port)
     return -EADDRINUSE;
   }
   h->tcp_port_refs[port]++;
+  sl__port_set_by_connect(h, port, 0); /* bound: never shared by connect */
   t->laddr = addr;
+  t->lport = port;
+  return 0;
+}
+
+/* connect() on an unbound socket: a free ephemeral port, or else one that
+ * only other connect()s hold, as long as the 4-tuple is new.  A
+ * connection is its 4-tuple, as in Linux (__inet_hash_connect): one
+ * client can hold more connections than there are ephemeral ports, TIME-
+ * WAIT ones included, as long as they go to different servers.  With no
+ * port left for this server: EADDRNOTAVAIL, Linux's errno. */
+static int
+connect_bind(struct sl__tcb *t, uint32_t raddr, uint16_t rport)
+{
+  struct sl__host *h = t->host;
+  uint16_t port = sl__ephemeral_port(h, 1);
+
+  if (port == 0)
+    port = sl__shared_port(h, raddr, rport);
+  if (port == 0)
+    return -EADDRNOTAVAIL;
+  if (h->tcp_port_refs[port]++ == 0)
+    sl__port_set_by_connect(h, port, 1);
   t->lport = port;
   return 0;
 }
@@ -321,7 +345,7 @@ sl__tcp_connect(struct sl__tcb *t, uint32_t addr, uint16_t port)
     return t->synced ? -EISCONN : -EINVAL; /* a used socket stays used */
   if (addr == 0)
     addr = h->addr; /* Linux: INADDR_ANY means this host */
-  if (t->lport == 0 && (r = sl__tcp_bind(t, 0, 0)) < 0)
+  if (t->lport == 0 && (r = connect_bind(t, addr, port)) < 0)
     return r;
   if (sl__tcb_lookup(h, h->addr, t->lport, addr, port) != NULL)
     return -EADDRNOTAVAIL;

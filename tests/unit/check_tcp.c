@@ -914,6 +914,102 @@ START_TEST(test_rto_pure_ack_after_go_back_carries_snd_max)
 }
 END_TEST
 
+/* ---- ephemeral ports -------------------------------------------------- */
+
+#define N_EPHEMERAL (SL__EPHEMERAL_HI - SL__EPHEMERAL_LO + 1)
+
+static void
+discard(void *arg, const uint8_t *pkt, size_t len)
+{
+  (void)arg;
+  (void)pkt;
+  (void)len;
+}
+
+/* A bare host whose packets go nowhere: connect() only sends a SYN. */
+static struct sl__host *
+quiet_host(void)
+{
+  struct sl__host_config cfg;
+  struct sl__host *h;
+
+  th_config(&cfg);
+  h = sl__host_new(TH_HOST, &cfg, discard, NULL);
+  ck_assert_ptr_nonnull(h);
+  sl__host_poll(h, 1000000);
+  return h;
+}
+
+/* Connects a new socket to TH_PEER:rport; returns its local port, or the
+ * negative errno of connect(). */
+static int
+connect_to(struct sl__host *h, uint16_t rport)
+{
+  struct sl__tcb *t = sl__tcp_new(h);
+  struct sl__tcp_info info;
+  int r;
+
+  ck_assert_ptr_nonnull(t);
+  r = sl__tcp_connect(t, TH_PEER, rport);
+  if (r != -EINPROGRESS) {
+    sl__tcp_close(t);
+    return r;
+  }
+  sl__tcp_get_info(t, &info);
+  return info.lport;
+}
+
+/* Like Linux, a connection is its 4-tuple: once every ephemeral port
+ * has a connection to one server, connections to another server reuse
+ * them, and only when a port is left for no remote endpoint does
+ * connect() fail, with EADDRNOTAVAIL (Linux's errno). */
+START_TEST(test_closed_connect_shares_ephemeral_ports_across_remote_endpoints)
+{
+  struct sl__host *h = quiet_host();
+  static unsigned char seen[65536];
+  int p;
+
+  memset(seen, 0, sizeof seen);
+  for (int i = 0; i < N_EPHEMERAL; i++) {
+    p = connect_to(h, 80);
+    ck_assert_int_ge(p, SL__EPHEMERAL_LO);
+    ck_assert_msg(!seen[p], "port %d given twice to one remote endpoint", p);
+    seen[p] = 1;
+  }
+  ck_assert_int_eq(connect_to(h, 80), -EADDRNOTAVAIL);
+  memset(seen, 0, sizeof seen);
+  for (int i = 0; i < N_EPHEMERAL; i++) {
+    p = connect_to(h, 81);
+    ck_assert_int_ge(p, SL__EPHEMERAL_LO);
+    ck_assert_msg(!seen[p], "port %d given twice to one remote endpoint", p);
+    seen[p] = 1;
+  }
+  ck_assert_int_eq(connect_to(h, 81), -EADDRNOTAVAIL);
+  sl__host_free(h);
+}
+END_TEST
+
+/* A port a socket bound or listens on is its own: connect() never shares
+ * it, and bind() to port 0 finds no free port once connections hold them
+ * all (EADDRINUSE, as Linux). */
+START_TEST(test_closed_connect_never_shares_a_bound_port)
+{
+  struct sl__host *h = quiet_host();
+  struct sl__tcb *l = sl__tcp_new(h), *b = sl__tcp_new(h);
+
+  ck_assert_int_eq(sl__tcp_bind(l, 0, SL__EPHEMERAL_LO), 0);
+  ck_assert_int_eq(sl__tcp_listen(l, 5), 0);
+  for (int i = 0; i < N_EPHEMERAL - 1; i++)
+    ck_assert_int_ne(connect_to(h, 80), SL__EPHEMERAL_LO);
+  for (int i = 0; i < N_EPHEMERAL - 1; i++)
+    ck_assert_int_ne(connect_to(h, 81), SL__EPHEMERAL_LO);
+  ck_assert_int_eq(connect_to(h, 81), -EADDRNOTAVAIL);
+  ck_assert_int_eq(sl__tcp_bind(b, 0, 0), -EADDRINUSE);
+  sl__tcp_close(b);
+  sl__host_free(h);
+}
+END_TEST
+
 /* ---- flow control --------------------------------------------------- */
 
 START_TEST(test_zero_window_persist_probes_back_off_until_open)
@@ -1405,6 +1501,12 @@ tcp_suite(void)
   tcase_add_test(tc, test_rtt_sample_sets_rto);
   tcase_add_test(tc, test_three_duplicate_acks_trigger_fast_retransmit);
   tcase_add_test(tc, test_rto_pure_ack_after_go_back_carries_snd_max);
+
+  tc = tcase(s, "ports");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc,
+                 test_closed_connect_shares_ephemeral_ports_across_remote_endpoints);
+  tcase_add_test(tc, test_closed_connect_never_shares_a_bound_port);
 
   tc = tcase(s, "flow_control");
   tcase_add_test(tc, test_zero_window_persist_probes_back_off_until_open);
