@@ -963,28 +963,30 @@ connect_to(struct sl__host *h, uint16_t rport)
  * has a connection to one server, connections to another server reuse
  * them, and only when a port is left for no remote endpoint does
  * connect() fail, with EADDRNOTAVAIL (Linux's errno). */
-START_TEST(test_closed_connect_shares_ephemeral_ports_across_remote_endpoints)
+/* Connects to TH_PEER:rport until the ports run out: every ephemeral
+ * port once, never twice, then EADDRNOTAVAIL. */
+static void
+every_port_once(struct sl__host *h, uint16_t rport)
 {
-  struct sl__host *h = quiet_host();
   static unsigned char seen[65536];
   int p;
 
   memset(seen, 0, sizeof seen);
   for (int i = 0; i < N_EPHEMERAL; i++) {
-    p = connect_to(h, 80);
+    p = connect_to(h, rport);
     ck_assert_int_ge(p, SL__EPHEMERAL_LO);
     ck_assert_msg(!seen[p], "port %d given twice to one remote endpoint", p);
     seen[p] = 1;
   }
-  ck_assert_int_eq(connect_to(h, 80), -EADDRNOTAVAIL);
-  memset(seen, 0, sizeof seen);
-  for (int i = 0; i < N_EPHEMERAL; i++) {
-    p = connect_to(h, 81);
-    ck_assert_int_ge(p, SL__EPHEMERAL_LO);
-    ck_assert_msg(!seen[p], "port %d given twice to one remote endpoint", p);
-    seen[p] = 1;
-  }
-  ck_assert_int_eq(connect_to(h, 81), -EADDRNOTAVAIL);
+  ck_assert_int_eq(connect_to(h, rport), -EADDRNOTAVAIL);
+}
+
+START_TEST(test_closed_connect_shares_ephemeral_ports_across_remote_endpoints)
+{
+  struct sl__host *h = quiet_host();
+
+  every_port_once(h, 80);
+  every_port_once(h, 81);
   sl__host_free(h);
 }
 END_TEST
