@@ -475,7 +475,10 @@ sl__tcp_recv(struct sl__tcb *t, void *buf, size_t len, int flags)
 {
   size_t n;
 
-  if (t->rcvq.len > 0 && len > 0 && !t->rd_shut) {
+  /* After shutdown(SHUT_RD) data is still delivered, queued or arriving
+   * later, and an empty queue reads as end of file: Linux's behaviour
+   * (lib/README.md says why socklab follows it). */
+  if (t->rcvq.len > 0 && len > 0) {
     n = t->rcvq.len < len ? t->rcvq.len : len;
     sl__ring_peek(&t->rcvq, 0, buf, n);
     if (!(flags & MSG_PEEK)) {
@@ -641,8 +644,8 @@ sl__tcp_poll(const struct sl__tcb *t)
   }
   if (t->rcvq.len > 0 || t->fin_rcvd || t->rd_shut)
     ev |= POLLIN;
-  if (t->fin_rcvd)
-    ev |= POLLRDHUP;
+  if (t->fin_rcvd || t->rd_shut)
+    ev |= POLLRDHUP; /* Linux: shutdown(SHUT_RD) reports it too */
   if (t->fin_queued) {
     if (t->fin_rcvd)
       ev |= POLLHUP;

@@ -567,6 +567,45 @@ START_TEST(test_established_shutdown_wr_is_half_close)
 }
 END_TEST
 
+/* shutdown(SHUT_RD), as Linux does it (lib/README.md): what is queued and
+ * what arrives later stays readable, and a read that finds nothing
+ * returns end of file at once instead of blocking. */
+START_TEST(test_established_shutdown_rd_then_data_is_still_readable)
+{
+  char buf[16];
+
+  th_established(th);
+  th_send_data(th, "before", 6);
+  ck_assert_int_eq(sl__tcp_shutdown(th->t, SHUT_RD), 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  ck_assert(sl__tcp_poll(th->t) & POLLRDHUP);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 6);
+  ck_assert_int_eq(memcmp(buf, "before", 6), 0);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 0);
+  th_send_data(th, "after", 5);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 5);
+  ck_assert_int_eq(memcmp(buf, "after", 5), 0);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 0);
+}
+END_TEST
+
+/* With everything read, close() after shutdown(SHUT_RD) is an orderly
+ * close: a FIN, no RST. */
+START_TEST(test_established_shutdown_rd_data_read_close_sends_fin)
+{
+  char buf[16];
+
+  th_established(th);
+  ck_assert_int_eq(sl__tcp_shutdown(th->t, SHUT_RD), 0);
+  th_send_data(th, "after", 5);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 5);
+  th_advance(th, th->cfg.delack_us);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  sl__tcp_close(th->t);
+  th_expect(th, SL__TCP_FIN | SL__TCP_ACK, th->pack, th->pseq);
+}
+END_TEST
+
 START_TEST(test_established_linger_zero_close_sends_rst)
 {
   th_established(th);
@@ -1460,6 +1499,8 @@ tcp_suite(void)
   tcase_add_test(tc, test_established_nodelay_sends_small_tail_at_once);
   tcase_add_test(tc, test_established_peer_mss_limits_segments);
   tcase_add_test(tc, test_established_shutdown_wr_is_half_close);
+  tcase_add_test(tc, test_established_shutdown_rd_then_data_is_still_readable);
+  tcase_add_test(tc, test_established_shutdown_rd_data_read_close_sends_fin);
   tcase_add_test(tc, test_established_linger_zero_close_sends_rst);
   tcase_add_test(tc, test_established_close_with_unread_data_sends_rst);
   tcase_add_test(tc, test_established_syn_outside_window_gets_ack);
