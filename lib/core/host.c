@@ -21,6 +21,9 @@ sl__host_config_default(struct sl__host_config *cfg)
   cfg->delack_us = 40000;
   cfg->persist_max_us = 60 * 1000000ull;
   cfg->fin_wait2_us = 60 * 1000000ull;
+  cfg->keepidle_us = 7200 * 1000000ull; /* RFC 1122: at least two hours */
+  cfg->keepintvl_us = 75 * 1000000ull;  /* Linux's defaults */
+  cfg->keepcnt = 9;
   cfg->challenge_acks_per_s = 1000;
   cfg->sndbuf = 65536;
   cfg->rcvbuf = 65535;

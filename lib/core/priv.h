@@ -96,6 +96,12 @@ struct sl__tcb {
   unsigned persist_backoff; /* zero-window probe interval doublings */
   unsigned probes;          /* probes sent since the peer last answered */
   uint64_t last_send_us;    /* when data last went out (idle restart) */
+  uint64_t last_rcv_us;     /* when the peer last sent an acceptable segment */
+  uint64_t user_timeout_us; /* TCP_USER_TIMEOUT, 0 = off */
+  uint64_t keepidle_us, keepintvl_us; /* SO_KEEPALIVE's, from the host */
+  unsigned keepcnt;
+  unsigned keep_probes;       /* keep-alive probes unanswered so far */
+  unsigned keepalive : 1;     /* SO_KEEPALIVE */
 
   /* RTT and RTO (RFC 6298). */
   uint64_t srtt_us, rttvar_us, rto_us;
@@ -264,6 +270,12 @@ void sl__tcp_set_timer(struct sl__tcb *t, enum sl__timer which,
                        uint64_t after_us);
 void sl__tcp_stop_timer(struct sl__tcb *t, enum sl__timer which);
 void sl__tcp_timers(struct sl__tcb *t, uint64_t now);
+/* The user timeout's timer (TCP_USER_TIMEOUT): runs while something is
+ * unacknowledged, from the last progress; restart = 1 starts it again
+ * from now (an ACK advanced SND.UNA, or the value changed). */
+void sl__tcp_user_timer(struct sl__tcb *t, int restart);
+/* Arms, or stops, the keep-alive timer for the connection's state. */
+void sl__tcp_keepalive_timer(struct sl__tcb *t);
 /* An ACK advanced snd_una by `acked` bytes of sequence space. */
 void sl__tcp_rtt_sample(struct sl__tcb *t, uint64_t rtt_us);
 uint64_t sl__tcp_rto(const struct sl__tcb *t);

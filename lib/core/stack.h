@@ -42,6 +42,9 @@ struct sl__host_config {
   uint64_t delack_us;      /* delayed-ACK timeout; 0 = ACK every segment */
   uint64_t persist_max_us; /* longest interval between window probes */
   uint64_t fin_wait2_us;   /* how long a closed socket waits in FIN-WAIT-2 */
+  uint64_t keepidle_us;    /* SO_KEEPALIVE: silence before the first probe */
+  uint64_t keepintvl_us;   /* between unanswered probes */
+  unsigned keepcnt;        /* unanswered probes before ETIMEDOUT */
   uint32_t challenge_acks_per_s; /* RFC 5961 section 7 rate limit */
   uint32_t sndbuf;               /* default SO_SNDBUF, bytes */
   uint32_t rcvbuf;      /* default SO_RCVBUF, bytes (window <= 65535) */
@@ -131,6 +134,8 @@ enum sl__timer {
   SL__TIMER_DELACK,     /* delayed ACK */
   SL__TIMER_2MSL,       /* TIME-WAIT expiry */
   SL__TIMER_FIN_WAIT_2, /* orphaned FIN-WAIT-2 gives up */
+  SL__TIMER_USER,       /* user timeout: unacknowledged for too long */
+  SL__TIMER_KEEPALIVE,  /* keep-alive probe due (SO_KEEPALIVE) */
   SL__TIMER_COUNT
 };
 const char *sl__timer_name(enum sl__timer t);
@@ -241,6 +246,28 @@ int sl__tcp_set_sndbuf(struct sl__tcb *t, uint32_t bytes);
 int sl__tcp_set_rcvbuf(struct sl__tcb *t, uint32_t bytes);
 int sl__tcp_set_linger(struct sl__tcb *t, int on, int seconds);
 int sl__tcp_set_reuseaddr(struct sl__tcb *t, int on);
+/* TCP_USER_TIMEOUT (RFC 9293 3.8.3 and 3.10.8, RFC 5482): data (or a
+ * SYN, or a FIN) left unacknowledged this many milliseconds ends the
+ * connection with ETIMEDOUT, in any state; 0 = off, the retransmission
+ * limits alone decide.  -EINVAL when negative. */
+int sl__tcp_set_user_timeout(struct sl__tcb *t, int ms);
+/* SO_KEEPALIVE and its parameters (RFC 1122 4.2.3.6, Linux's options and
+ * ranges): idle and interval in seconds, 1 to 32767; count 1 to 127. */
+int sl__tcp_set_keepalive(struct sl__tcb *t, int on);
+int sl__tcp_set_keepidle(struct sl__tcb *t, int seconds);
+int sl__tcp_set_keepintvl(struct sl__tcb *t, int seconds);
+int sl__tcp_set_keepcnt(struct sl__tcb *t, int count);
+
+/* The options a TCB holds, as getsockopt reads them back. */
+struct sl__tcp_sockopts {
+  int nodelay, reuseaddr, keepalive;
+  int linger_on, linger_s;
+  unsigned mss_user;          /* TCP_MAXSEG asked for, 0 = none */
+  uint32_t sndbuf, rcvbuf;    /* what the core uses */
+  int user_timeout_ms;        /* 0 = off */
+  int keepidle_s, keepintvl_s, keepcnt;
+};
+void sl__tcp_get_sockopts(const struct sl__tcb *t, struct sl__tcp_sockopts *o);
 
 /* What netstat -i / ss -i show, and what tests inspect. */
 struct sl__tcp_info {

@@ -125,6 +125,11 @@ listen_input(struct sl__tcb *l, const struct arrival *a)
   c->linger_on = l->linger_on;
   c->linger_s = l->linger_s;
   c->reuseaddr = l->reuseaddr;
+  c->keepalive = l->keepalive;
+  c->keepidle_us = l->keepidle_us;
+  c->keepintvl_us = l->keepintvl_us;
+  c->keepcnt = l->keepcnt;
+  c->user_timeout_us = l->user_timeout_us;
   c->listener = l;
   c->child_next = l->syn_q;
   l->syn_q = c;
@@ -176,6 +181,9 @@ enter_established(struct sl__tcb *t, const struct sl__tcp_seg *s,
       t->rto_us = 3000000;
   }
   sl__tcp_set_state(t, SL_TCP_ESTABLISHED, cause);
+  t->last_rcv_us = t->host->now;
+  sl__tcp_user_timer(t, 1);
+  sl__tcp_keepalive_timer(t);
   if (t->ooo != NULL) { /* data that came with the SYN */
     ooo_drain(t);
     sl__notify_tcb(t);
@@ -504,6 +512,7 @@ ack_advances(struct sl__tcb *t, const struct sl__tcp_seg *s)
     t->cwnd += inc ? inc : 1;
   }
   t->dupacks = 0;
+  sl__tcp_user_timer(t, 1); /* progress: the user timeout starts again */
   /* RFC 6298 5.2 and 5.3: stop the timer when all is acked, else restart */
   if (t->snd_una == t->snd_max) {
     sl__tcp_stop_timer(t, SL__TIMER_REXMT);
@@ -721,6 +730,12 @@ synchronized_input(struct sl__tcb *t, struct arrival *a)
         sl__tcp_send_ack(t); /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
       return;
     }
+  }
+  /* The peer is alive: keep-alives wait for a new silence. */
+  t->last_rcv_us = t->host->now;
+  if (t->keep_probes > 0) {
+    t->keep_probes = 0;
+    sl__tcp_keepalive_timer(t); /* from the probe interval back to idle */
   }
   /* second, check the RST bit */
   if (s->flags & SL__TCP_RST) {

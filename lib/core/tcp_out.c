@@ -10,7 +10,8 @@
 static const char *const timer_names[SL__TIMER_COUNT] = {
     [SL__TIMER_REXMT] = "rexmt",           [SL__TIMER_PERSIST] = "persist",
     [SL__TIMER_DELACK] = "delack",         [SL__TIMER_2MSL] = "2msl",
-    [SL__TIMER_FIN_WAIT_2] = "fin_wait_2",
+    [SL__TIMER_FIN_WAIT_2] = "fin_wait_2", [SL__TIMER_USER] = "user",
+    [SL__TIMER_KEEPALIVE] = "keepalive",
 };
 
 const char *
@@ -32,6 +33,40 @@ void
 sl__tcp_stop_timer(struct sl__tcb *t, enum sl__timer which)
 {
   t->timer[which] = SL__TIME_NEVER;
+}
+
+void
+sl__tcp_user_timer(struct sl__tcb *t, int restart)
+{
+  if (t->user_timeout_us == 0 || t->snd_una == t->snd_max ||
+      t->state == SL_TCP_TIME_WAIT || t->state == SL_TCP_CLOSED) {
+    sl__tcp_stop_timer(t, SL__TIMER_USER);
+    return;
+  }
+  if (restart || t->timer[SL__TIMER_USER] == SL__TIME_NEVER)
+    sl__tcp_set_timer(t, SL__TIMER_USER, t->user_timeout_us);
+}
+
+/* Keep-alives probe a connection both sides keep open: ESTABLISHED, and
+ * the half-closed CLOSE-WAIT and FIN-WAIT-2 (RFC 1122 4.2.3.6). */
+static int
+keepalive_state(const struct sl__tcb *t)
+{
+  return t->state == SL_TCP_ESTABLISHED || t->state == SL_TCP_CLOSE_WAIT ||
+         t->state == SL_TCP_FIN_WAIT_2;
+}
+
+void
+sl__tcp_keepalive_timer(struct sl__tcb *t)
+{
+  if (!t->keepalive || !keepalive_state(t)) {
+    sl__tcp_stop_timer(t, SL__TIMER_KEEPALIVE);
+    return;
+  }
+  t->timer[SL__TIMER_KEEPALIVE] = t->last_rcv_us + t->keepidle_us;
+  if (t->timer[SL__TIMER_KEEPALIVE] < t->host->now)
+    t->timer[SL__TIMER_KEEPALIVE] = t->host->now;
+  sl__deadline_hint(t->host, t->timer[SL__TIMER_KEEPALIVE]);
 }
 
 uint64_t
@@ -143,6 +178,9 @@ sl__tcp_send_segment(struct sl__tcb *t, uint32_t seq, uint8_t flags,
                     &seg);
   if (n == 0)
     return;
+  if ((len > 0 || (flags & (SL__TCP_SYN | SL__TCP_FIN))) &&
+      t->user_timeout_us != 0 && t->timer[SL__TIMER_USER] == SL__TIME_NEVER)
+    sl__tcp_set_timer(t, SL__TIMER_USER, t->user_timeout_us);
   if (SL_SEQ_LT(seq, t->snd_max) &&
       (len > 0 || (flags & (SL__TCP_SYN | SL__TCP_FIN)))) {
     h->stats.tcp.retrans_segs++;
@@ -462,6 +500,34 @@ persist_timeout(struct sl__tcb *t)
   return 0;
 }
 
+/* RFC 1122 4.2.3.6: after keepidle of silence, a probe that the peer
+ * must answer, "<SEQ=SND.NXT-1>" with no data (SND.UNA-1 here, as Linux:
+ * the same when nothing is in flight); keepcnt probes unanswered, keep-
+ * intvl apart, and the peer is gone.  Returns 1 when t was dropped. */
+static int
+keepalive_timeout(struct sl__tcb *t)
+{
+  uint64_t now = t->host->now;
+
+  /* Data in flight or waiting has timers of its own, and a peer that
+   * spoke recently is alive: look again later. */
+  if (t->snd_una != t->snd_max || t->sndq.len > 0 ||
+      now - t->last_rcv_us < t->keepidle_us) {
+    t->keep_probes = 0;
+    sl__tcp_keepalive_timer(t);
+    return 0;
+  }
+  if (t->keep_probes >= t->keepcnt) {
+    sl__tcp_drop(t, -ETIMEDOUT, "keepalive unanswered");
+    return 1;
+  }
+  trace_timer(t, SL__TIMER_KEEPALIVE);
+  t->keep_probes++;
+  sl__tcp_send_segment(t, t->snd_una - 1, SL__TCP_ACK, 0, "keepalive");
+  sl__tcp_set_timer(t, SL__TIMER_KEEPALIVE, t->keepintvl_us);
+  return 0;
+}
+
 void
 sl__tcp_timers(struct sl__tcb *t, uint64_t now)
 {
@@ -493,6 +559,15 @@ sl__tcp_timers(struct sl__tcb *t, uint64_t now)
       sl__tcp_set_state(t, SL_TCP_CLOSED, "FIN-WAIT-2 timeout");
       sl__tcb_closed(t);
       return;
+    case SL__TIMER_USER:
+      /* RFC 9293 3.10.8: "connection aborted due to user timeout". */
+      trace_timer(t, SL__TIMER_USER);
+      sl__tcp_drop(t, -ETIMEDOUT, "user timeout");
+      return;
+    case SL__TIMER_KEEPALIVE:
+      if (keepalive_timeout(t))
+        return;
+      break;
     default:
       break;
     }

@@ -25,6 +25,11 @@ sl__tcb_alloc(struct sl__host *h)
   t->sndbuf = h->cfg.sndbuf;
   t->rcvbuf = h->cfg.rcvbuf;
   t->rto_us = h->cfg.rto_initial_us;
+  /* A configuration not made by sl__host_config_default (all zero) still
+   * gets RFC 1122's two hours of idle before a keep-alive. */
+  t->keepidle_us = h->cfg.keepidle_us ? h->cfg.keepidle_us : 7200000000ull;
+  t->keepintvl_us = h->cfg.keepintvl_us ? h->cfg.keepintvl_us : 75000000ull;
+  t->keepcnt = h->cfg.keepcnt ? h->cfg.keepcnt : 9;
   t->mss_peer = SL__TCP_DEFAULT_MSS;
   t->ssthresh = UINT32_MAX / 2; /* RFC 5681 3.1: arbitrarily high */
   t->next_all = h->all_tcbs;
@@ -717,6 +722,70 @@ sl__tcp_set_reuseaddr(struct sl__tcb *t, int on)
 {
   t->reuseaddr = on != 0;
   return 0;
+}
+
+int
+sl__tcp_set_user_timeout(struct sl__tcb *t, int ms)
+{
+  if (ms < 0)
+    return -EINVAL; /* Linux's answer */
+  t->user_timeout_us = (uint64_t)ms * 1000;
+  sl__tcp_user_timer(t, 1);
+  return 0;
+}
+
+int
+sl__tcp_set_keepalive(struct sl__tcb *t, int on)
+{
+  t->keepalive = on != 0;
+  sl__tcp_keepalive_timer(t);
+  return 0;
+}
+
+/* Linux's limits: MAX_TCP_KEEPIDLE and MAX_TCP_KEEPINTVL, 32767 s. */
+int
+sl__tcp_set_keepidle(struct sl__tcb *t, int seconds)
+{
+  if (seconds < 1 || seconds > 32767)
+    return -EINVAL;
+  t->keepidle_us = (uint64_t)seconds * 1000000;
+  sl__tcp_keepalive_timer(t);
+  return 0;
+}
+
+int
+sl__tcp_set_keepintvl(struct sl__tcb *t, int seconds)
+{
+  if (seconds < 1 || seconds > 32767)
+    return -EINVAL;
+  t->keepintvl_us = (uint64_t)seconds * 1000000;
+  return 0;
+}
+
+int
+sl__tcp_set_keepcnt(struct sl__tcb *t, int count)
+{
+  if (count < 1 || count > 127) /* MAX_TCP_KEEPCNT */
+    return -EINVAL;
+  t->keepcnt = (unsigned)count;
+  return 0;
+}
+
+void
+sl__tcp_get_sockopts(const struct sl__tcb *t, struct sl__tcp_sockopts *o)
+{
+  o->nodelay = t->nodelay;
+  o->reuseaddr = t->reuseaddr;
+  o->keepalive = t->keepalive;
+  o->linger_on = t->linger_on;
+  o->linger_s = t->linger_s;
+  o->mss_user = t->mss_user;
+  o->sndbuf = t->sndbuf;
+  o->rcvbuf = t->rcvbuf;
+  o->user_timeout_ms = (int)(t->user_timeout_us / 1000);
+  o->keepidle_s = (int)(t->keepidle_us / 1000000);
+  o->keepintvl_s = (int)(t->keepintvl_us / 1000000);
+  o->keepcnt = (int)t->keepcnt;
 }
 
 enum sl_tcp_state

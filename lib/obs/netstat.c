@@ -519,8 +519,8 @@ uid_of(int pid)
 static unsigned
 proc_timer_code(const char *timer)
 {
-  if (strcmp(timer, "rexmt") == 0)
-    return 1;
+  if (strcmp(timer, "rexmt") == 0 || strcmp(timer, "user") == 0)
+    return 1; /* the user timeout runs beside the retransmissions */
   if (strcmp(timer, "2msl") == 0)
     return 3;
   if (strcmp(timer, "persist") == 0)

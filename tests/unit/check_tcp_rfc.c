@@ -919,6 +919,176 @@ START_TEST(test_zero_window_probe_ack_lost_window_opens_data_lost_resent)
 }
 END_TEST
 
+/* ---- the user timeout (RFC 9293 3.8.3 and 3.10.8, RFC 5482) ----------- */
+
+/* RFC 9293 3.10.8: "For any state if the user timeout expires, flush all
+ * queues, signal the user 'error: connection aborted due to user timeout'
+ * ..., delete the TCB, enter the CLOSED state".  TCP_USER_TIMEOUT (ms, as
+ * Linux's) sets it: data left unacknowledged that long ends the
+ * connection, long before the data_retries RTOs would. */
+START_TEST(test_established_user_timeout_aborts_unacked_data)
+{
+  th_established(th);
+  ck_assert_int_eq(sl__tcp_set_user_timeout(th->t, 3000), 0);
+  ck_assert_int_eq(sl__tcp_send(th->t, "lost", 4), 4);
+  th_advance(th, 3000000 - 1);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  discard_output();
+  th_advance(th, 1);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
+  ck_assert_int_eq(sl__tcp_take_error(th->t), -ETIMEDOUT);
+  while (th_pending(th) > 0) /* no RST: the RFC says none, nor does Linux */
+    ck_assert(!(th_pop(th)->seg.flags & SL__TCP_RST));
+  sl__tcp_close(th->t);
+}
+END_TEST
+
+/* The timeout counts from the last progress: an ACK of part of the data
+ * starts it again (RFC 5482 3: "how long transmitted data may remain
+ * unacknowledged"). */
+START_TEST(test_established_user_timeout_restarts_on_ack_progress)
+{
+  static char data[3000];
+
+  th_established(th);
+  sl__tcp_set_nodelay(th->t, 1);
+  ck_assert_int_eq(sl__tcp_set_user_timeout(th->t, 3000), 0);
+  ck_assert_int_eq(sl__tcp_send(th->t, data, sizeof data), 3000);
+  th_advance(th, 2000000);
+  th->pack += 1460; /* the first segment arrives, late */
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  th_advance(th, 2999999);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  th_advance(th, 1);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
+  sl__tcp_close(th->t);
+}
+END_TEST
+
+/* Nothing unacknowledged, nothing to time out: an idle connection with a
+ * user timeout lives on. */
+START_TEST(test_established_user_timeout_idle_connection_stays)
+{
+  th_established(th);
+  ck_assert_int_eq(sl__tcp_set_user_timeout(th->t, 1000), 0);
+  th_advance(th, 10 * 1000000ull);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  th_expect_nothing(th);
+}
+END_TEST
+
+/* The same in SYN-SENT: an unanswered SYN gives up at the user timeout,
+ * not after syn_retries backoffs (Linux does the same). */
+START_TEST(test_syn_sent_user_timeout_aborts_connect)
+{
+  struct sl__tcb *t = sl__tcp_new(th->h);
+
+  th->t = t;
+  ck_assert_int_eq(sl__tcp_set_user_timeout(t, 2500), 0);
+  ck_assert_int_eq(sl__tcp_connect(t, TH_PEER, TH_PPORT), -EINPROGRESS);
+  th_advance(th, 2500000 - 1);
+  ck_assert_int_eq(sl__tcp_state(t), SL_TCP_SYN_SENT);
+  th_advance(th, 1);
+  ck_assert_int_eq(sl__tcp_state(t), SL_TCP_CLOSED);
+  ck_assert_int_eq(sl__tcp_connect_result(t), -ETIMEDOUT);
+  sl__tcp_close(t);
+}
+END_TEST
+
+/* Behind a zero window the user timeout applies too, answered probes or
+ * not: RFC 9293 3.10.8 names "any state", and the application asked for
+ * it (Linux: the same since 4.19).  Without one, MUST-37 keeps the
+ * connection open (test_zero_window_persist_never_gives_up_while_acked). */
+START_TEST(test_zero_window_user_timeout_aborts_while_probes_answered)
+{
+  zero_window_with_data();
+  ck_assert_int_eq(sl__tcp_set_user_timeout(th->t, 20000), 0);
+  for (int i = 0; i < 50 && sl__tcp_state(th->t) == SL_TCP_ESTABLISHED;
+       i++) {
+    advance_to_next_timer();
+    discard_output();
+    if (sl__tcp_state(th->t) == SL_TCP_ESTABLISHED)
+      th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0); /* still 0 */
+  }
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
+  ck_assert_int_eq(sl__tcp_take_error(th->t), -ETIMEDOUT);
+  sl__tcp_close(th->t);
+}
+END_TEST
+
+/* ---- keepalive (RFC 1122 4.2.3.6) -------------------------------------- */
+
+/* "This interval MUST be configurable and MUST default to no less than two
+ * hours", and keep-alives "MUST default to off". */
+START_TEST(test_established_keepalive_off_by_default)
+{
+  th_established(th);
+  th_advance(th, 3 * 3600 * 1000000ull);
+  th_expect_nothing(th);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+}
+END_TEST
+
+/* On, after TCP_KEEPIDLE of silence: a probe "<SEQ=SND.NXT-1>" with no
+ * data, which the peer must answer with an ACK; an answer starts the idle
+ * time again. */
+START_TEST(test_established_keepalive_probe_after_idle_answered)
+{
+  const struct th_pkt *p;
+
+  th_established(th);
+  ck_assert_int_eq(sl__tcp_set_keepalive(th->t, 1), 0);
+  ck_assert_int_eq(sl__tcp_set_keepidle(th->t, 10), 0);
+  th_advance(th, 10 * 1000000ull - 1);
+  th_expect_nothing(th);
+  th_advance(th, 1);
+  p = th_expect(th, SL__TCP_ACK, th->pack - 1, th->pseq);
+  ck_assert_uint_eq(p->seg.len, 0);
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  th_advance(th, 10 * 1000000ull - 1);
+  th_expect_nothing(th);
+  th_advance(th, 1);
+  th_expect(th, SL__TCP_ACK, th->pack - 1, th->pseq);
+}
+END_TEST
+
+/* Unanswered: TCP_KEEPCNT probes TCP_KEEPINTVL apart, then the
+ * connection is dead (ETIMEDOUT, as Linux). */
+START_TEST(test_established_keepalive_unanswered_probes_abort)
+{
+  th_established(th);
+  ck_assert_int_eq(sl__tcp_set_keepalive(th->t, 1), 0);
+  ck_assert_int_eq(sl__tcp_set_keepidle(th->t, 10), 0);
+  ck_assert_int_eq(sl__tcp_set_keepintvl(th->t, 2), 0);
+  ck_assert_int_eq(sl__tcp_set_keepcnt(th->t, 3), 0);
+  th_advance(th, 10 * 1000000ull);
+  for (int i = 0; i < 3; i++) {
+    th_expect(th, SL__TCP_ACK, th->pack - 1, th->pseq);
+    th_expect_nothing(th);
+    th_advance(th, 2 * 1000000ull);
+  }
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
+  ck_assert_int_eq(sl__tcp_take_error(th->t), -ETIMEDOUT);
+  sl__tcp_close(th->t);
+}
+END_TEST
+
+/* Linux's ranges: TCP_KEEPIDLE and TCP_KEEPINTVL 1 to 32767 s, TCP_KEEPCNT
+ * 1 to 127; TCP_USER_TIMEOUT not negative. */
+START_TEST(test_closed_keepalive_and_user_timeout_values_checked)
+{
+  struct sl__tcb *t = sl__tcp_new(th->h);
+
+  ck_assert_int_eq(sl__tcp_set_keepidle(t, 0), -EINVAL);
+  ck_assert_int_eq(sl__tcp_set_keepidle(t, 32768), -EINVAL);
+  ck_assert_int_eq(sl__tcp_set_keepintvl(t, 0), -EINVAL);
+  ck_assert_int_eq(sl__tcp_set_keepcnt(t, 128), -EINVAL);
+  ck_assert_int_eq(sl__tcp_set_user_timeout(t, -1), -EINVAL);
+  ck_assert_int_eq(sl__tcp_set_keepidle(t, 32767), 0);
+  sl__tcp_close(t);
+}
+END_TEST
+
 /* ---- blind injection (RFC 5961) ---------------------------------------- */
 
 /* A blind attacker knows the 4-tuple but not RCV.NXT or SND.UNA, so it
@@ -1278,6 +1448,19 @@ tcp_rfc_suite(void)
   tcase_add_test(tc, test_fast_recovery_partial_ack_retransmits_next_hole);
   tcase_add_test(tc, test_fast_recovery_small_partial_ack_adds_no_smss_back);
   tcase_add_test(tc, test_fast_recovery_full_ack_sets_cwnd_per_rfc6582);
+
+  tc = tcase(s, "user_timeout");
+  tcase_add_test(tc, test_established_user_timeout_aborts_unacked_data);
+  tcase_add_test(tc, test_established_user_timeout_restarts_on_ack_progress);
+  tcase_add_test(tc, test_established_user_timeout_idle_connection_stays);
+  tcase_add_test(tc, test_syn_sent_user_timeout_aborts_connect);
+  tcase_add_test(tc, test_zero_window_user_timeout_aborts_while_probes_answered);
+
+  tc = tcase(s, "keepalive");
+  tcase_add_test(tc, test_established_keepalive_off_by_default);
+  tcase_add_test(tc, test_established_keepalive_probe_after_idle_answered);
+  tcase_add_test(tc, test_established_keepalive_unanswered_probes_abort);
+  tcase_add_test(tc, test_closed_keepalive_and_user_timeout_values_checked);
 
   tc = tcase(s, "persist");
   tcase_add_test(tc, test_zero_window_persist_never_gives_up_while_acked);
