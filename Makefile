@@ -33,6 +33,7 @@ CORE_SRCS := \
   lib/core/ring.c \
   lib/core/rng.c \
   lib/core/sim.c \
+  lib/core/sockopt.c \
   lib/core/tcp_in.c \
   lib/core/tcp_out.c \
   lib/core/tcp_state.c \

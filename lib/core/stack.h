@@ -309,6 +309,9 @@ ssize_t sl__udp_recvfrom(struct sl__udp_pcb *u, void *buf, size_t len,
                          int flags, uint32_t *from_addr, uint16_t *from_port);
 short sl__udp_poll(const struct sl__udp_pcb *u);
 int sl__udp_set_rcvbuf(struct sl__udp_pcb *u, uint32_t bytes);
+/* The pending error (SO_ERROR: ECONNREFUSED after an ICMP port
+ * unreachable on a connected socket), cleared by reading it. */
+int sl__udp_take_error(struct sl__udp_pcb *u);
 void sl__udp_close(struct sl__udp_pcb *u);
 
 /* What netstat shows of a UDP socket.  UDP keeps no state: a socket has
@@ -317,6 +320,7 @@ struct sl__udp_info {
   uint32_t laddr, raddr; /* laddr 0: any; raddr 0: not connected */
   uint16_t lport, rport;
   uint32_t recv_q; /* bytes of datagrams waiting to be read */
+  uint32_t rcvbuf; /* SO_RCVBUF: bytes the queue may hold */
 };
 void sl__udp_get_info(const struct sl__udp_pcb *u, struct sl__udp_info *info);
 

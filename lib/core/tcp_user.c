@@ -682,8 +682,9 @@ sl__tcp_set_nodelay(struct sl__tcb *t, int on)
 int
 sl__tcp_set_mss(struct sl__tcb *t, unsigned mss)
 {
-  /* Linux accepts 88..65535 before the connection exists. */
-  if (mss < 88 || mss > 65535)
+  /* Linux's range (TCP_MIN_MSS to MAX_TCP_WINDOW); 0 goes back to the
+   * MSS the MTU allows. */
+  if (mss != 0 && (mss < 88 || mss > 32767))
     return -EINVAL;
   if (t->state != SL_TCP_CLOSED && t->state != SL_TCP_LISTEN)
     return 0; /* too late to announce; ignored like Linux */

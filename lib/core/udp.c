@@ -176,6 +176,16 @@ sl__udp_get_info(const struct sl__udp_pcb *u, struct sl__udp_info *info)
   info->lport = u->lport;
   info->rport = u->rport;
   info->recv_q = (uint32_t)u->queued;
+  info->rcvbuf = u->rcvbuf;
+}
+
+int
+sl__udp_take_error(struct sl__udp_pcb *u)
+{
+  int e = u->error;
+
+  u->error = 0;
+  return e;
 }
 
 void

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "packetdrill_if.h"
+#include "sockopt.h"
 #include "stack.h"
 
 /* Descriptors are indexes into a flat table; open() gives small numbers. */
@@ -51,9 +52,7 @@ struct sl__pd_sock {
   int nonblock;            /* O_NONBLOCK */
   int closed;              /* close() ran while a thread was waiting */
   unsigned waiters;        /* threads asleep in a call on this socket */
-  /* Option values getsockopt reports (the core keeps them write-only). */
-  int reuseaddr, nodelay, linger_on, linger_s, maxseg;
-  uint32_t sndbuf, rcvbuf;
+  struct sl__sockopts opts; /* the runtime's table: lib/core/sockopt.c */
 };
 
 struct sl__pd {

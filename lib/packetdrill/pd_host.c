@@ -491,7 +491,6 @@ sl__pd_sock_get(struct sl__pd *pd, int fd)
 struct sl__pd_sock *
 sl__pd_sock_new(struct sl__pd *pd, int type, int *err)
 {
-  const struct sl__host_config *cfg = sl__host_config(pd->host);
   struct sl__pd_sock *s;
   int fd;
 
@@ -537,8 +536,6 @@ sl__pd_sock_new(struct sl__pd *pd, int type, int *err)
   }
   s->fd = fd;
   s->type = type;
-  s->sndbuf = cfg->sndbuf;
-  s->rcvbuf = cfg->rcvbuf;
   pd->fds[fd] = s;
   return s;
 }

@@ -134,6 +134,7 @@ pd_socket(void *ud, int domain, int type, int protocol)
     sl__pd_sock_release(pd, s);
     return (int)leave(pd, -ENOMEM);
   }
+  sl__sockopt_init(&s->opts, base, s->tcb, s->udp, sl__host_config(pd->host));
   s->nonblock = (type & SOCK_NONBLOCK) != 0;
   fd = s->fd;
   return (int)leave(pd, fd);
@@ -198,13 +199,7 @@ pd_accept(void *ud, int fd, struct sockaddr *sa, socklen_t *len)
   }
   /* The core copied the listener's options into the child; so do we. */
   ns->tcb = child;
-  ns->reuseaddr = s->reuseaddr;
-  ns->nodelay = s->nodelay;
-  ns->linger_on = s->linger_on;
-  ns->linger_s = s->linger_s;
-  ns->maxseg = s->maxseg;
-  ns->sndbuf = s->sndbuf;
-  ns->rcvbuf = s->rcvbuf;
+  sl__sockopt_inherit(&ns->opts, &s->opts, child);
   sl__tcp_get_info(child, &info);
   put_sin(sa, len, info.raddr, info.rport);
   return (int)leave(pd, ns->fd);
@@ -703,82 +698,22 @@ get_tcp_info(struct sl__pd_sock *s, void *val, socklen_t *len)
   return 0;
 }
 
+/* Options: the table the runtime uses too (lib/core/sockopt.c), and
+ * TCP_INFO, which only packetdrill's scripts read here. */
 static int
 pd_getsockopt(void *ud, int fd, int level, int name, void *val, socklen_t *len)
 {
   struct sl__pd *pd = ud;
   struct sl__pd_sock *s;
-  struct sl__tcp_info info;
-  struct linger lg;
-  int v = 0, r = 0;
 
   if ((s = enter(pd, fd)) == NULL)
     return -1;
-  if (val == NULL || len == NULL)
-    return (int)leave(pd, -EFAULT);
-  if (level == IPPROTO_TCP && name == TCP_INFO && s->tcb != NULL)
+  if (level == IPPROTO_TCP && name == TCP_INFO && s->tcb != NULL) {
+    if (val == NULL || len == NULL)
+      return (int)leave(pd, -EFAULT);
     return (int)leave(pd, get_tcp_info(s, val, len));
-  if (level == SOL_SOCKET && name == SO_LINGER) {
-    if (*len < sizeof lg)
-      return (int)leave(pd, -EINVAL);
-    lg.l_onoff = s->linger_on;
-    lg.l_linger = s->linger_s;
-    memcpy(val, &lg, sizeof lg);
-    *len = sizeof lg;
-    return (int)leave(pd, 0);
   }
-  if (level == SOL_SOCKET) {
-    switch (name) {
-    case SO_TYPE:
-      v = s->type;
-      break;
-    case SO_ERROR: /* the core keeps UDP errors for the next call */
-      v = s->tcb != NULL ? -sl__tcp_take_error(s->tcb) : 0;
-      break;
-    case SO_REUSEADDR:
-      v = s->reuseaddr;
-      break;
-    case SO_RCVBUF:
-      v = (int)s->rcvbuf;
-      break;
-    case SO_SNDBUF:
-      v = (int)s->sndbuf;
-      break;
-    case SO_ACCEPTCONN:
-      v = s->tcb != NULL && sl__tcp_state(s->tcb) == SL_TCP_LISTEN;
-      break;
-    default:
-      r = -ENOPROTOOPT;
-      break;
-    }
-  } else if (level == IPPROTO_TCP && s->tcb != NULL) {
-    switch (name) {
-    case TCP_NODELAY:
-      v = s->nodelay;
-      break;
-    case TCP_MAXSEG:
-      /* Once connected, the MSS we send with; before, what was asked
-       * for, or what the MTU allows. */
-      sl__tcp_get_info(s->tcb, &info);
-      if (info.state >= SL_TCP_ESTABLISHED)
-        v = info.snd_mss;
-      else
-        v = s->maxseg ? s->maxseg : sl__host_config(pd->host)->mtu - 40;
-      break;
-    default:
-      r = -ENOPROTOOPT;
-      break;
-    }
-  } else {
-    r = -ENOPROTOOPT;
-  }
-  if (r == 0) {
-    if (*len < sizeof v)
-      return (int)leave(pd, -EINVAL);
-    memcpy(val, &v, sizeof v);
-    *len = sizeof v;
-  }
-  return (int)leave(pd, r);
+  return (int)leave(pd, sl__sockopt_get(&s->opts, level, name, val, len));
 }
 
 static int
@@ -787,78 +722,10 @@ pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
 {
   struct sl__pd *pd = ud;
   struct sl__pd_sock *s;
-  struct linger lg;
-  int v = 0, r = 0;
-  uint32_t u;
 
   if ((s = enter(pd, fd)) == NULL)
     return -1;
-  if (val == NULL)
-    return (int)leave(pd, -EFAULT);
-  if (level == SOL_SOCKET && name == SO_LINGER) {
-    if (len < sizeof lg)
-      return (int)leave(pd, -EINVAL);
-    memcpy(&lg, val, sizeof lg);
-    s->linger_on = lg.l_onoff != 0;
-    s->linger_s = lg.l_linger < 0 ? 0 : lg.l_linger;
-    if (s->tcb != NULL)
-      r = sl__tcp_set_linger(s->tcb, lg.l_onoff, lg.l_linger);
-    return (int)leave(pd, r);
-  }
-  if (len < sizeof v)
-    return (int)leave(pd, -EINVAL);
-  memcpy(&v, val, sizeof v);
-  u = v < 0 ? 0 : (uint32_t)v;
-  if (level == SOL_SOCKET) {
-    switch (name) {
-    case SO_REUSEADDR:
-      /* UDP ports are exclusive in the core either way; the value is
-       * only kept for getsockopt. */
-      s->reuseaddr = v != 0;
-      if (s->tcb != NULL)
-        r = sl__tcp_set_reuseaddr(s->tcb, v);
-      break;
-    case SO_RCVBUF:
-      /* The same bounds the core applies: a 16-bit window for TCP. */
-      if (s->tcb != NULL) {
-        r = sl__tcp_set_rcvbuf(s->tcb, u);
-        s->rcvbuf = u > 65535 ? 65535 : u < 256 ? 256 : u;
-      } else {
-        r = sl__udp_set_rcvbuf(s->udp, u);
-        s->rcvbuf = u;
-      }
-      break;
-    case SO_SNDBUF:
-      if (s->tcb == NULL) {
-        r = -ENOPROTOOPT; /* UDP sends at once: there is no buffer */
-        break;
-      }
-      r = sl__tcp_set_sndbuf(s->tcb, u);
-      s->sndbuf = u < 1024 ? 1024 : u;
-      break;
-    default:
-      r = -ENOPROTOOPT;
-      break;
-    }
-  } else if (level == IPPROTO_TCP && s->tcb != NULL) {
-    switch (name) {
-    case TCP_NODELAY:
-      s->nodelay = v != 0;
-      r = sl__tcp_set_nodelay(s->tcb, v);
-      break;
-    case TCP_MAXSEG:
-      r = sl__tcp_set_mss(s->tcb, u);
-      if (r == 0)
-        s->maxseg = v;
-      break;
-    default:
-      r = -ENOPROTOOPT;
-      break;
-    }
-  } else {
-    r = -ENOPROTOOPT;
-  }
-  return (int)leave(pd, r);
+  return (int)leave(pd, sl__sockopt_set(&s->opts, level, name, val, len));
 }
 
 /* ---- poll ------------------------------------------------------------ */

@@ -17,6 +17,7 @@
 #include "internal.h"
 #include "priv.h"
 #include "rt.h"
+#include "sockopt.h"
 
 struct usock {
   struct sl__sock base;
@@ -25,13 +26,7 @@ struct usock {
   int type;                /* SOCK_STREAM or SOCK_DGRAM */
   struct sl__tcb *tcb;     /* SOCK_STREAM */
   struct sl__udp_pcb *udp; /* SOCK_DGRAM */
-  uint64_t rcvtimeo_us;    /* 0 = wait forever */
-  uint64_t sndtimeo_us;
-  int reuseaddr;
-  struct linger linger;
-  int nodelay;
-  int maxseg;         /* TCP_MAXSEG as set, 0 = never set */
-  int rcvbuf, sndbuf; /* as set, 0 = default */
+  struct sl__sockopts opts; /* SO_RCVTIMEO... (core/sockopt.c's table) */
   uint16_t claimed;   /* localhost port registered with the hub */
   uint16_t lo_port;   /* the last 127.x destination looked up... */
   uint32_t lo_addr;   /* ...and the process that has it */
@@ -158,6 +153,8 @@ sl__user_socket(int domain, int type, int protocol, struct sl__sock **out)
     free(u);
     return -ENOMEM;
   }
+  sl__sockopt_init(&u->opts, base_type, u->tcb, u->udp,
+                   sl__host_config(rt->host));
   *out = &u->base;
   return 0;
 }
@@ -232,14 +229,7 @@ child_of(struct usock *l, struct sl__tcb *tcb)
   c->generation = l->generation;
   c->type = SOCK_STREAM;
   c->tcb = tcb;
-  c->rcvtimeo_us = l->rcvtimeo_us;
-  c->sndtimeo_us = l->sndtimeo_us;
-  c->reuseaddr = l->reuseaddr;
-  c->linger = l->linger;
-  c->nodelay = l->nodelay;
-  c->maxseg = l->maxseg;
-  c->rcvbuf = l->rcvbuf;
-  c->sndbuf = l->sndbuf;
+  sl__sockopt_inherit(&c->opts, &l->opts, tcb);
   return c;
 }
 
@@ -256,7 +246,7 @@ u_accept(struct sl__sock *s, struct sl__sock **out, struct sockaddr *sa,
     return -EOPNOTSUPP;
   if ((r = enter(u)) < 0)
     return r;
-  deadline = deadline_after(u, u->rcvtimeo_us);
+  deadline = deadline_after(u, u->opts.rcvtimeo_us);
   while ((r = sl__tcp_accept(u->tcb, &t)) == -EAGAIN &&
          !atomic_load(&s->nonblock))
     if (sl__rt_wait(u->rt, deadline, "accept") == -ETIMEDOUT)
@@ -303,7 +293,7 @@ u_connect(struct sl__sock *s, const struct sockaddr *sa, socklen_t len)
   r = sl__tcp_connect(u->tcb, addr, port);
   if (r == -EINPROGRESS && !atomic_load(&s->nonblock)) {
     /* Linux bounds a blocking connect with SO_SNDTIMEO. */
-    deadline = deadline_after(u, u->sndtimeo_us);
+    deadline = deadline_after(u, u->opts.sndtimeo_us);
     while ((r = sl__tcp_connect_result(u->tcb)) == -EINPROGRESS)
       if (sl__rt_wait(u->rt, deadline, "connect") == -ETIMEDOUT)
         break;
@@ -318,7 +308,7 @@ static ssize_t
 tcp_send(struct usock *u, const uint8_t *buf, size_t len, int flags)
 {
   int nonblock = atomic_load(&u->base.nonblock) || (flags & MSG_DONTWAIT);
-  uint64_t deadline = deadline_after(u, u->sndtimeo_us);
+  uint64_t deadline = deadline_after(u, u->opts.sndtimeo_us);
   size_t done = 0;
 
   /* A blocking send queues everything before it returns (or is cut
@@ -367,7 +357,7 @@ u_sendto(struct sl__sock *s, const void *buf, size_t len, int flags,
 static ssize_t
 tcp_recv(struct usock *u, uint8_t *buf, size_t len, int flags, int nonblock)
 {
-  uint64_t deadline = deadline_after(u, u->rcvtimeo_us);
+  uint64_t deadline = deadline_after(u, u->opts.rcvtimeo_us);
   size_t done = 0;
   ssize_t r;
 
@@ -395,7 +385,7 @@ static ssize_t
 udp_recv(struct usock *u, void *buf, size_t len, int flags, int nonblock,
          struct sockaddr *from, socklen_t *fromlen)
 {
-  uint64_t deadline = deadline_after(u, u->rcvtimeo_us);
+  uint64_t deadline = deadline_after(u, u->opts.rcvtimeo_us);
   uint32_t a;
   uint16_t p;
   ssize_t r;
@@ -444,101 +434,8 @@ u_shutdown(struct sl__sock *s, int how)
   return r;
 }
 
-/* ---- options --------------------------------------------------------------
- */
-
-static int
-int_opt(const void *val, socklen_t len, int *out)
-{
-  if (val == NULL)
-    return -EFAULT;
-  if (len < sizeof(int))
-    return -EINVAL;
-  memcpy(out, val, sizeof(int));
-  return 0;
-}
-
-static int
-timeval_opt(const void *val, socklen_t len, uint64_t *out)
-{
-  struct timeval tv;
-
-  if (val == NULL)
-    return -EFAULT;
-  if (len < sizeof tv)
-    return -EINVAL;
-  memcpy(&tv, val, sizeof tv);
-  if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
-    return -EDOM; /* what Linux says */
-  *out = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
-  return 0;
-}
-
-static int
-set_socket_opt(struct usock *u, int name, const void *val, socklen_t len)
-{
-  int v = 0, r;
-
-  switch (name) {
-  case SO_RCVTIMEO:
-    return timeval_opt(val, len, &u->rcvtimeo_us);
-  case SO_SNDTIMEO:
-    return timeval_opt(val, len, &u->sndtimeo_us);
-  case SO_LINGER:
-    if (val == NULL)
-      return -EFAULT;
-    if (len < sizeof u->linger)
-      return -EINVAL;
-    memcpy(&u->linger, val, sizeof u->linger);
-    if (u->tcb)
-      sl__tcp_set_linger(u->tcb, u->linger.l_onoff, u->linger.l_linger);
-    return 0;
-  default:
-    break;
-  }
-  if ((r = int_opt(val, len, &v)) < 0)
-    return r;
-  switch (name) {
-  case SO_REUSEADDR:
-    u->reuseaddr = v != 0;
-    return u->tcb ? sl__tcp_set_reuseaddr(u->tcb, v) : 0;
-  case SO_RCVBUF:
-    u->rcvbuf = v;
-    return u->tcb ? sl__tcp_set_rcvbuf(u->tcb, (uint32_t)(v < 0 ? 0 : v))
-                  : sl__udp_set_rcvbuf(u->udp, (uint32_t)(v < 0 ? 0 : v));
-  case SO_SNDBUF:
-    u->sndbuf = v;
-    return u->tcb ? sl__tcp_set_sndbuf(u->tcb, (uint32_t)(v < 0 ? 0 : v)) : 0;
-  case SO_KEEPALIVE:
-  case SO_BROADCAST:
-    return 0; /* accepted; no keepalives or broadcast (lib/README.md) */
-  default:
-    return -ENOPROTOOPT;
-  }
-}
-
-static int
-set_tcp_opt(struct usock *u, int name, const void *val, socklen_t len)
-{
-  int v = 0, r;
-
-  if (u->tcb == NULL)
-    return -EOPNOTSUPP;
-  if ((r = int_opt(val, len, &v)) < 0)
-    return r;
-  switch (name) {
-  case TCP_NODELAY:
-    u->nodelay = v != 0;
-    return sl__tcp_set_nodelay(u->tcb, v);
-  case TCP_MAXSEG:
-    r = sl__tcp_set_mss(u->tcb, (unsigned)v);
-    if (r == 0)
-      u->maxseg = v;
-    return r;
-  default:
-    return -ENOPROTOOPT;
-  }
-}
+/* ---- options ------------------------------------------------------------
+ * One table for both front ends: lib/core/sockopt.c. */
 
 static int
 u_setsockopt(struct sl__sock *s, int level, int name, const void *val,
@@ -549,104 +446,9 @@ u_setsockopt(struct sl__sock *s, int level, int name, const void *val,
 
   if ((r = enter(u)) < 0)
     return r;
-  if (level == SOL_SOCKET)
-    r = set_socket_opt(u, name, val, len);
-  else if (level == IPPROTO_TCP)
-    r = set_tcp_opt(u, name, val, len);
-  else
-    r = -ENOPROTOOPT;
+  r = sl__sockopt_set(&u->opts, level, name, val, len);
   leave(u);
   return r;
-}
-
-static int
-put_int(void *val, socklen_t *len, int v)
-{
-  if (val == NULL || len == NULL)
-    return -EFAULT;
-  if (*len < sizeof(int))
-    return -EINVAL;
-  memcpy(val, &v, sizeof v);
-  *len = sizeof v;
-  return 0;
-}
-
-static int
-put_timeval(void *val, socklen_t *len, uint64_t us_)
-{
-  struct timeval tv = {.tv_sec = (time_t)(us_ / 1000000),
-                       .tv_usec = (suseconds_t)(us_ % 1000000)};
-
-  if (val == NULL || len == NULL)
-    return -EFAULT;
-  if (*len < sizeof tv)
-    return -EINVAL;
-  memcpy(val, &tv, sizeof tv);
-  *len = sizeof tv;
-  return 0;
-}
-
-static int
-get_opt(struct usock *u, int level, int name, void *val, socklen_t *len)
-{
-  struct sl__tcp_info info;
-
-  if (u->tcb)
-    sl__tcp_get_info(u->tcb, &info);
-  if (level == SOL_SOCKET) {
-    switch (name) {
-    case SO_ERROR:
-      return put_int(
-          val, len,
-          -(u->tcb
-                ? sl__tcp_take_error(u->tcb)
-                : (int)(sl__udp_poll(u->udp) & POLLERR ? -ECONNREFUSED : 0)));
-    case SO_TYPE:
-      return put_int(val, len, u->type);
-    case SO_REUSEADDR:
-      return put_int(val, len, u->reuseaddr);
-    case SO_RCVBUF:
-      return put_int(val, len,
-                     u->rcvbuf ? u->rcvbuf
-                               : (int)sl__host_config(u->rt->host)->rcvbuf);
-    case SO_SNDBUF:
-      return put_int(val, len,
-                     u->sndbuf ? u->sndbuf
-                               : (int)sl__host_config(u->rt->host)->sndbuf);
-    case SO_ACCEPTCONN:
-      return put_int(val, len, u->tcb && info.state == SL_TCP_LISTEN);
-    case SO_RCVTIMEO:
-      return put_timeval(val, len, u->rcvtimeo_us);
-    case SO_SNDTIMEO:
-      return put_timeval(val, len, u->sndtimeo_us);
-    case SO_LINGER:
-      if (val == NULL || len == NULL)
-        return -EFAULT;
-      if (*len < sizeof u->linger)
-        return -EINVAL;
-      memcpy(val, &u->linger, sizeof u->linger);
-      *len = sizeof u->linger;
-      return 0;
-    default:
-      return -ENOPROTOOPT;
-    }
-  }
-  if (level == IPPROTO_TCP && u->tcb) {
-    switch (name) {
-    case TCP_NODELAY:
-      return put_int(val, len, u->nodelay);
-    case TCP_MAXSEG:
-      /* Linux: the MSS in use once connected, else what was set (or
-       * the 536-byte default). */
-      return put_int(val, len,
-                     info.snd_mss ? info.snd_mss
-                     : u->maxseg  ? u->maxseg
-                                  : 536);
-    default:
-      return -ENOPROTOOPT;
-    }
-  }
-  return -ENOPROTOOPT;
 }
 
 static int
@@ -657,7 +459,7 @@ u_getsockopt(struct sl__sock *s, int level, int name, void *val, socklen_t *len)
 
   if ((r = enter(u)) < 0)
     return r;
-  r = get_opt(u, level, name, val, len);
+  r = sl__sockopt_get(&u->opts, level, name, val, len);
   leave(u);
   return r;
 }

@@ -22,6 +22,7 @@
 #include "rt.h"
 #include "socklab.h"
 #include "wire.h"
+#include "sockopt_cases.h"
 #include "suites.h"
 #include "testutil.h"
 
@@ -300,6 +301,91 @@ START_TEST(test_user_errors_as_linux_reports_them)
   ck_assert_int_eq(sl_close(fd), -1);
   ck_assert_int_eq(errno, EBADF);
   sl_close(u);
+}
+END_TEST
+
+/* ---- socket options: one table, two front ends, Linux's answers ------ */
+
+static int
+sl_socket_of(void *ud, int type)
+{
+  (void)ud;
+  return sl_socket(AF_INET, type, 0);
+}
+
+static int
+sl_setsockopt_of(void *ud, int fd, int level, int name, const void *val,
+                 socklen_t len)
+{
+  (void)ud;
+  return sl_setsockopt(fd, level, name, val, len);
+}
+
+static int
+sl_getsockopt_of(void *ud, int fd, int level, int name, void *val,
+                 socklen_t *len)
+{
+  (void)ud;
+  return sl_getsockopt(fd, level, name, val, len);
+}
+
+static int
+sl_close_of(void *ud, int fd)
+{
+  (void)ud;
+  return sl_close(fd);
+}
+
+/* tests/unit/sockopt_cases.h on socklab's stack; driver.c runs the same
+ * rows through the packetdrill adapter. */
+START_TEST(test_user_socket_options_as_the_table_says)
+{
+  const struct sockopt_calls c = {"sl_ on socklab's stack", NULL,
+                                  sl_socket_of, sl_setsockopt_of,
+                                  sl_getsockopt_of, sl_close_of, 0};
+
+  ck_assert_int_eq(sockopt_run_cases(&c, stderr), 0);
+}
+END_TEST
+
+static int
+kernel_socket(void *ud, int type)
+{
+  (void)ud;
+  return socket(AF_INET, type, 0);
+}
+
+static int
+kernel_setsockopt(void *ud, int fd, int level, int name, const void *val,
+                  socklen_t len)
+{
+  (void)ud;
+  return setsockopt(fd, level, name, val, len);
+}
+
+static int
+kernel_getsockopt(void *ud, int fd, int level, int name, void *val,
+                  socklen_t *len)
+{
+  (void)ud;
+  return getsockopt(fd, level, name, val, len);
+}
+
+static int
+kernel_close(void *ud, int fd)
+{
+  (void)ud;
+  return close(fd);
+}
+
+/* The rows that claim Linux's answers, asked of the kernel itself. */
+START_TEST(test_kernel_socket_options_as_the_table_says)
+{
+  const struct sockopt_calls c = {"the kernel", NULL, kernel_socket,
+                                  kernel_setsockopt, kernel_getsockopt,
+                                  kernel_close, 1};
+
+  ck_assert_int_eq(sockopt_run_cases(&c, stderr), 0);
 }
 END_TEST
 
@@ -779,6 +865,8 @@ user_suite(void)
 {
   Suite *s = suite_create("user");
   TCase *tc = tcase_create("user_stack");
+  tcase_add_test(tc, test_user_socket_options_as_the_table_says);
+  tcase_add_test(tc, test_kernel_socket_options_as_the_table_says);
 
   tcase_add_checked_fixture(tc, setup, tu_fd_teardown);
   tcase_set_timeout(tc, 20);
