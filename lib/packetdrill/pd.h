@@ -16,7 +16,9 @@
  *                         when the stack has neither a packet nor a timer
  *                         (default 1000)
  *   verbose               print each TCP state change and each dropped
- *                         packet on stderr */
+ *                         packet on stderr
+ * A word that is none of these is ignored with a warning on stderr; a
+ * known flag with a bad value ends the run (see pd_host.c). */
 #ifndef SOCKLAB_PACKETDRILL_PD_H
 #define SOCKLAB_PACKETDRILL_PD_H
 
@@ -78,7 +80,8 @@ struct sl__pd {
 /* ---- pd_host.c ------------------------------------------------------- */
 
 /* Creates an instance from the flags string (NULL = defaults).  0, or a
- * negative errno with a message on stderr naming the bad flag. */
+ * negative errno with a message on stderr naming the flag whose value is
+ * bad. */
 int sl__pd_new(const char *flags, struct sl__pd **out);
 void sl__pd_free(void *userdata);
 

@@ -58,7 +58,8 @@ parse_u64(const char *s, uint64_t max, uint64_t *out)
   return 0;
 }
 
-/* One flag word.  0 or -EINVAL. */
+/* One flag word.  0, -EINVAL for a known flag with a bad value, or
+ * -ENOENT for a word that is no flag of ours. */
 static int
 parse_flag(struct sl__pd *pd, struct sl__host_config *cfg, const char *w)
 {
@@ -89,8 +90,11 @@ parse_flag(struct sl__pd *pd, struct sl__host_config *cfg, const char *w)
     pd->verbose = 1;
     return 0;
   }
-  return -EINVAL;
+  return -ENOENT;
 }
+
+#define KNOWN_FLAGS                                                            \
+  "local_ip=, remote_ip=, mtu=, seed=, receive_wait_ms=, verbose"
 
 static int
 parse_flags(struct sl__pd *pd, struct sl__host_config *cfg, const char *flags)
@@ -106,11 +110,22 @@ parse_flags(struct sl__pd *pd, struct sl__host_config *cfg, const char *flags)
   for (word = strtok_r(copy, " \t\n,", &save); word != NULL;
        word = strtok_r(NULL, " \t\n,", &save)) {
     r = parse_flag(pd, cfg, word);
+    /* A word we do not know changes nothing of ours (it may be meant for
+     * another stack's adapter, or be a typo the warning shows), so the
+     * run goes on.  A known flag with a bad value would test a stack
+     * configured otherwise than asked: that one ends it. */
+    if (r == -ENOENT) {
+      fprintf(stderr,
+              "packetdrill_interface_init: ignoring unknown flag \"%s\" "
+              "(known: " KNOWN_FLAGS ")\n",
+              word);
+      r = 0;
+      continue;
+    }
     if (r < 0) {
       fprintf(stderr,
-              "packetdrill_interface_init: bad flag \"%s\" (known: "
-              "local_ip=, remote_ip=, mtu=, seed=, receive_wait_ms=, "
-              "verbose)\n",
+              "packetdrill_interface_init: bad value in flag \"%s\" "
+              "(known: " KNOWN_FLAGS ")\n",
               word);
       break;
     }

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -806,6 +808,75 @@ check_interface(void)
   return missing == 0 ? 0 : -1;
 }
 
+/* Runs init(flags) in a child, which reports TCP_MAXSEG of a new socket
+ * in its exit status (mtu - 40, or 0); the child's stderr lands in err.
+ * A child, since a bad flag ends the run with abort().  The wait
+ * status, or -1. */
+static int
+init_in_child(packetdrill_interface_init_t init, const char *flags, char *err,
+              size_t size)
+{
+  size_t got = 0;
+  int pfd[2], status = -1;
+  ssize_t n;
+  pid_t pid;
+
+  err[0] = '\0';
+  if (pipe(pfd) != 0 || (pid = fork()) < 0) {
+    check(0, "pipe/fork: %s", strerror(errno));
+    return -1;
+  }
+  if (pid == 0) {
+    struct packetdrill_interface c;
+    int v = 0, fd;
+    socklen_t len = sizeof v;
+
+    dup2(pfd[1], 2);
+    close(pfd[0]);
+    init(flags, &c);
+    fd = c.socket(c.userdata, AF_INET, SOCK_STREAM, 0);
+    c.getsockopt(c.userdata, fd, IPPROTO_TCP, TCP_MAXSEG, &v, &len);
+    c.free(c.userdata);
+    _exit(v / 8); /* an exit status holds 0-255 */
+  }
+  close(pfd[1]);
+  while (got < size - 1 && (n = read(pfd[0], err + got, size - 1 - got)) > 0)
+    got += (size_t)n;
+  err[got] = '\0';
+  close(pfd[0]);
+  waitpid(pid, &status, 0);
+  return status;
+}
+
+/* packetdrill passes --so_flags through untouched, so a word meant for
+ * another stack's adapter (or a typo) must not end the run: the instance
+ * warns, naming the word, and uses the words it knows.  A known flag
+ * with a bad value still ends it: the stack would not be the one asked
+ * for. */
+static void
+flags_checks(packetdrill_interface_init_t init)
+{
+  char err[1024];
+  int st;
+
+  section("--so_flags: unknown words are warned about, bad values end it");
+  st = init_in_child(init, "bogus_word mtu=1000,--also-unknown", err,
+                     sizeof err);
+  check(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 960 / 8,
+        "init with unknown words went on and took mtu=1000 (TCP_MAXSEG "
+        "960): %s %d",
+        st >= 0 && WIFEXITED(st) ? "exit" : "signal",
+        st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+  check(strstr(err, "bogus_word") != NULL &&
+            strstr(err, "also-unknown") != NULL,
+        "stderr names both unknown words: %.*s", (int)strcspn(err, "\n"), err);
+  st = init_in_child(init, "mtu=lots", err, sizeof err);
+  check(st >= 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT &&
+            strstr(err, "mtu=lots") != NULL,
+        "mtu=lots ends the run naming the flag: %.*s", (int)strcspn(err, "\n"),
+        err);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -832,6 +903,7 @@ main(int argc, char **argv)
   ud = ifc.userdata;
   if (check_interface() < 0)
     return 1;
+  flags_checks(init);
 
   clock_checks();
   lfd = tcp_socket_checks();
