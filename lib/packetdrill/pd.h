@@ -13,7 +13,8 @@
  *   seed=N                ISN and port seed (default 1)
  *   receive_wait_ms=N     how long netdev_receive waits, in real time,
  *                         for another thread's call to send something
- *                         when the stack has neither a packet nor a timer
+ *                         when the stack has neither a packet nor a timer,
+ *                         before it reports that nothing will come
  *                         (default 1000)
  *   verbose               print each TCP state change and each dropped
  *                         packet on stderr

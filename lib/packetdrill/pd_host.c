@@ -451,16 +451,28 @@ sl__pd_netdev_receive(void *userdata, void *buf, size_t *count,
       continue;
     }
     if (d != SL__TIME_NEVER || waited) {
-      err = ETIMEDOUT;
+      /* The stack will send nothing more.  Failing (-1) would not end
+       * the script: packetdrill's so_netdev_receive() asks again for as
+       * long as we fail, for ever.  "Received nothing" (0 with count 0,
+       * as packetdrill.h puts it) reaches its packet parser, which
+       * rejects an empty packet and fails the script at once, where its
+       * tun device would have timed out. */
       if (!pd->receive_failing)
         fprintf(stderr,
-                "socklab packetdrill: netdev_receive: the stack sent "
-                "nothing %s (virtual time %" PRIu64 ".%06" PRIu64 " s)\n",
-                d == SL__TIME_NEVER ? "and has no timer pending"
-                                    : "in an hour of virtual time",
+                "socklab packetdrill: netdev_receive: the stack will send "
+                "nothing more (%s; virtual time %" PRIu64 ".%06" PRIu64
+                " s); reporting an empty packet, which packetdrill calls "
+                "\"packet of 0 bytes\"\n",
+                d == SL__TIME_NEVER
+                    ? "no packet queued, no timer pending, no other call "
+                      "sent one meanwhile"
+                    : "its timers ran for an hour of virtual time and "
+                      "sent nothing",
                 pd->now_us / 1000000, pd->now_us % 1000000);
       pd->receive_failing = 1;
-      goto fail;
+      sl__pd_unlock(pd);
+      *count = 0;
+      return 0;
     }
     wait_for_output(pd);
     waited = 1;

@@ -522,26 +522,37 @@ clock_checks(void)
         c - b);
 }
 
+/* The stack will send nothing more.  Stock packetdrill's
+ * so_netdev_receive() calls netdev_receive again for as long as it
+ * returns -1, so failing would hang the script; the adapter must report
+ * "received nothing" (0 with count 0, packetdrill.h's contract), which
+ * packetdrill's parser rejects, ending the script.  The loop below is
+ * packetdrill's, bounded. */
 static void
 idle_receive_check(const char *when)
 {
   struct timespec c0, c1;
   uint8_t b[2048];
-  size_t n = sizeof b;
+  size_t n;
   long long t = 0, v0 = vnow(), v1;
   double r0 = real_ms(), cpu;
-  int r;
+  int r, calls = 0;
 
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-  r = ifc.netdev_receive(ud, b, &n, &t);
+  do {
+    n = sizeof b;
+    r = ifc.netdev_receive(ud, b, &n, &t);
+    calls++;
+  } while (r == -1 && calls < 3);
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
   v1 = vnow();
   cpu = (double)(c1.tv_sec - c0.tv_sec) * 1e3 +
         (double)(c1.tv_nsec - c0.tv_nsec) / 1e6;
-  check(r == -1 && n == 0,
-        "netdev_receive %s fails (-1, count 0, %s) after %.0f ms real, "
-        "%.1f s virtual",
-        when, strerror(errno), real_ms() - r0, (double)(v1 - v0) / 1e6);
+  check(r == 0 && n == 0 && calls == 1,
+        "netdev_receive %s says \"nothing\" (0, count 0) at the first "
+        "call: got %d, count %zu after %d calls, %.0f ms real, %.1f s "
+        "virtual",
+        when, r, n, calls, real_ms() - r0, (double)(v1 - v0) / 1e6);
   check(cpu < 50.0, "... and used %.2f ms of CPU doing so (no spinning)", cpu);
 }
 
