@@ -327,8 +327,10 @@ struct blocked {
   int fd;
   enum { DO_ACCEPT, DO_READ, DO_CONNECT } call;
   struct sockaddr_in to; /* DO_CONNECT: where to */
+  long clock_delay_ms;   /* real time between the return and end_v */
   int result;
   int err;
+  long long end_v; /* the virtual clock read after the call returned */
   char buf[256];
   struct sockaddr_in peer;
   socklen_t peer_len;
@@ -349,6 +351,11 @@ blocked_main(void *arg)
   else
     b->result = (int)ifc.read(ud, b->fd, b->buf, sizeof b->buf - 1);
   b->err = errno;
+  /* packetdrill's system-call thread reads the clock after the call has
+   * returned (end_syscall), and may be descheduled in between. */
+  if (b->clock_delay_ms > 0)
+    sleep_ms(b->clock_delay_ms);
+  b->end_v = vnow();
   atomic_store(&b->done, 1);
   return NULL;
 }
@@ -383,11 +390,12 @@ thread_cpu_ms(pthread_t t)
 }
 
 static void
-start_blocked(struct blocked *b, int fd, int call)
+start_blocked(struct blocked *b, int fd, int call, long clock_delay_ms)
 {
   memset(b, 0, sizeof *b);
   b->fd = fd;
   b->call = call;
+  b->clock_delay_ms = clock_delay_ms;
   b->to.sin_family = AF_INET;
   b->to.sin_addr.s_addr = htonl(REMOTE_IP);
   b->to.sin_port = htons(PEER_PORT + 1);
@@ -565,7 +573,7 @@ handshake(int lfd)
   uint32_t iss = 0;
 
   section("passive open: SYN, SYN-ACK, ACK; accept() blocks until the ACK");
-  start_blocked(&acc, lfd, DO_ACCEPT);
+  start_blocked(&acc, lfd, DO_ACCEPT, 0);
   check_still_blocked(&acc, "accept()");
 
   t_inject = vnow();
@@ -596,6 +604,39 @@ handshake(int lfd)
             ntohs(acc.peer.sin_port) == PEER_PORT,
         "accept() reports the peer 192.0.2.1:%d", ntohs(acc.peer.sin_port));
   return acc.result;
+}
+
+/* Data wakes a read() asleep on another thread while this thread, as
+ * packetdrill's main thread does, goes straight on to wait for the ACK.
+ * The ACK is delayed, so netdev_receive moves the clock to the delayed-ACK
+ * timer; it must let the woken read() run first.  Otherwise the read
+ * returns 40 ms late in virtual time and the ACK advertises a window
+ * that counts the bytes the read has taken since. */
+static void
+woken_read_checks(int fd, uint16_t full_win)
+{
+  static const char in[] = "third";
+  struct blocked rd;
+  struct pkt p;
+  long long t_inject, t_out;
+
+  section("a read() woken by data returns before virtual time moves on");
+  start_blocked(&rd, fd, DO_READ, 50);
+  check_still_blocked(&rd, "read()");
+  t_inject = vnow();
+  inject_tcp(F_ACK | F_PSH, in, 0);
+  if (sniff(&p, &t_out) == 0)
+    check(p.flags == F_ACK && p.ack == peer_seq && p.win == full_win,
+          "the delayed ACK, %lld us later, acks %u (%u) and advertises the "
+          "whole window: %u (%u)",
+          t_out - t_inject, p.ack, peer_seq, p.win, full_win);
+  if (finish_blocked(&rd, "read()") < 0)
+    return;
+  check(rd.result == (int)strlen(in), "read() = %d", rd.result);
+  check(rd.end_v - t_inject >= 0 && rd.end_v - t_inject < 1000,
+        "read() returned when the data came: the clock its thread read "
+        "50 ms (real) after it returned says %lld us after the data",
+        rd.end_v - t_inject);
 }
 
 static void
@@ -648,7 +689,7 @@ data_checks(int fd)
   inject_tcp(F_ACK, NULL, 0);
 
   section("read() blocks until data arrives");
-  start_blocked(&rd, fd, DO_READ);
+  start_blocked(&rd, fd, DO_READ, 0);
   check_still_blocked(&rd, "read()");
   inject_tcp(F_ACK | F_PSH, in2, 0);
   if (finish_blocked(&rd, "read()") == 0)
@@ -659,6 +700,7 @@ data_checks(int fd)
   if (sniff(&p, &t_out) == 0)
     check(p.flags == F_ACK && p.ack == peer_seq, "ACK for it: ack %u (%u)",
           p.ack, peer_seq);
+  woken_read_checks(fd, p.win);
 }
 
 static void
@@ -754,7 +796,7 @@ active_open_checks(void)
   section("active open: a blocking connect() on another thread");
   fd = ifc.socket(ud, AF_INET, SOCK_STREAM, 0);
   check(fd >= 0, "socket() = %d", fd);
-  start_blocked(&con, fd, DO_CONNECT);
+  start_blocked(&con, fd, DO_CONNECT, 0);
   /* netdev_receive may run before the thread has even called connect():
    * it must wait for the SYN rather than fail at once. */
   if (sniff(&p, &t) == 0) {
