@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -325,7 +326,7 @@ struct blocked {
   atomic_int tid;
   atomic_int done;
   int fd;
-  enum { DO_ACCEPT, DO_READ, DO_CONNECT } call;
+  enum { DO_ACCEPT, DO_READ, DO_CONNECT, DO_POLL } call;
   struct sockaddr_in to; /* DO_CONNECT: where to */
   long clock_delay_ms;   /* real time between the return and end_v */
   int result;
@@ -346,6 +347,9 @@ blocked_main(void *arg)
   if (b->call == DO_ACCEPT)
     b->result =
         ifc.accept(ud, b->fd, (struct sockaddr *)&b->peer, &b->peer_len);
+  else if (b->call == DO_POLL)
+    b->result =
+        ifc.poll(ud, &(struct pollfd){.fd = b->fd, .events = POLLIN}, 1, 10);
   else if (b->call == DO_CONNECT)
     b->result = ifc.connect(ud, b->fd, (struct sockaddr *)&b->to, sizeof b->to);
   else
@@ -512,6 +516,30 @@ nonblocking_checks(int lfd)
   check(r == 0 && t1 - t0 >= 100000,
         "poll(listener, 100 ms) = %d after %lld us of virtual time", r,
         t1 - t0);
+}
+
+/* A poll() on another thread times out in 10 ms while this thread, as
+ * packetdrill's main thread does before its next event, sleeps 100 ms:
+ * the poll returns at its own deadline, not at the end of the sleep. */
+static void
+poll_timeout_checks(int lfd)
+{
+  struct blocked pl;
+  long long t0;
+  double r0 = real_ms();
+
+  section("poll() times out at its deadline while the clock jumps past it");
+  t0 = vnow();
+  start_blocked(&pl, lfd, DO_POLL, 0);
+  /* Asleep in poll() first, or the sleep below would come before it. */
+  while (thread_state(atomic_load(&pl.tid)) != 'S' && real_ms() - r0 < 2000)
+    sched_yield();
+  ifc.usleep(ud, 100000);
+  if (finish_blocked(&pl, "poll()") < 0)
+    return;
+  check(pl.result == 0 && pl.end_v - t0 >= 10000 && pl.end_v - t0 < 11000,
+        "poll(listener, 10 ms) = %d, returned %lld us after it began",
+        pl.result, pl.end_v - t0);
 }
 
 static void
@@ -961,6 +989,7 @@ main(int argc, char **argv)
   clock_checks();
   lfd = tcp_socket_checks();
   nonblocking_checks(lfd);
+  poll_timeout_checks(lfd);
   section("netdev_receive with nothing queued and no timer");
   idle_receive_check("when the stack is idle");
   afd = handshake(lfd);
