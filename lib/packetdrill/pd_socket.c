@@ -781,6 +781,16 @@ pd_getsockopt(void *ud, int fd, int level, int name, void *val, socklen_t *len)
   return (int)leave(pd, r);
 }
 
+/* The int-valued options pd_setsockopt knows: for the others the answer
+ * is ENOPROTOOPT whatever the length of the value, as in Linux. */
+static int
+known_int_option(int level, int name)
+{
+  if (level == SOL_SOCKET)
+    return name == SO_REUSEADDR || name == SO_RCVBUF || name == SO_SNDBUF;
+  return level == IPPROTO_TCP && (name == TCP_NODELAY || name == TCP_MAXSEG);
+}
+
 static int
 pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
               socklen_t len)
@@ -805,6 +815,8 @@ pd_setsockopt(void *ud, int fd, int level, int name, const void *val,
       r = sl__tcp_set_linger(s->tcb, lg.l_onoff, lg.l_linger);
     return (int)leave(pd, r);
   }
+  if (!known_int_option(level, name))
+    return (int)leave(pd, -ENOPROTOOPT);
   if (len < sizeof v)
     return (int)leave(pd, -EINVAL);
   memcpy(&v, val, sizeof v);

@@ -469,6 +469,17 @@ tcp_socket_checks(void)
   r = ifc.setsockopt(ud, fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
   check(r == -1 && errno == ENOPROTOOPT,
         "setsockopt(SO_KEEPALIVE) = -1 ENOPROTOOPT (got %d)", r);
+  /* An option we lack is ENOPROTOOPT whatever its length (Linux's
+   * scripts set IP_MTU_DISCOVER with a one-byte value); a known one with
+   * too short a value is EINVAL. */
+  r = ifc.setsockopt(ud, fd, IPPROTO_IP, IP_MTU_DISCOVER, "", 1);
+  check(r == -1 && errno == ENOPROTOOPT,
+        "setsockopt(IP_MTU_DISCOVER, 1 byte) = -1 ENOPROTOOPT (got %d, %s)", r,
+        strerror(errno));
+  r = ifc.setsockopt(ud, fd, SOL_SOCKET, SO_REUSEADDR, "", 1);
+  check(r == -1 && errno == EINVAL,
+        "setsockopt(SO_REUSEADDR, 1 byte) = -1 EINVAL (got %d, %s)", r,
+        strerror(errno));
 
   fd2 = ifc.socket(ud, AF_INET, SOCK_STREAM, 0);
   sin.sin_addr.s_addr = htonl(0x0a000001); /* 10.0.0.1: not ours */
