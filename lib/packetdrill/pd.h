@@ -71,7 +71,7 @@ struct sl__pd {
   struct sl__pd_pkt *out_head, *out_tail; /* packets the stack sent */
   size_t out_len;
   uint64_t out_dropped; /* sent while the queue was full */
-  int receive_failing;  /* netdev_receive already said why it fails */
+  int receive_failing;  /* netdev_receive said nothing more will come */
   int changed;          /* the stack changed since the last broadcast */
   uint64_t wake_at_us;  /* a poll() times out then: wake the waiters */
   int closing;          /* free() has begun: waiters must leave */
