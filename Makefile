@@ -202,6 +202,7 @@ check-deps:
 
 TEST_SCRIPTS := tests/scripts/readme_example.sh tests/scripts/install.sh \
                 tests/scripts/sim_cli.sh tests/packetdrill/run.sh \
+                tests/packetdrill/stock.sh \
                 tests/scripts/hub.sh tests/scripts/hub_udp.sh \
                 tests/scripts/tun.sh tests/scripts/ports.sh tests/scripts/raw.sh \
                 tests/scripts/demo.sh tests/scripts/netstat.sh \

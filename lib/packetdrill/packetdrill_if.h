@@ -60,8 +60,10 @@ struct packetdrill_interface {
   int (*netdev_send)(void *userdata, const void *buf, size_t count);
   /* Stack -> peer: the next packet the stack sent.  *count holds the size
    * of buf on entry and the packet's length on return; *time_usecs gets
-   * the time it was sent, on the clock gettimeofday reads.  0, or -1 with
-   * errno (packetdrill then asks again). */
+   * the time it was sent, on the clock gettimeofday reads.  0; 0 with
+   * *count 0 when nothing was received (packetdrill's parser then fails
+   * the script on an empty packet); or -1 with errno, and packetdrill
+   * asks again, without end. */
   int (*netdev_receive)(void *userdata, void *buf, size_t *count,
                         long long *time_usecs);
   int (*usleep)(void *userdata, useconds_t usec);

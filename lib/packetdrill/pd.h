@@ -13,10 +13,13 @@
  *   seed=N                ISN and port seed (default 1)
  *   receive_wait_ms=N     how long netdev_receive waits, in real time,
  *                         for another thread's call to send something
- *                         when the stack has neither a packet nor a timer
+ *                         when the stack has neither a packet nor a timer,
+ *                         before it reports that nothing will come
  *                         (default 1000)
  *   verbose               print each TCP state change and each dropped
- *                         packet on stderr */
+ *                         packet on stderr
+ * A word that is none of these is ignored with a warning on stderr; a
+ * known flag with a bad value ends the run (see pd_host.c). */
 #ifndef SOCKLAB_PACKETDRILL_PD_H
 #define SOCKLAB_PACKETDRILL_PD_H
 
@@ -56,8 +59,9 @@ struct sl__pd_sock {
 };
 
 struct sl__pd {
-  pthread_mutex_t mu;  /* serializes everything below and the core */
-  pthread_cond_t cond; /* broadcast whenever the stack may have changed */
+  pthread_mutex_t mu;     /* serializes everything below and the core */
+  pthread_cond_t cond;    /* broadcast whenever the stack may have changed */
+  pthread_cond_t settled; /* the last woken waiter is running again */
   struct sl__host *host;
   uint32_t local_ip, remote_ip; /* host order */
   uint64_t now_us;              /* the virtual clock */
@@ -66,18 +70,22 @@ struct sl__pd {
   struct sl__pd_pkt *out_head, *out_tail; /* packets the stack sent */
   size_t out_len;
   uint64_t out_dropped; /* sent while the queue was full */
-  int receive_failing;  /* netdev_receive already said why it fails */
+  int receive_failing;  /* netdev_receive said nothing more will come */
   int changed;          /* the stack changed since the last broadcast */
   uint64_t wake_at_us;  /* a poll() times out then: wake the waiters */
   int closing;          /* free() has begun: waiters must leave */
-  unsigned waiters;     /* threads asleep in socket calls */
+  unsigned waiters;     /* threads asleep on cond */
+  uint64_t wake_gen;    /* how many times cond has been broadcast */
+  unsigned owed;        /* waiters woken and not yet running again */
+  unsigned settling;    /* threads waiting for owed to reach 0 */
   struct sl__pd_sock *fds[SL__PD_MAX_FD];
 };
 
 /* ---- pd_host.c ------------------------------------------------------- */
 
 /* Creates an instance from the flags string (NULL = defaults).  0, or a
- * negative errno with a message on stderr naming the bad flag. */
+ * negative errno with a message on stderr naming the flag whose value is
+ * bad. */
 int sl__pd_new(const char *flags, struct sl__pd **out);
 void sl__pd_free(void *userdata);
 
@@ -85,10 +93,19 @@ void sl__pd_free(void *userdata);
  * time, as every call into the core must (stack.h: "drivers poll before
  * calling them"). */
 void sl__pd_lock(struct sl__pd *pd);
-/* Wakes every waiter (the stack may have changed) and drops the mutex. */
+/* Wakes every waiter (the stack may have changed) and drops the mutex.
+ * A thread whose socket call slept leaves the virtual time it returned
+ * at for its own next reading of the clock (sl__pd_gettimeofday). */
 void sl__pd_unlock(struct sl__pd *pd);
+/* Returns once every waiter woken by a change has run again and looked
+ * at its condition (it may have gone back to sleep): the virtual clock
+ * must not move before, or a call the change completed would return
+ * later in virtual time than the change.  Called with the mutex held;
+ * releases it while it waits. */
+void sl__pd_settle(struct sl__pd *pd);
 /* Moves the virtual clock to target_us, firing every timer due on the way
- * at its own deadline.  Called with the mutex held. */
+ * at its own deadline and settling (above) before each step.  Called
+ * with the mutex held. */
 void sl__pd_advance(struct sl__pd *pd, uint64_t target_us);
 
 /* The socket behind fd, or NULL. */

@@ -18,6 +18,17 @@
  * stack whose timers keep firing without sending anything is broken. */
 #define MAX_RECEIVE_ADVANCE_US (3600ull * 1000000ull)
 
+/* What this thread's last socket call left for its next clock reading.
+ * packetdrill's system-call thread reads the clock after a blocking call
+ * returns, without any lock of ours: by then the main thread may have
+ * moved the clock on, and the call would seem to have returned late. */
+static _Thread_local struct {
+  const struct sl__pd *pd; /* the instance the call was on */
+  int slept;               /* the call in progress has slept */
+  int returned;            /* a call that slept has returned ... */
+  uint64_t at_us;          /* ... at this virtual time */
+} this_thread;
+
 /* ---- flags ----------------------------------------------------------- */
 
 /* Matches "name=" at the start of word; returns the value or NULL. */
@@ -58,7 +69,8 @@ parse_u64(const char *s, uint64_t max, uint64_t *out)
   return 0;
 }
 
-/* One flag word.  0 or -EINVAL. */
+/* One flag word.  0, -EINVAL for a known flag with a bad value, or
+ * -ENOENT for a word that is no flag of ours. */
 static int
 parse_flag(struct sl__pd *pd, struct sl__host_config *cfg, const char *w)
 {
@@ -89,8 +101,11 @@ parse_flag(struct sl__pd *pd, struct sl__host_config *cfg, const char *w)
     pd->verbose = 1;
     return 0;
   }
-  return -EINVAL;
+  return -ENOENT;
 }
+
+#define KNOWN_FLAGS                                                            \
+  "local_ip=, remote_ip=, mtu=, seed=, receive_wait_ms=, verbose"
 
 static int
 parse_flags(struct sl__pd *pd, struct sl__host_config *cfg, const char *flags)
@@ -106,11 +121,22 @@ parse_flags(struct sl__pd *pd, struct sl__host_config *cfg, const char *flags)
   for (word = strtok_r(copy, " \t\n,", &save); word != NULL;
        word = strtok_r(NULL, " \t\n,", &save)) {
     r = parse_flag(pd, cfg, word);
+    /* A word we do not know changes nothing of ours (it may be meant for
+     * another stack's adapter, or be a typo the warning shows), so the
+     * run goes on.  A known flag with a bad value would test a stack
+     * configured otherwise than asked: that one ends it. */
+    if (r == -ENOENT) {
+      fprintf(stderr,
+              "packetdrill_interface_init: ignoring unknown flag \"%s\" "
+              "(known: " KNOWN_FLAGS ")\n",
+              word);
+      r = 0;
+      continue;
+    }
     if (r < 0) {
       fprintf(stderr,
-              "packetdrill_interface_init: bad flag \"%s\" (known: "
-              "local_ip=, remote_ip=, mtu=, seed=, receive_wait_ms=, "
-              "verbose)\n",
+              "packetdrill_interface_init: bad value in flag \"%s\" "
+              "(known: " KNOWN_FLAGS ")\n",
               word);
       break;
     }
@@ -221,13 +247,19 @@ sl__pd_new(const char *flags, struct sl__pd **out)
   pthread_condattr_destroy(&ca);
   if (r < 0)
     goto out;
+  if ((r = -pthread_cond_init(&pd->settled, NULL)) < 0) {
+    pthread_cond_destroy(&pd->cond);
+    goto out;
+  }
   if ((r = -pthread_mutex_init(&pd->mu, NULL)) < 0) {
+    pthread_cond_destroy(&pd->settled);
     pthread_cond_destroy(&pd->cond);
     goto out;
   }
   pd->host = sl__host_new(pd->local_ip, &cfg, on_output, pd);
   if (pd->host == NULL) {
     pthread_mutex_destroy(&pd->mu);
+    pthread_cond_destroy(&pd->settled);
     pthread_cond_destroy(&pd->cond);
     r = -ENOMEM;
     goto out;
@@ -257,7 +289,8 @@ sl__pd_free(void *userdata)
   /* Threads still asleep in a call leave with EINTR before we go. */
   pd->closing = 1;
   pthread_cond_broadcast(&pd->cond);
-  while (pd->waiters > 0)
+  pthread_cond_broadcast(&pd->settled);
+  while (pd->waiters > 0 || pd->settling > 0)
     pthread_cond_wait(&pd->cond, &pd->mu);
   for (int fd = 0; fd < SL__PD_MAX_FD; fd++)
     if (pd->fds[fd] != NULL) {
@@ -272,6 +305,7 @@ sl__pd_free(void *userdata)
   pthread_mutex_unlock(&pd->mu);
   pthread_mutex_destroy(&pd->mu);
   pthread_cond_destroy(&pd->cond);
+  pthread_cond_destroy(&pd->settled);
   free(pd);
 }
 
@@ -281,17 +315,83 @@ void
 sl__pd_lock(struct sl__pd *pd)
 {
   pthread_mutex_lock(&pd->mu);
+  /* A new call: what the last one left for the clock is out of date. */
+  this_thread.returned = 0;
+  this_thread.slept = 0;
+  this_thread.pd = pd;
   sl__host_poll(pd->host, pd->now_us);
+}
+
+/* Wakes every thread asleep on cond: each then owes a look at its
+ * condition, and sl__pd_settle waits until all have paid. */
+static void
+wake_all(struct sl__pd *pd)
+{
+  pd->changed = 0;
+  pd->wake_gen++;
+  pd->owed = pd->waiters;
+  pthread_cond_broadcast(&pd->cond);
+}
+
+/* Sleeps on cond until woken or, when deadline is not NULL, until then
+ * (real time); pthread_cond_timedwait's result.  Pays this thread's debt
+ * to sl__pd_settle if a broadcast woke it. */
+static int
+sleep_on_cond(struct sl__pd *pd, const struct timespec *deadline)
+{
+  uint64_t gen = pd->wake_gen;
+  int r;
+
+  pd->waiters++;
+  if (deadline != NULL)
+    r = pthread_cond_timedwait(&pd->cond, &pd->mu, deadline);
+  else
+    r = pthread_cond_wait(&pd->cond, &pd->mu);
+  pd->waiters--;
+  /* The last broadcast since we slept counted us in owed. */
+  if (pd->wake_gen != gen && pd->owed > 0 && --pd->owed == 0)
+    pthread_cond_broadcast(&pd->settled);
+  if (pd->closing)
+    pthread_cond_broadcast(&pd->cond); /* free() counts the waiters */
+  return r;
 }
 
 void
 sl__pd_unlock(struct sl__pd *pd)
 {
-  if (pd->changed) {
-    pd->changed = 0;
-    pthread_cond_broadcast(&pd->cond);
+  if (pd->changed)
+    wake_all(pd);
+  if (this_thread.slept && this_thread.pd == pd) {
+    this_thread.returned = 1;
+    this_thread.at_us = pd->now_us;
   }
   pthread_mutex_unlock(&pd->mu);
+}
+
+void
+sl__pd_settle(struct sl__pd *pd)
+{
+  for (;;) {
+    if (pd->changed)
+      wake_all(pd);
+    if (pd->owed == 0 || pd->closing)
+      break;
+    pd->settling++;
+    pthread_cond_wait(&pd->settled, &pd->mu);
+    pd->settling--;
+  }
+  if (pd->closing)
+    pthread_cond_broadcast(&pd->cond); /* free() counts us too */
+}
+
+/* A poll() with a timeout is due to return at wake_at_us: wake it. */
+static void
+wake_pollers(struct sl__pd *pd)
+{
+  if (pd->now_us >= pd->wake_at_us) {
+    pd->wake_at_us = SL__TIME_NEVER;
+    pd->changed = 1;
+  }
 }
 
 void
@@ -299,43 +399,59 @@ sl__pd_advance(struct sl__pd *pd, uint64_t target_us)
 {
   uint64_t floor = pd->now_us;
 
-  if (target_us < pd->now_us)
-    target_us = pd->now_us; /* time never goes backwards */
-  /* Each timer fires at its own deadline, so what it sends is stamped
-   * with the time a real stack would have sent it. */
+  /* Each step goes to the next timer or poll() deadline, so what a timer
+   * sends is stamped with the time a real stack would have sent it, and
+   * whoever a step wakes runs (settle) before the clock moves again. */
   for (;;) {
-    uint64_t d = sl__host_next_deadline(pd->host);
+    uint64_t d;
 
+    sl__pd_settle(pd);
+    /* Another thread may have moved the clock while we waited, and time
+     * never goes backwards. */
+    if (floor < pd->now_us)
+      floor = pd->now_us;
+    if (target_us < floor)
+      target_us = floor;
+    d = sl__host_next_deadline(pd->host);
+    if (pd->wake_at_us < d)
+      d = pd->wake_at_us;
     if (d < floor)
       d = floor;
     if (d > target_us)
       break;
     pd->now_us = d;
     sl__host_poll(pd->host, d);
+    wake_pollers(pd);
     /* A timer still due right after it ran waits one microsecond, so a
      * stuck timer makes time crawl instead of hanging the loop. */
     floor = d + 1;
   }
   pd->now_us = target_us;
   sl__host_poll(pd->host, target_us);
-  if (pd->now_us >= pd->wake_at_us) {
-    pd->wake_at_us = SL__TIME_NEVER;
-    pd->changed = 1; /* a poll() timed out */
-  }
+  wake_pollers(pd);
 }
 
 int
 sl__pd_gettimeofday(void *userdata, struct timeval *tv, struct timezone *tz)
 {
   struct sl__pd *pd = userdata;
+  int returned = this_thread.returned && this_thread.pd == pd;
+  uint64_t t = this_thread.at_us;
 
   sl__pd_lock(pd);
-  /* Every reading moves the clock, so a caller that spins on the clock
+  /* The first reading after a call that slept is the time the call
+   * returned, however far another thread has moved the clock since:
+   * that is when packetdrill's system-call thread takes its reading
+   * (end_syscall), and what a kernel's clock would have said.  Any other
+   * reading moves the clock, so a caller that spins on the clock
    * (packetdrill's wait_for_event does) sees time pass. */
-  sl__pd_advance(pd, pd->now_us + 1);
+  if (!returned) {
+    sl__pd_advance(pd, pd->now_us + 1);
+    t = pd->now_us;
+  }
   if (tv != NULL) {
-    tv->tv_sec = (time_t)(pd->now_us / 1000000);
-    tv->tv_usec = (suseconds_t)(pd->now_us % 1000000);
+    tv->tv_sec = (time_t)(t / 1000000);
+    tv->tv_usec = (suseconds_t)(t % 1000000);
   }
   sl__pd_unlock(pd);
   if (tz != NULL)
@@ -401,15 +517,9 @@ wait_for_output(struct sl__pd *pd)
 
   deadline_after(&ts, pd->receive_wait_ms);
   while (pd->out_head == NULL && !pd->closing &&
-         sl__host_next_deadline(pd->host) == SL__TIME_NEVER) {
-    pd->waiters++;
-    int r = pthread_cond_timedwait(&pd->cond, &pd->mu, &ts);
-    pd->waiters--;
-    if (r == ETIMEDOUT)
+         sl__host_next_deadline(pd->host) == SL__TIME_NEVER)
+    if (sleep_on_cond(pd, &ts) == ETIMEDOUT)
       break;
-  }
-  if (pd->closing)
-    pthread_cond_broadcast(&pd->cond); /* free() counts the waiters */
 }
 
 int
@@ -423,6 +533,9 @@ sl__pd_netdev_receive(void *userdata, void *buf, size_t *count,
 
   sl__pd_lock(pd);
   start = pd->now_us;
+  /* Whoever the last call woke may send something before the clock
+   * moves (a window update from a read() the data completed). */
+  sl__pd_settle(pd);
   while ((p = pd->out_head) == NULL) {
     uint64_t d = sl__host_next_deadline(pd->host);
 
@@ -436,16 +549,28 @@ sl__pd_netdev_receive(void *userdata, void *buf, size_t *count,
       continue;
     }
     if (d != SL__TIME_NEVER || waited) {
-      err = ETIMEDOUT;
+      /* The stack will send nothing more.  Failing (-1) would not end
+       * the script: packetdrill's so_netdev_receive() asks again for as
+       * long as we fail, for ever.  "Received nothing" (0 with count 0,
+       * as packetdrill.h puts it) reaches its packet parser, which
+       * rejects an empty packet and fails the script at once, where its
+       * tun device would have timed out. */
       if (!pd->receive_failing)
         fprintf(stderr,
-                "socklab packetdrill: netdev_receive: the stack sent "
-                "nothing %s (virtual time %" PRIu64 ".%06" PRIu64 " s)\n",
-                d == SL__TIME_NEVER ? "and has no timer pending"
-                                    : "in an hour of virtual time",
+                "socklab packetdrill: netdev_receive: the stack will send "
+                "nothing more (%s; virtual time %" PRIu64 ".%06" PRIu64
+                " s); reporting an empty packet, which packetdrill calls "
+                "\"packet of 0 bytes\"\n",
+                d == SL__TIME_NEVER
+                    ? "no packet queued, no timer pending, no other call "
+                      "sent one meanwhile"
+                    : "its timers ran for an hour of virtual time and "
+                      "sent nothing",
                 pd->now_us / 1000000, pd->now_us % 1000000);
       pd->receive_failing = 1;
-      goto fail;
+      sl__pd_unlock(pd);
+      *count = 0;
+      return 0;
     }
     wait_for_output(pd);
     waited = 1;
@@ -532,7 +657,7 @@ sl__pd_sock_new(struct sl__pd *pd, int type, int *err)
       old->closed = 1;
     else
       free(old);
-    pthread_cond_broadcast(&pd->cond);
+    pd->changed = 1; /* its waiters must see it closed */
   }
   s->fd = fd;
   s->type = type;
@@ -552,7 +677,7 @@ sl__pd_sock_release(struct sl__pd *pd, struct sl__pd_sock *s)
   s->udp = NULL;
   if (s->waiters > 0) {
     s->closed = 1; /* the last thread asleep on it frees it */
-    pthread_cond_broadcast(&pd->cond);
+    pd->changed = 1;
   } else {
     free(s);
   }
@@ -566,24 +691,22 @@ sl__pd_wait(struct sl__pd *pd, struct sl__pd_sock *s, unsigned ms)
 
   if (pd->closing)
     return -EINTR;
+  /* What this call changed (a read that opened the window) wakes the
+   * others before we sleep: nobody would broadcast it otherwise. */
+  if (pd->changed)
+    wake_all(pd);
   if (ms > 0)
     deadline_after(&ts, ms);
+  this_thread.slept = 1;
   if (s != NULL)
     s->waiters++;
-  pd->waiters++;
-  if (ms > 0)
-    r = pthread_cond_timedwait(&pd->cond, &pd->mu, &ts);
-  else
-    r = pthread_cond_wait(&pd->cond, &pd->mu);
-  pd->waiters--;
+  r = sleep_on_cond(pd, ms > 0 ? &ts : NULL);
   if (s != NULL)
     s->waiters--;
-  if (pd->closing) {
-    pthread_cond_broadcast(&pd->cond); /* free() counts the waiters */
+  if (pd->closing)
     r = -EINTR;
-  } else {
+  else
     r = r == ETIMEDOUT ? -ETIMEDOUT : 0;
-  }
   if (s != NULL && s->closed) {
     if (s->waiters == 0)
       free(s);

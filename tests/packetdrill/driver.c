@@ -12,6 +12,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -324,10 +327,12 @@ struct blocked {
   atomic_int tid;
   atomic_int done;
   int fd;
-  enum { DO_ACCEPT, DO_READ, DO_CONNECT } call;
+  enum { DO_ACCEPT, DO_READ, DO_CONNECT, DO_POLL } call;
   struct sockaddr_in to; /* DO_CONNECT: where to */
+  long clock_delay_ms;   /* real time between the return and end_v */
   int result;
   int err;
+  long long end_v; /* the virtual clock read after the call returned */
   char buf[256];
   struct sockaddr_in peer;
   socklen_t peer_len;
@@ -343,11 +348,19 @@ blocked_main(void *arg)
   if (b->call == DO_ACCEPT)
     b->result =
         ifc.accept(ud, b->fd, (struct sockaddr *)&b->peer, &b->peer_len);
+  else if (b->call == DO_POLL)
+    b->result =
+        ifc.poll(ud, &(struct pollfd){.fd = b->fd, .events = POLLIN}, 1, 10);
   else if (b->call == DO_CONNECT)
     b->result = ifc.connect(ud, b->fd, (struct sockaddr *)&b->to, sizeof b->to);
   else
     b->result = (int)ifc.read(ud, b->fd, b->buf, sizeof b->buf - 1);
   b->err = errno;
+  /* packetdrill's system-call thread reads the clock after the call has
+   * returned (end_syscall), and may be descheduled in between. */
+  if (b->clock_delay_ms > 0)
+    sleep_ms(b->clock_delay_ms);
+  b->end_v = vnow();
   atomic_store(&b->done, 1);
   return NULL;
 }
@@ -382,11 +395,12 @@ thread_cpu_ms(pthread_t t)
 }
 
 static void
-start_blocked(struct blocked *b, int fd, int call)
+start_blocked(struct blocked *b, int fd, int call, long clock_delay_ms)
 {
   memset(b, 0, sizeof *b);
   b->fd = fd;
   b->call = call;
+  b->clock_delay_ms = clock_delay_ms;
   b->to.sin_family = AF_INET;
   b->to.sin_addr.s_addr = htonl(REMOTE_IP);
   b->to.sin_port = htons(PEER_PORT + 1);
@@ -483,6 +497,17 @@ tcp_socket_checks(void)
   check(r == 0, "setsockopt(TCP_NODELAY, 1) = %d", r);
   r = ifc.setsockopt(ud, fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
   check(r == 0, "setsockopt(SO_KEEPALIVE, 1) = %d", r);
+  /* An option we lack is ENOPROTOOPT whatever its length (Linux's
+   * scripts set IP_MTU_DISCOVER with a one-byte value); a known one with
+   * too short a value is EINVAL. */
+  r = ifc.setsockopt(ud, fd, IPPROTO_IP, IP_MTU_DISCOVER, "", 1);
+  check(r == -1 && errno == ENOPROTOOPT,
+        "setsockopt(IP_MTU_DISCOVER, 1 byte) = -1 ENOPROTOOPT (got %d, %s)", r,
+        strerror(errno));
+  r = ifc.setsockopt(ud, fd, SOL_SOCKET, SO_REUSEADDR, "", 1);
+  check(r == -1 && errno == EINVAL,
+        "setsockopt(SO_REUSEADDR, 1 byte) = -1 EINVAL (got %d, %s)", r,
+        strerror(errno));
 
   fd2 = ifc.socket(ud, AF_INET, SOCK_STREAM, 0);
   sin.sin_addr.s_addr = htonl(0x0a000001); /* 10.0.0.1: not ours */
@@ -532,6 +557,30 @@ nonblocking_checks(int lfd)
         t1 - t0);
 }
 
+/* A poll() on another thread times out in 10 ms while this thread, as
+ * packetdrill's main thread does before its next event, sleeps 100 ms:
+ * the poll returns at its own deadline, not at the end of the sleep. */
+static void
+poll_timeout_checks(int lfd)
+{
+  struct blocked pl;
+  long long t0;
+  double r0 = real_ms();
+
+  section("poll() times out at its deadline while the clock jumps past it");
+  t0 = vnow();
+  start_blocked(&pl, lfd, DO_POLL, 0);
+  /* Asleep in poll() first, or the sleep below would come before it. */
+  while (thread_state(atomic_load(&pl.tid)) != 'S' && real_ms() - r0 < 2000)
+    sched_yield();
+  ifc.usleep(ud, 100000);
+  if (finish_blocked(&pl, "poll()") < 0)
+    return;
+  check(pl.result == 0 && pl.end_v - t0 >= 10000 && pl.end_v - t0 < 11000,
+        "poll(listener, 10 ms) = %d, returned %lld us after it began",
+        pl.result, pl.end_v - t0);
+}
+
 static void
 clock_checks(void)
 {
@@ -548,26 +597,37 @@ clock_checks(void)
         c - b);
 }
 
+/* The stack will send nothing more.  Stock packetdrill's
+ * so_netdev_receive() calls netdev_receive again for as long as it
+ * returns -1, so failing would hang the script; the adapter must report
+ * "received nothing" (0 with count 0, packetdrill.h's contract), which
+ * packetdrill's parser rejects, ending the script.  The loop below is
+ * packetdrill's, bounded. */
 static void
 idle_receive_check(const char *when)
 {
   struct timespec c0, c1;
   uint8_t b[2048];
-  size_t n = sizeof b;
+  size_t n;
   long long t = 0, v0 = vnow(), v1;
   double r0 = real_ms(), cpu;
-  int r;
+  int r, calls = 0;
 
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-  r = ifc.netdev_receive(ud, b, &n, &t);
+  do {
+    n = sizeof b;
+    r = ifc.netdev_receive(ud, b, &n, &t);
+    calls++;
+  } while (r == -1 && calls < 3);
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
   v1 = vnow();
   cpu = (double)(c1.tv_sec - c0.tv_sec) * 1e3 +
         (double)(c1.tv_nsec - c0.tv_nsec) / 1e6;
-  check(r == -1 && n == 0,
-        "netdev_receive %s fails (-1, count 0, %s) after %.0f ms real, "
-        "%.1f s virtual",
-        when, strerror(errno), real_ms() - r0, (double)(v1 - v0) / 1e6);
+  check(r == 0 && n == 0 && calls == 1,
+        "netdev_receive %s says \"nothing\" (0, count 0) at the first "
+        "call: got %d, count %zu after %d calls, %.0f ms real, %.1f s "
+        "virtual",
+        when, r, n, calls, real_ms() - r0, (double)(v1 - v0) / 1e6);
   check(cpu < 50.0, "... and used %.2f ms of CPU doing so (no spinning)", cpu);
 }
 
@@ -580,7 +640,7 @@ handshake(int lfd)
   uint32_t iss = 0;
 
   section("passive open: SYN, SYN-ACK, ACK; accept() blocks until the ACK");
-  start_blocked(&acc, lfd, DO_ACCEPT);
+  start_blocked(&acc, lfd, DO_ACCEPT, 0);
   check_still_blocked(&acc, "accept()");
 
   t_inject = vnow();
@@ -611,6 +671,39 @@ handshake(int lfd)
             ntohs(acc.peer.sin_port) == PEER_PORT,
         "accept() reports the peer 192.0.2.1:%d", ntohs(acc.peer.sin_port));
   return acc.result;
+}
+
+/* Data wakes a read() asleep on another thread while this thread, as
+ * packetdrill's main thread does, goes straight on to wait for the ACK.
+ * The ACK is delayed, so netdev_receive moves the clock to the delayed-ACK
+ * timer; it must let the woken read() run first.  Otherwise the read
+ * returns 40 ms late in virtual time and the ACK advertises a window
+ * that counts the bytes the read has taken since. */
+static void
+woken_read_checks(int fd, uint16_t full_win)
+{
+  static const char in[] = "third";
+  struct blocked rd;
+  struct pkt p;
+  long long t_inject, t_out;
+
+  section("a read() woken by data returns before virtual time moves on");
+  start_blocked(&rd, fd, DO_READ, 50);
+  check_still_blocked(&rd, "read()");
+  t_inject = vnow();
+  inject_tcp(F_ACK | F_PSH, in, 0);
+  if (sniff(&p, &t_out) == 0)
+    check(p.flags == F_ACK && p.ack == peer_seq && p.win == full_win,
+          "the delayed ACK, %lld us later, acks %u (%u) and advertises the "
+          "whole window: %u (%u)",
+          t_out - t_inject, p.ack, peer_seq, p.win, full_win);
+  if (finish_blocked(&rd, "read()") < 0)
+    return;
+  check(rd.result == (int)strlen(in), "read() = %d", rd.result);
+  check(rd.end_v - t_inject >= 0 && rd.end_v - t_inject < 1000,
+        "read() returned when the data came: the clock its thread read "
+        "50 ms (real) after it returned says %lld us after the data",
+        rd.end_v - t_inject);
 }
 
 static void
@@ -663,7 +756,7 @@ data_checks(int fd)
   inject_tcp(F_ACK, NULL, 0);
 
   section("read() blocks until data arrives");
-  start_blocked(&rd, fd, DO_READ);
+  start_blocked(&rd, fd, DO_READ, 0);
   check_still_blocked(&rd, "read()");
   inject_tcp(F_ACK | F_PSH, in2, 0);
   if (finish_blocked(&rd, "read()") == 0)
@@ -674,6 +767,7 @@ data_checks(int fd)
   if (sniff(&p, &t_out) == 0)
     check(p.flags == F_ACK && p.ack == peer_seq, "ACK for it: ack %u (%u)",
           p.ack, peer_seq);
+  woken_read_checks(fd, p.win);
 }
 
 static void
@@ -769,7 +863,7 @@ active_open_checks(void)
   section("active open: a blocking connect() on another thread");
   fd = ifc.socket(ud, AF_INET, SOCK_STREAM, 0);
   check(fd >= 0, "socket() = %d", fd);
-  start_blocked(&con, fd, DO_CONNECT);
+  start_blocked(&con, fd, DO_CONNECT, 0);
   /* netdev_receive may run before the thread has even called connect():
    * it must wait for the SYN rather than fail at once. */
   if (sniff(&p, &t) == 0) {
@@ -834,6 +928,85 @@ check_interface(void)
   return missing == 0 ? 0 : -1;
 }
 
+/* Runs init(flags) in a child, which reports TCP_MAXSEG of a new socket
+ * in its exit status (mtu - 40, or 0); the child's stderr lands in err.
+ * A child, since a bad flag ends the run with abort().  The wait
+ * status, or -1. */
+static int
+init_in_child(packetdrill_interface_init_t init, const char *flags, char *err,
+              size_t size)
+{
+  size_t got = 0;
+  int pfd[2], status = -1;
+  ssize_t n;
+  pid_t pid;
+
+  err[0] = '\0';
+  if (pipe(pfd) != 0 || (pid = fork()) < 0) {
+    check(0, "pipe/fork: %s", strerror(errno));
+    return -1;
+  }
+  if (pid == 0) {
+    /* The MSS the instance announces in a SYN says which MTU it took. */
+    struct packetdrill_interface c;
+    struct sockaddr_in sin = {.sin_family = AF_INET,
+                              .sin_port = htons(PEER_PORT),
+                              .sin_addr.s_addr = htonl(REMOTE_IP)};
+    uint8_t b[2048];
+    size_t blen = sizeof b;
+    long long t;
+    struct pkt p = {0};
+    int fd;
+
+    dup2(pfd[1], 2);
+    close(pfd[0]);
+    init(flags, &c);
+    fd = c.socket(c.userdata, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    c.connect(c.userdata, fd, (struct sockaddr *)&sin, sizeof sin);
+    if (c.netdev_receive(c.userdata, b, &blen, &t) != 0 ||
+        parse(b, blen, &p) != NULL)
+      _exit(0);
+    c.free(c.userdata);
+    _exit(p.mss / 8); /* an exit status holds 0-255 */
+  }
+  close(pfd[1]);
+  while (got < size - 1 && (n = read(pfd[0], err + got, size - 1 - got)) > 0)
+    got += (size_t)n;
+  err[got] = '\0';
+  close(pfd[0]);
+  waitpid(pid, &status, 0);
+  return status;
+}
+
+/* packetdrill passes --so_flags through untouched, so a word meant for
+ * another stack's adapter (or a typo) must not end the run: the instance
+ * warns, naming the word, and uses the words it knows.  A known flag
+ * with a bad value still ends it: the stack would not be the one asked
+ * for. */
+static void
+flags_checks(packetdrill_interface_init_t init)
+{
+  char err[1024];
+  int st;
+
+  section("--so_flags: unknown words are warned about, bad values end it");
+  st = init_in_child(init, "bogus_word mtu=1000,--also-unknown", err,
+                     sizeof err);
+  check(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 960 / 8,
+        "init with unknown words went on and took mtu=1000 (TCP_MAXSEG "
+        "960): %s %d",
+        st >= 0 && WIFEXITED(st) ? "exit" : "signal",
+        st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+  check(strstr(err, "bogus_word") != NULL &&
+            strstr(err, "also-unknown") != NULL,
+        "stderr names both unknown words: %.*s", (int)strcspn(err, "\n"), err);
+  st = init_in_child(init, "mtu=lots", err, sizeof err);
+  check(st >= 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT &&
+            strstr(err, "mtu=lots") != NULL,
+        "mtu=lots ends the run naming the flag: %.*s", (int)strcspn(err, "\n"),
+        err);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -860,11 +1033,13 @@ main(int argc, char **argv)
   ud = ifc.userdata;
   if (check_interface() < 0)
     return 1;
+  flags_checks(init);
 
   clock_checks();
   sockopt_table_checks();
   lfd = tcp_socket_checks();
   nonblocking_checks(lfd);
+  poll_timeout_checks(lfd);
   section("netdev_receive with nothing queued and no timer");
   idle_receive_check("when the stack is idle");
   afd = handshake(lfd);
