@@ -15,8 +15,12 @@ sl__host_config_default(struct sl__host_config *cfg)
   cfg->rto_initial_us = 1000000;
   cfg->rto_min_us = 200000;
   cfg->rto_max_us = 60 * 1000000ull;
-  cfg->syn_retries = 6;
-  cfg->synack_retries = 5;
+  /* RFC 9293 3.8.3 (MUST-23): a SYN is retransmitted for at least 3
+   * minutes.  From a 1 s RTO doubling to the 60 s maximum, the 7th
+   * retransmission goes at 123 s and the attempt ends at 183 s (Linux's
+   * 6 and 5 end at 127 s and 63 s). */
+  cfg->syn_retries = 7;
+  cfg->synack_retries = 7;
   cfg->data_retries = 15;
   cfg->delack_us = 40000;
   cfg->persist_max_us = 60 * 1000000ull;

@@ -256,7 +256,7 @@ START_TEST(test_syn_received_timeout_backs_off_then_gives_up)
     th_expect_nothing(th);
     th_advance(th, 1);
     th_expect(th, SL__TCP_SYN | SL__TCP_ACK, th->pack - 1, th->pseq);
-    wait *= 2;
+    wait = 2 * wait < th->cfg.rto_max_us ? 2 * wait : th->cfg.rto_max_us;
   }
   th_advance(th, wait);
   ck_assert_ptr_null(th_find(th));

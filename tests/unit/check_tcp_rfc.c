@@ -919,6 +919,43 @@ START_TEST(test_zero_window_probe_ack_lost_window_opens_data_lost_resent)
 }
 END_TEST
 
+/* RFC 9293 3.8.3 (MUST-23): "R2 for a SYN segment MUST be set large
+ * enough to provide retransmission of the segment for at least 3
+ * minutes."  With the default configuration an unanswered SYN is still
+ * being retransmitted at 3 minutes (Linux's 6 retries give up at 127 s). */
+START_TEST(test_syn_sent_unanswered_syn_retried_for_3_minutes)
+{
+  struct sl__tcb *t = sl__tcp_new(th->h);
+  uint64_t start = th->now, last = th->now;
+
+  th->t = t;
+  ck_assert_int_eq(sl__tcp_connect(t, TH_PEER, TH_PPORT), -EINPROGRESS);
+  while (sl__tcp_state(t) == SL_TCP_SYN_SENT) {
+    advance_to_next_timer();
+    if (th_pending(th) > 0)
+      last = th->now;
+    discard_output();
+  }
+  ck_assert_uint_ge(last - start, 120 * 1000000ull); /* still resent then */
+  ck_assert_uint_ge(th->now - start, 180 * 1000000ull);
+  ck_assert_int_eq(sl__tcp_connect_result(t), -ETIMEDOUT);
+  sl__tcp_close(t);
+}
+END_TEST
+
+/* The same for the SYN,ACK of a passive open: it too is a SYN segment. */
+START_TEST(test_syn_received_unanswered_synack_retried_for_3_minutes)
+{
+  uint64_t start;
+
+  th_syn_received(th);
+  start = th->now;
+  while (th_find(th) != NULL)
+    advance_to_next_timer();
+  ck_assert_uint_ge(th->now - start, 180 * 1000000ull);
+}
+END_TEST
+
 /* ---- the user timeout (RFC 9293 3.8.3 and 3.10.8, RFC 5482) ----------- */
 
 /* RFC 9293 3.10.8: "For any state if the user timeout expires, flush all
@@ -1448,6 +1485,10 @@ tcp_rfc_suite(void)
   tcase_add_test(tc, test_fast_recovery_partial_ack_retransmits_next_hole);
   tcase_add_test(tc, test_fast_recovery_small_partial_ack_adds_no_smss_back);
   tcase_add_test(tc, test_fast_recovery_full_ack_sets_cwnd_per_rfc6582);
+
+  tc = tcase(s, "syn_timeout");
+  tcase_add_test(tc, test_syn_sent_unanswered_syn_retried_for_3_minutes);
+  tcase_add_test(tc, test_syn_received_unanswered_synack_retried_for_3_minutes);
 
   tc = tcase(s, "user_timeout");
   tcase_add_test(tc, test_established_user_timeout_aborts_unacked_data);
