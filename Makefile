@@ -87,6 +87,7 @@ CLI_SRCS := $(GRADE_SRCS) \
   lib/cli/args.c \
   lib/cli/demo.c \
   lib/cli/grade.c \
+  lib/cli/grade_batch.c \
   lib/cli/demo_udp.c \
   lib/cli/hub.c \
   lib/cli/ladder.c \
@@ -208,7 +209,8 @@ TEST_SCRIPTS := tests/scripts/readme_example.sh tests/scripts/install.sh \
                 tests/scripts/demo.sh tests/scripts/netstat.sh \
                 tests/scripts/netstat_ss.sh tests/scripts/ladder_golden.sh \
                 tests/scripts/states.sh tests/scripts/slides.sh \
-                tests/scripts/graders.sh tests/scripts/gradescope.sh \
+                tests/scripts/graders.sh tests/scripts/grade_batch.sh \
+                tests/scripts/gradescope.sh \
                 tests/scripts/sandbox.sh
 
 test: check-deps

@@ -12,26 +12,63 @@
 
 #include "cli.h"
 #include "grade.h"
+#include "grade_batch.h"
 
+static const struct {
+  const char *name;
+  enum gr_format format;
+  const char *ext; /* a results file's name ending, in --batch */
+} formats[] = {{"text", GR_TEXT, "txt"},
+               {"gradescope", GR_GRADESCOPE, "json"},
+               {"classroom", GR_CLASSROOM, "classroom.json"},
+               {"prairielearn", GR_PRAIRIELEARN, "prairielearn.json"},
+               {"tap", GR_TAP, "tap"},
+               {"junit", GR_JUNIT, "xml"}};
+
+/* The index of format s in formats[], or -1. */
 static int
-parse_format(const char *s, enum gr_format *f)
+parse_format(const char *s)
 {
-  static const struct {
-    const char *name;
-    enum gr_format format;
-  } names[] = {{"text", GR_TEXT},
-               {"gradescope", GR_GRADESCOPE},
-               {"classroom", GR_CLASSROOM},
-               {"prairielearn", GR_PRAIRIELEARN},
-               {"tap", GR_TAP},
-               {"junit", GR_JUNIT}};
-
-  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-    if (strcmp(s, names[i].name) == 0) {
-      *f = names[i].format;
-      return 0;
-    }
+  for (size_t i = 0; i < sizeof formats / sizeof *formats; i++)
+    if (strcmp(s, formats[i].name) == 0)
+      return (int)i;
   return -1;
+}
+
+/* --row FILE: one line for scripts and --batch: points, maximum, seconds,
+ * seed, then each test's points in --list order, tab-separated. */
+static int
+write_row(const struct gr_run *run, const char *path)
+{
+  char tmp[4200];
+  double total = 0, max = 0, seconds = 0;
+  FILE *f;
+  int fd;
+
+  for (size_t i = 0; i < run->nresults; i++) {
+    total += run->results[i].points;
+    seconds += run->results[i].seconds;
+  }
+  for (size_t t = 0; t < run->lab->ntests; t++)
+    max += run->lab->tests[t].points;
+  snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
+  if ((fd = mkstemp(tmp)) < 0 || (f = fdopen(fd, "w")) == NULL)
+    return -1;
+  fprintf(f, "%.4f\t%g\t%.1f\t%llu", total, max, seconds,
+          (unsigned long long)run->seed);
+  for (size_t t = 0; t < run->lab->ntests; t++) {
+    double p = 0; /* a test not run (build failed) earned nothing */
+    for (size_t i = 0; i < run->nresults; i++)
+      if (run->results[i].test == &run->lab->tests[t])
+        p = run->results[i].points;
+    fprintf(f, "\t%.4f", p);
+  }
+  fprintf(f, "\n");
+  if (fclose(f) != 0 || rename(tmp, path) < 0) {
+    unlink(tmp);
+    return -1;
+  }
+  return 0;
 }
 
 /* The socklab checkout: where solutions/ and build/ are.  This binary is
@@ -82,6 +119,8 @@ usage(FILE *f)
              "[--out FILE] [--seed N]\n"
              "                         [--visible-only] [--top DIR] "
              "[--verbose]\n"
+             "       socklab grade LAB --batch DIR [--jobs N] [--out-dir OUT] "
+             "[--only NAME]\n"
              "       socklab grade --list\n"
              "Builds the programs in DIR (default .), runs LAB's tests "
              "(lab02 or\nlab02-tcp-echo) against the reference solution, and "
@@ -91,7 +130,13 @@ usage(FILE *f)
              "the same tests.  As root, each test runs in a network "
              "namespace\nof its own and the programs as a user of the run's "
              "own.  Exit status: 0 all\npoints, 1 some lost, 2 the grader "
-             "could not run.\n");
+             "could not run.\n"
+             "--batch DIR grades every directory under DIR (one per "
+             "student), N at a\ntime (default: half the CPUs), all with one "
+             "seed; OUT (default\ngrades-LAB) gets each student's results, "
+             "grades.csv and summary.txt.\nRun again to resume an interrupted "
+             "batch; --only NAME regrades one\nstudent with the class's "
+             "seed.  --row FILE writes one line of figures\nfor scripts.\n");
 }
 
 int
@@ -105,14 +150,24 @@ cli_grade(int argc, char **argv)
                                        {"top", required_argument, 0, 'T'},
                                        {"verbose", no_argument, 0, 'v'},
                                        {"list", no_argument, 0, 'l'},
+                                       {"batch", required_argument, 0, 'b'},
+                                       {"jobs", required_argument, 0, 'j'},
+                                       {"out-dir", required_argument, 0, 'O'},
+                                       {"only", required_argument, 0, 'n'},
+                                       {"row", required_argument, 0, 'r'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   struct gr_run run = {.dir = ".", .format = GR_TEXT};
   char self[PATH_MAX], top[PATH_MAX], dir[PATH_MAX];
-  const char *top_arg = NULL;
+  const char *top_arg = NULL, *row_path = NULL;
+  struct gr_batch batch = {.format = "text", .format_ext = "txt"};
+  char out_dir[PATH_MAX];
   ssize_t n;
-  int opt, status;
+  int opt, status, fi;
   uint64_t seed;
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+  batch.jobs = cpus > 1 ? (int)(cpus / 2) : 1;
 
   run.seed = (uint64_t)time(NULL) % 100000;
   optind = 1;
@@ -122,13 +177,36 @@ cli_grade(int argc, char **argv)
       run.dir = optarg;
       break;
     case 'f':
-      if (parse_format(optarg, &run.format) < 0) {
+      if ((fi = parse_format(optarg)) < 0) {
         fprintf(stderr,
                 "socklab grade: --format %s: expected text, "
                 "gradescope, classroom, prairielearn, tap or junit\n",
                 optarg);
         return 2;
       }
+      run.format = formats[fi].format;
+      batch.format = formats[fi].name;
+      batch.format_ext = formats[fi].ext;
+      break;
+    case 'b':
+      batch.dir = optarg;
+      break;
+    case 'j':
+      if (cli_parse_bytes(optarg, &seed) < 0 || seed < 1 || seed > 64) {
+        fprintf(stderr, "socklab grade: --jobs %s: expected 1 to 64\n",
+                optarg);
+        return 2;
+      }
+      batch.jobs = (int)seed;
+      break;
+    case 'O':
+      batch.out_dir = optarg;
+      break;
+    case 'n':
+      batch.only = optarg;
+      break;
+    case 'r':
+      row_path = optarg;
       break;
     case 'o':
       run.out_path = optarg;
@@ -140,6 +218,7 @@ cli_grade(int argc, char **argv)
         return 2;
       }
       run.seed = seed;
+      batch.seed_given = 1;
       break;
     case 'V':
       run.visible_only = 1;
@@ -177,9 +256,24 @@ cli_grade(int argc, char **argv)
                     "(with solutions/): pass --top DIR or set SOCKLAB_TOP\n");
     return 2;
   }
+  if (batch.dir != NULL)
+    run.dir = batch.dir;
   if (realpath(run.dir, dir) == NULL) {
-    fprintf(stderr, "socklab grade: --dir %s: %s\n", run.dir, strerror(errno));
+    fprintf(stderr, "socklab grade: %s %s: %s\n",
+            batch.dir != NULL ? "--batch" : "--dir", run.dir, strerror(errno));
     return 2;
+  }
+  if (batch.dir != NULL) {
+    batch.lab = run.lab;
+    batch.dir = dir;
+    if (batch.out_dir == NULL) {
+      snprintf(out_dir, sizeof out_dir, "grades-%s", run.lab->id);
+      batch.out_dir = out_dir;
+    }
+    batch.self_exe = self;
+    batch.top = top;
+    batch.seed = run.seed;
+    return gr_batch_run(&batch);
   }
   run.dir = dir;
   run.top = top;
@@ -189,6 +283,11 @@ cli_grade(int argc, char **argv)
           (unsigned long long)run.seed);
   if ((status = gr_grade(&run)) != 0)
     return status;
+  if (row_path != NULL && !run.interrupted && write_row(&run, row_path) < 0) {
+    fprintf(stderr, "socklab grade: --row %s: %s\n", row_path,
+            strerror(errno));
+    return 2;
+  }
   if (run.out_path != NULL) {
     int r = gr_write_results_file(&run, run.out_path);
     if (r < 0) {
