@@ -51,10 +51,10 @@ sl__ip4_parse(const uint8_t *pkt, size_t len, struct sl__ip4_hdr *h)
   h->src = sl__get32(pkt + 12);
   h->dst = sl__get32(pkt + 16);
 
-  /* RFC 1122 section 3.2.1.7: a host MUST NOT send a datagram with TTL 0,
-   * so one that arrives with TTL 0 was made by something broken. */
-  if (h->ttl == 0)
-    return SL__DROP_IP_TTL;
+  /* The TTL is not checked: it limits how far a datagram travels through
+   * routers, and one that arrives here has travelled far enough.  RFC 1122
+   * section 3.2.1.7 forbids only sending TTL 0; a host delivers what is
+   * addressed to it whatever its TTL, as Linux does. */
   /* The stack does not reassemble (RFC 791 section 3.2 describes how);
    * fragments get their own reason so that they are counted apart. */
   if (sl__ip4_is_frag(h))

@@ -23,7 +23,6 @@
   X(IP_HDRLEN, "ip_hdrlen")   /* IHL < 5, or header longer than the packet */  \
   X(IP_TOTLEN, "ip_totlen")   /* total length < header or > packet */          \
   X(IP_CSUM, "ip_csum")       /* header checksum wrong */                      \
-  X(IP_TTL, "ip_ttl")         /* TTL 0: no host should have sent it */         \
   X(IP_FRAG, "ip_frag")       /* a fragment; we do not reassemble */           \
   X(IP_PROTO, "ip_proto")     /* protocol not spoken (caller decides) */       \
   X(ICMP_SHORT, "icmp_short") /* fewer bytes than an ICMP header */            \
@@ -195,13 +194,14 @@ sl__ip4_payload_len(const struct sl__ip4_hdr *h)
 /* Parses and validates the IPv4 header at pkt (len bytes as received from
  * the link).  Checks, in order: at least 20 bytes (ip_short); version 4
  * (ip_version); IHL >= 5 and IHL*4 <= len (ip_hdrlen); IHL*4 <= total
- * length <= len (ip_totlen); header checksum (ip_csum); TTL non-zero
- * (ip_ttl); not a fragment (ip_frag).  Bytes after total_len are link
+ * length <= len (ip_totlen); header checksum (ip_csum); not a fragment
+ * (ip_frag).  The TTL is not checked (RFC 1122 section 3.2.1.7: any TTL
+ * reaches the host it is addressed to).  Bytes after total_len are link
  * padding (Ethernet pads short frames to 60 bytes) and are ignored: the
  * payload is pkt + h->hdr_len, sl__ip4_payload_len(h) bytes.
- * Returns 0 or the reason.  *h is filled in when the result is 0,
- * SL__DROP_IP_TTL or SL__DROP_IP_FRAG, so those drops can be traced with
- * their addresses; otherwise its contents are unspecified. */
+ * Returns 0 or the reason.  *h is filled in when the result is 0 or
+ * SL__DROP_IP_FRAG, so that drop can be traced with its addresses;
+ * otherwise its contents are unspecified. */
 int sl__ip4_parse(const uint8_t *pkt, size_t len, struct sl__ip4_hdr *h);
 
 /* Writes a 20-byte header (no options) from h, with version 4 and the
