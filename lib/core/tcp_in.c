@@ -99,6 +99,14 @@ listen_input(struct sl__tcb *l, const struct arrival *a)
     sl__drop(h, SL__DROP_TCP_STATE, "LISTEN: no SYN");
     return;
   }
+  /* RFC 9293 would queue a FIN that comes with the SYN "for processing
+   * later"; no client opens a connection that way, scanners do (to tell
+   * operating systems apart), so it is dropped, as Linux and FreeBSD's
+   * drop_synfin do (lib/README.md). */
+  if (s->flags & SL__TCP_FIN) {
+    sl__drop(h, SL__DROP_TCP_FLAGS, "LISTEN: SYN with FIN");
+    return;
+  }
   /* Connections that finished their handshake are never sacrificed: with
    * the accept queue full the SYN is dropped (the client tries again). */
   if (l->accept_q_len >= l->backlog) {
@@ -213,6 +221,12 @@ syn_sent_input(struct sl__tcb *t, const struct arrival *a)
   /* fourth, check the SYN bit */
   if (!(s->flags & SL__TCP_SYN)) {
     sl__drop(t->host, SL__DROP_TCP_STATE, "SYN-SENT: no SYN");
+    return;
+  }
+  /* A FIN with the SYN is dropped, as in LISTEN (lib/README.md); the
+   * RFC would continue at the sixth step and close at once. */
+  if (s->flags & SL__TCP_FIN) {
+    sl__drop(t->host, SL__DROP_TCP_FLAGS, "SYN-SENT: SYN with FIN");
     return;
   }
   t->irs = s->seq;
@@ -687,14 +701,16 @@ synchronized_input(struct sl__tcb *t, struct arrival *a)
   /* TIME-WAIT: a retransmitted FIN is ACKed again and restarts the 2 MSL
    * timeout (RFC 9293 3.10.7.4, eighth step). */
   if (t->state == SL_TCP_TIME_WAIT && (s->flags & SL__TCP_FIN) &&
-      !(s->flags & SL__TCP_RST) && s->seq + seg_len(s) == t->rcv_nxt) {
+      !(s->flags & (SL__TCP_SYN | SL__TCP_RST)) &&
+      s->seq + seg_len(s) == t->rcv_nxt) {
     sl__tcp_send_ack(t);
     sl__tcp_set_timer(t, SL__TIMER_2MSL, 2 * t->host->cfg.msl_us);
     return;
   }
   /* SYN-RECEIVED: the peer's SYN again means our SYN,ACK was lost. */
-  if (t->state == SL_TCP_SYN_RECEIVED && (s->flags & SL__TCP_SYN) &&
-      !(s->flags & SL__TCP_ACK) && s->seq == t->irs) {
+  if (t->state == SL_TCP_SYN_RECEIVED && s->seq == t->irs &&
+      (s->flags & (SL__TCP_SYN | SL__TCP_ACK | SL__TCP_RST | SL__TCP_FIN)) ==
+          SL__TCP_SYN) {
     sl__tcp_send_segment(t, t->iss, SL__TCP_SYN | SL__TCP_ACK, 0, NULL);
     return;
   }
@@ -814,7 +830,7 @@ sl__tcp_input(struct sl__host *h, const struct sl__ip4_hdr *ip,
   /* A new SYN may take over a TIME-WAIT connection when it starts beyond
    * everything the old one saw (as RFC 6191 and Linux allow). */
   if (t != NULL && t->state == SL_TCP_TIME_WAIT &&
-      (a.seg.flags & (SL__TCP_SYN | SL__TCP_ACK | SL__TCP_RST)) ==
+      (a.seg.flags & (SL__TCP_SYN | SL__TCP_ACK | SL__TCP_RST | SL__TCP_FIN)) ==
           SL__TCP_SYN &&
       SL_SEQ_GT(a.seg.seq, t->rcv_nxt) &&
       sl__tcb_listener(h, ip->dst, a.seg.dport) != NULL) {

@@ -323,12 +323,8 @@ sl__tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
   s->urg = sl__get16(seg + 18);
   s->data = seg + hl;
   s->len = len - hl;
-
-  /* SYN opens a connection, FIN and RST end one; no RFC gives the pairs a
-   * meaning.  They are scanner probes (OS fingerprinting), dropped here as
-   * FreeBSD's net.inet.tcp.drop_synfin does. */
-  if ((s->flags & SL__TCP_SYN) && (s->flags & (SL__TCP_FIN | SL__TCP_RST)))
-    return SL__DROP_TCP_FLAGS;
+  /* Any combination of flags is well formed: what SYN with FIN or RST
+   * means depends on the connection's state (tcp_in.c), not on bytes. */
   return SL__DROP_NONE;
 }
 

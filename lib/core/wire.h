@@ -35,7 +35,6 @@
   X(TCP_OFFSET, "tcp_offset") /* data offset < 5 or past the segment */        \
   X(TCP_CSUM, "tcp_csum")     /* TCP checksum wrong */                         \
   X(TCP_OPTLEN, "tcp_optlen") /* option length impossible or wrong */          \
-  X(TCP_FLAGS, "tcp_flags")   /* SYN with FIN or RST */                        \
   /* Reasons found by the protocol layers, not by the parsers: */              \
   X(IP_ADDR, "ip_addr")             /* destination is not one of ours */       \
   X(UDP_NO_PORT, "udp_no_port")     /* no socket bound to the port */          \
@@ -46,7 +45,8 @@
   X(TCP_SEQ, "tcp_seq")             /* outside the receive window */           \
   X(TCP_ACK, "tcp_ack")             /* ACK not acceptable here */              \
   X(TCP_RST, "tcp_rst")             /* RST failing its checks (RFC 5961) */    \
-  X(TCP_SYN, "tcp_syn")             /* SYN in a synchronized state */
+  X(TCP_SYN, "tcp_syn")             /* SYN in a synchronized state */          \
+  X(TCP_FLAGS, "tcp_flags")         /* SYN+FIN in LISTEN or SYN-SENT */
 
 /* clang-format cannot tell that the macro expands to enumerators. */
 /* clang-format off */
@@ -359,13 +359,13 @@ struct sl__tcp_seg {
  * order: at least 20 bytes (tcp_short); the checksum (tcp_csum) before any
  * field is believed, so a corrupted segment counts as corrupted whatever
  * field the damage hit; data offset >= 5 words and within len
- * (tcp_offset); options well formed (tcp_optlen); not SYN together with
- * FIN or RST (tcp_flags).  Options: EOL ends the list; NOP is skipped;
- * MSS must have length 4, window scale 3, SACK-permitted 2, SACK 2 + 8n
- * with n >= 1, timestamps 10; other kinds are skipped by their length; a
- * length below 2 or running past the header is tcp_optlen.  When an option
- * appears twice the last one counts.  Returns 0 or the reason; *s is valid
- * only on 0. */
+ * (tcp_offset); options well formed (tcp_optlen).  Flags are not judged:
+ * SYN with FIN or RST is for the state machine to answer.  Options: EOL ends
+ * the list; NOP is skipped; MSS must have length 4, window scale 3,
+ * SACK-permitted 2, SACK 2 + 8n with n >= 1, timestamps 10; other kinds are
+ * skipped by their length; a length below 2 or running past the header is
+ * tcp_optlen.  When an option appears twice the last one counts.  Returns 0 or
+ * the reason; *s is valid only on 0. */
 int sl__tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
                   struct sl__tcp_seg *s);
 

@@ -195,6 +195,30 @@ START_TEST(test_closed_port_segment_gets_reset)
 }
 END_TEST
 
+/* RFC 9293 3.10.7.1: in CLOSED every segment without RST gets a reset,
+ * whatever else it carries; SEG.LEN counts both SYN and FIN. */
+START_TEST(test_closed_port_syn_fin_gets_reset)
+{
+  th_send(th, SL__TCP_SYN | SL__TCP_FIN, 5000, 0, NULL, 0);
+  th_expect(th, SL__TCP_RST | SL__TCP_ACK, 0, 5002);
+  th_send(th, SL__TCP_SYN | SL__TCP_RST, 5000, 0, NULL, 0);
+  th_expect_nothing(th); /* never a reset for a reset */
+}
+END_TEST
+
+/* LISTEN may drop SYN+FIN (socklab does, as Linux does: lib/README.md);
+ * SYN+RST is a RST, which LISTEN ignores (RFC 9293 3.10.7.2, first). */
+START_TEST(test_listen_syn_fin_and_syn_rst_are_dropped)
+{
+  th_listen(th);
+  th_send(th, SL__TCP_SYN | SL__TCP_FIN, 5000, 0, NULL, 0);
+  th_send(th, SL__TCP_SYN | SL__TCP_RST, 6000, 0, NULL, 0);
+  th_expect_nothing(th);
+  ck_assert_uint_eq(th->l->syn_q_len, 0);
+  ck_assert_uint_eq(sl__host_stats(th->h)->ip.drops[SL__DROP_TCP_FLAGS], 1);
+}
+END_TEST
+
 /* ---- SYN-RECEIVED --------------------------------------------------- */
 
 START_TEST(test_syn_received_ack_establishes_and_accepts)
@@ -234,6 +258,17 @@ START_TEST(test_syn_received_duplicate_syn_resends_synack)
   th_syn_received(th);
   th_send(th, SL__TCP_SYN, th->pseq - 1, 0, NULL, 0);
   th_expect(th, SL__TCP_SYN | SL__TCP_ACK, th->pack - 1, th->pseq);
+}
+END_TEST
+
+/* Only the peer's SYN again resends the SYN,ACK: a SYN+RST at IRS is an
+ * old RST (step 1 drops it), not a retransmitted SYN. */
+START_TEST(test_syn_received_old_syn_rst_is_dropped)
+{
+  th_syn_received(th);
+  th_send(th, SL__TCP_SYN | SL__TCP_RST, th->pseq - 1, 0, NULL, 0);
+  th_expect_nothing(th);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_SYN_RECEIVED);
 }
 END_TEST
 
@@ -289,6 +324,32 @@ START_TEST(test_syn_sent_rst_without_ack_is_ignored)
   th_syn_sent(th);
   th_send(th, SL__TCP_RST, th->pseq, 0, NULL, 0);
   ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_SYN_SENT);
+}
+END_TEST
+
+/* RFC 9293 3.10.7.3: the RST bit is checked before the SYN bit, so a
+ * SYN+RST with an acceptable ACK refuses the connection. */
+START_TEST(test_syn_sent_syn_rst_with_ack_is_refused)
+{
+  th_syn_sent(th);
+  th_send(th, SL__TCP_SYN | SL__TCP_RST | SL__TCP_ACK, th->pseq, th->pack, NULL,
+          0);
+  th_expect_nothing(th);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
+  ck_assert_int_eq(sl__tcp_connect_result(th->t), -ECONNREFUSED);
+}
+END_TEST
+
+/* SYN-SENT may drop SYN+FIN (lib/README.md): the connection waits for a
+ * SYN,ACK without the FIN. */
+START_TEST(test_syn_sent_syn_fin_ack_is_dropped)
+{
+  th_syn_sent(th);
+  th_send(th, SL__TCP_SYN | SL__TCP_FIN | SL__TCP_ACK, th->pseq, th->pack, NULL,
+          0);
+  th_expect_nothing(th);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_SYN_SENT);
+  ck_assert_uint_eq(sl__host_stats(th->h)->ip.drops[SL__DROP_TCP_FLAGS], 1);
 }
 END_TEST
 
@@ -457,6 +518,52 @@ START_TEST(test_established_syn_gets_challenge_ack)
   th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
   ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
   ck_assert_uint_eq(th_tcp_stats(th)->challenge_acks, 1);
+}
+END_TEST
+
+/* The peer sends a segment with flags at seq; the connection answers
+ * with one challenge ACK and nothing else, and keeps its state. */
+static void
+expect_challenge_ack(uint8_t flags, uint32_t seq)
+{
+  enum sl_tcp_state state = sl__tcp_state(th->t);
+
+  th_send(th, flags, seq, 0, NULL, 0);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  th_expect_nothing(th);
+  ck_assert_int_eq(sl__tcp_state(th->t), state);
+  ck_assert_uint_eq(th_tcp_stats(th)->challenge_acks, 1);
+}
+
+/* RFC 9293 3.10.7.4 step 4, RFC 5961 4.2: a SYN gets a challenge ACK
+ * whatever else is set; the FIN is not processed. */
+START_TEST(test_established_syn_fin_gets_challenge_ack)
+{
+  th_established(th);
+  expect_challenge_ack(SL__TCP_SYN | SL__TCP_FIN, th->pseq);
+}
+END_TEST
+
+/* RFC 9293 3.10.7.4: step 2 (RST) comes before step 4 (SYN), so a
+ * SYN+RST at RCV.NXT resets the connection (RFC 5961 3.2)... */
+START_TEST(test_established_syn_rst_at_rcv_nxt_resets)
+{
+  char buf[8];
+
+  th_established(th);
+  th_send(th, SL__TCP_SYN | SL__TCP_RST, th->pseq, 0, NULL, 0);
+  th_expect_nothing(th);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), -ECONNRESET);
+  sl__tcp_close(th->t);
+}
+END_TEST
+
+/* ... and one elsewhere in the window gets the RST's challenge ACK. */
+START_TEST(test_established_syn_rst_in_window_gets_challenge_ack)
+{
+  th_established(th);
+  expect_challenge_ack(SL__TCP_SYN | SL__TCP_RST, th->pseq + 100);
 }
 END_TEST
 
@@ -721,6 +828,45 @@ START_TEST(test_time_wait_rst_closes)
   th_time_wait(th);
   th_send(th, SL__TCP_RST, th->pseq, 0, NULL, 0);
   ck_assert_ptr_null(th_find(th));
+}
+END_TEST
+
+/* A SYN+FIN that ends at RCV.NXT is no retransmitted FIN: it is old (step
+ * 1 answers it with an ACK) and the 2 MSL timer is not restarted. */
+START_TEST(test_time_wait_old_syn_fin_does_not_restart_2msl)
+{
+  th_time_wait(th);
+  th_advance(th, 1500000);
+  th_send(th, SL__TCP_SYN | SL__TCP_FIN, th->pseq - 2, 0, NULL, 0);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  th_advance(th, 2 * th->cfg.msl_us - 1500000);
+  ck_assert_ptr_null(th_find(th));
+}
+END_TEST
+
+/* In the window, a SYN+FIN gets a challenge ACK (RFC 5961 4.2). */
+START_TEST(test_time_wait_syn_fin_gets_challenge_ack)
+{
+  th_time_wait(th);
+  expect_challenge_ack(SL__TCP_SYN | SL__TCP_FIN, th->pseq);
+}
+END_TEST
+
+/* Only a new connection's SYN may take over a TIME-WAIT connection (RFC
+ * 6191); a SYN+FIN, which the listener would drop, leaves it alone. */
+START_TEST(test_time_wait_syn_fin_above_rcv_nxt_does_not_take_over)
+{
+  th_established_passive(th);
+  sl__tcp_close(th->t);
+  th_expect(th, SL__TCP_FIN | SL__TCP_ACK, th->pack, th->pseq);
+  th->pack++;
+  th_send(th, SL__TCP_FIN | SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  th->pseq++;
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_TIME_WAIT);
+  th_send(th, SL__TCP_SYN | SL__TCP_FIN, th->pseq + 100000, 0, NULL, 0);
+  ck_assert_ptr_eq(th_find(th), th->t);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_TIME_WAIT);
 }
 END_TEST
 
@@ -1084,14 +1230,12 @@ START_TEST(test_malformed_packets_are_counted_and_dropped)
   pkt[10] ^= 1;
   th_send_raw(th, pkt, 40);
   pkt[10] ^= 1;
-  /* TCP: bad checksum, SYN+FIN, data offset past the segment */
+  /* TCP: a bad checksum is malformed; a SYN+FIN is well formed, and the
+   * listener drops it (counted apart, not as an error) */
   pkt[20 + 16] ^= 1;
   th_send_raw(th, pkt, 40);
   pkt[20 + 16] ^= 1;
   seg.flags = SL__TCP_SYN | SL__TCP_FIN;
-  sl__tcp_write(pkt + 20, 60, TH_PEER, TH_HOST, &seg);
-  th_send_raw(th, pkt, 40);
-  seg.flags = SL__TCP_SYN | SL__TCP_RST;
   sl__tcp_write(pkt + 20, 60, TH_PEER, TH_HOST, &seg);
   th_send_raw(th, pkt, 40);
   th_expect_nothing(th);
@@ -1100,8 +1244,8 @@ START_TEST(test_malformed_packets_are_counted_and_dropped)
   ck_assert_uint_eq(st->ip.drops[SL__DROP_IP_CSUM], 1);
   ck_assert_uint_eq(st->ip.in_hdr_errors, 3);
   ck_assert_uint_eq(st->tcp.in_csum_errors, 1);
-  ck_assert_uint_eq(st->ip.drops[SL__DROP_TCP_FLAGS], 2);
-  ck_assert_uint_eq(st->tcp.in_errs, 3);
+  ck_assert_uint_eq(st->ip.drops[SL__DROP_TCP_FLAGS], 1);
+  ck_assert_uint_eq(st->tcp.in_errs, 1);
   ck_assert_uint_eq(th->l->syn_q_len, 0);
 }
 END_TEST
@@ -1327,6 +1471,8 @@ tcp_suite(void)
   tcase_add_test(tc, test_listen_syn_flood_keeps_syn_queue_at_backlog);
   tcase_add_test(tc, test_listen_small_backlog_admits_concurrent_handshakes);
   tcase_add_test(tc, test_closed_port_segment_gets_reset);
+  tcase_add_test(tc, test_closed_port_syn_fin_gets_reset);
+  tcase_add_test(tc, test_listen_syn_fin_and_syn_rst_are_dropped);
   tcase_add_test(tc, test_listen_close_resets_unaccepted_children);
 
   tc = tcase(s, "SYN_RECEIVED");
@@ -1334,6 +1480,7 @@ tcp_suite(void)
   tcase_add_test(tc, test_syn_received_ack_with_data_is_delivered);
   tcase_add_test(tc, test_syn_received_rst_removes_child);
   tcase_add_test(tc, test_syn_received_duplicate_syn_resends_synack);
+  tcase_add_test(tc, test_syn_received_old_syn_rst_is_dropped);
   tcase_add_test(tc, test_syn_received_bad_ack_gets_reset);
   tcase_add_test(tc, test_syn_received_timeout_backs_off_then_gives_up);
 
@@ -1341,6 +1488,8 @@ tcp_suite(void)
   tcase_add_test(tc, test_syn_sent_synack_establishes);
   tcase_add_test(tc, test_syn_sent_rst_with_ack_is_refused);
   tcase_add_test(tc, test_syn_sent_rst_without_ack_is_ignored);
+  tcase_add_test(tc, test_syn_sent_syn_rst_with_ack_is_refused);
+  tcase_add_test(tc, test_syn_sent_syn_fin_ack_is_dropped);
   tcase_add_test(tc, test_syn_sent_bad_ack_gets_reset);
   tcase_add_test(tc, test_syn_sent_syn_is_simultaneous_open);
   tcase_add_test(tc, test_syn_sent_timeout_backs_off_then_etimedout);
@@ -1355,6 +1504,9 @@ tcp_suite(void)
   tcase_add_test(tc, test_established_rst_in_window_gets_challenge_ack);
   tcase_add_test(tc, test_established_rst_outside_window_is_ignored);
   tcase_add_test(tc, test_established_syn_gets_challenge_ack);
+  tcase_add_test(tc, test_established_syn_fin_gets_challenge_ack);
+  tcase_add_test(tc, test_established_syn_rst_at_rcv_nxt_resets);
+  tcase_add_test(tc, test_established_syn_rst_in_window_gets_challenge_ack);
   tcase_add_test(tc, test_established_challenge_acks_are_rate_limited);
   tcase_add_test(tc, test_established_data_beyond_window_is_acked_and_dropped);
   tcase_add_test(tc, test_established_ack_of_unsent_data_gets_challenge_ack);
@@ -1398,6 +1550,9 @@ tcp_suite(void)
   tcase_add_test(tc, test_time_wait_lasts_exactly_2msl);
   tcase_add_test(tc, test_time_wait_retransmitted_fin_reacked_and_restarts);
   tcase_add_test(tc, test_time_wait_rst_closes);
+  tcase_add_test(tc, test_time_wait_old_syn_fin_does_not_restart_2msl);
+  tcase_add_test(tc, test_time_wait_syn_fin_gets_challenge_ack);
+  tcase_add_test(tc, test_time_wait_syn_fin_above_rcv_nxt_does_not_take_over);
 
   tc = tcase(s, "retransmission");
   tcase_add_test(tc, test_rto_backs_off_and_gives_up_with_etimedout);
