@@ -103,6 +103,8 @@ struct sl__tcp_stats {
   uint64_t persist_probes;    /* zero-window probes sent */
   uint64_t delayed_acks;      /* ACKs sent by the delayed-ACK timer */
   uint64_t ooo_segs;          /* segments queued out of order */
+  uint64_t icmp_seq_ignored;  /* ICMP errors ignored: the sequence number
+                                 they quote is not in flight (RFC 5927) */
   uint64_t bad_transitions;   /* bugs: transitions not in the diagram */
 };
 

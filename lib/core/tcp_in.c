@@ -865,6 +865,15 @@ sl__tcp_icmp_error(struct sl__host *h, const struct sl__icmp_quote *q, int err)
 
   if (t == NULL)
     return;
+  /* RFC 5927 4.1: act only on a quote of a segment in flight, SND.UNA =<
+   * SEG.SEQ < SND.NXT; anyone can forge an ICMP error, but only who sees
+   * the connection knows its numbers.  SND.MAX stands for SND.NXT, which
+   * goes back after a timeout while what was sent beyond it still is. */
+  if (SL_SEQ_LT(q->seq, t->snd_una) || SL_SEQ_GEQ(q->seq, t->snd_max)) {
+    h->stats.tcp.icmp_seq_ignored++;
+    sl__drop(h, SL__DROP_ICMP_SEQ, NULL);
+    return;
+  }
   /* RFC 1122 4.2.3.9: a hard error aborts only a connection not yet
    * established; otherwise it is remembered (Linux: ECONNREFUSED during
    * SYN-SENT). */

@@ -163,6 +163,7 @@ sl__icmp_quote_parse(const struct sl__icmp_msg *m, struct sl__icmp_quote *q)
   q->l4_len = m->len - hl;
   q->sport = sl__get16(q->l4);
   q->dport = sl__get16(q->l4 + 2);
+  q->seq = sl__get32(q->l4 + 4);
   return SL__DROP_NONE;
 }
 

@@ -46,7 +46,8 @@
   X(TCP_ACK, "tcp_ack")             /* ACK not acceptable here */              \
   X(TCP_RST, "tcp_rst")             /* RST failing its checks (RFC 5961) */    \
   X(TCP_SYN, "tcp_syn")             /* SYN in a synchronized state */          \
-  X(TCP_FLAGS, "tcp_flags")         /* SYN+FIN in LISTEN or SYN-SENT */
+  X(TCP_FLAGS, "tcp_flags")         /* SYN+FIN in LISTEN or SYN-SENT */        \
+  X(ICMP_SEQ, "icmp_seq")           /* quoted seq not in flight (RFC 5927) */
 
 /* clang-format cannot tell that the macro expands to enumerators. */
 /* clang-format off */
@@ -263,6 +264,7 @@ struct sl__icmp_quote {
   struct sl__ip4_hdr ip; /* the quoted header: ip.src is us */
   uint16_t sport, dport; /* first 4 bytes of the quoted payload: the ports
                             for TCP and UDP */
+  uint32_t seq;          /* bytes 4-7: TCP's sequence number (RFC 5927) */
   const uint8_t *l4;     /* the quoted payload: the first 8 bytes or more */
   size_t l4_len;         /* >= 8 */
 };

@@ -231,6 +231,9 @@ const struct sl__counter sl__counters[] = {
             "ACKs sent by the delayed-ACK timer"),
     COUNTER("TcpExt", "TCPOFOQueue", tcp, ooo_segs,
             "segments queued out of order"),
+    COUNTER("TcpExt", "OutOfWindowIcmps", tcp, icmp_seq_ignored,
+            "ICMP errors ignored: the segment they quote is not in flight "
+            "(RFC 5927)"),
     COUNTER("Udp", "InDatagrams", udp, in_datagrams,
             "datagrams delivered to a socket"),
     COUNTER("Udp", "NoPorts", udp, no_ports,

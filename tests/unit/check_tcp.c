@@ -402,6 +402,54 @@ START_TEST(test_syn_sent_timeout_backs_off_then_etimedout)
 }
 END_TEST
 
+/* A router (or someone off the path) says port unreachable about a
+ * segment of ours that carried seq: the quote is the host's first segment
+ * (the SYN) with its sequence number replaced. */
+static void
+send_port_unreachable(uint32_t seq)
+{
+  uint8_t orig[SL__IP4_HDR_LEN + 8], pkt[128];
+  struct sl__ip4_hdr ip = {
+      .ttl = 64, .proto = SL__IP_PROTO_ICMP, .src = TH_PEER, .dst = TH_HOST};
+  size_t n;
+
+  memcpy(orig, th->out[0].bytes, sizeof orig);
+  sl__put32(orig + SL__IP4_HDR_LEN + 4, seq);
+  n = sl__icmp_unreach_write(pkt + 20, sizeof pkt - 20, SL__ICMP_UNREACH_PORT,
+                             orig, sizeof orig);
+  ck_assert_uint_gt(n, 0);
+  ip.total_len = (uint16_t)(20 + n);
+  sl__ip4_write(pkt, 20, &ip);
+  th_send_raw(th, pkt, 20 + n);
+}
+
+/* RFC 5927 4.1: an ICMP error must quote a sequence number in flight,
+ * SND.UNA =< SEG.SEQ < SND.NXT; any other is ignored and counted. */
+START_TEST(test_syn_sent_icmp_quoting_another_seq_is_ignored)
+{
+  th_syn_sent(th);
+  send_port_unreachable(th->pack + 1000);
+  send_port_unreachable(th->pack - 2);
+  send_port_unreachable(th->pack); /* SND.NXT itself was never sent */
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_SYN_SENT);
+  ck_assert_int_eq(sl__tcp_connect_result(th->t), -EINPROGRESS);
+  ck_assert_uint_eq(th_tcp_stats(th)->icmp_seq_ignored, 3);
+  th_expect_nothing(th);
+}
+END_TEST
+
+/* The one that quotes our SYN refuses the connection, as Linux does. */
+START_TEST(test_syn_sent_icmp_quoting_the_syn_is_refused)
+{
+  th_syn_sent(th);
+  send_port_unreachable(th->pack - 1);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
+  ck_assert_int_eq(sl__tcp_connect_result(th->t), -ECONNREFUSED);
+  ck_assert_uint_eq(th_tcp_stats(th)->icmp_seq_ignored, 0);
+  sl__tcp_close(th->t);
+}
+END_TEST
+
 /* ---- ESTABLISHED ---------------------------------------------------- */
 
 START_TEST(test_established_data_in_is_delivered_and_ack_delayed)
@@ -585,6 +633,18 @@ START_TEST(test_established_challenge_acks_are_rate_limited)
   th_advance(th, 1000000);
   th_send(th, SL__TCP_RST, th->pseq + 10, 0, NULL, 0);
   ck_assert_int_eq(th_pending(th), 1); /* a new second, a new budget */
+}
+END_TEST
+
+/* The check holds in every state: with nothing in flight, no quote is in
+ * the window at all. */
+START_TEST(test_established_icmp_with_nothing_in_flight_is_ignored)
+{
+  th_established(th);
+  send_port_unreachable(th->pack - 1);
+  send_port_unreachable(th->pack);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  ck_assert_uint_eq(th_tcp_stats(th)->icmp_seq_ignored, 2);
 }
 END_TEST
 
@@ -1493,6 +1553,8 @@ tcp_suite(void)
   tcase_add_test(tc, test_syn_sent_bad_ack_gets_reset);
   tcase_add_test(tc, test_syn_sent_syn_is_simultaneous_open);
   tcase_add_test(tc, test_syn_sent_timeout_backs_off_then_etimedout);
+  tcase_add_test(tc, test_syn_sent_icmp_quoting_another_seq_is_ignored);
+  tcase_add_test(tc, test_syn_sent_icmp_quoting_the_syn_is_refused);
 
   tc = tcase(s, "ESTABLISHED");
   tcase_add_test(tc, test_established_data_in_is_delivered_and_ack_delayed);
@@ -1507,6 +1569,7 @@ tcp_suite(void)
   tcase_add_test(tc, test_established_syn_fin_gets_challenge_ack);
   tcase_add_test(tc, test_established_syn_rst_at_rcv_nxt_resets);
   tcase_add_test(tc, test_established_syn_rst_in_window_gets_challenge_ack);
+  tcase_add_test(tc, test_established_icmp_with_nothing_in_flight_is_ignored);
   tcase_add_test(tc, test_established_challenge_acks_are_rate_limited);
   tcase_add_test(tc, test_established_data_beyond_window_is_acked_and_dropped);
   tcase_add_test(tc, test_established_ack_of_unsent_data_gets_challenge_ack);

@@ -1484,6 +1484,26 @@ START_TEST(test_icmp_quote_gives_inner_header_and_ports)
 }
 END_TEST
 
+/* TCP's sequence number sits in the 8 bytes RFC 792 quotes, so the
+ * receiver can tell whether the error concerns a segment in flight. */
+START_TEST(test_icmp_quote_gives_tcp_sequence_number)
+{
+  uint8_t orig[40], buf[64];
+  struct sl__tcp_seg s = {.sport = 40000, .dport = 80, .seq = 0xdeadbeef};
+  struct sl__icmp_msg m;
+  struct sl__icmp_quote q;
+  size_t n;
+
+  raw_ip4(orig, SL__IP_PROTO_TCP, 20);
+  ck_assert_uint_eq(sl__tcp_write(orig + 20, 20, SRC, DST, &s), 20);
+  n = sl__icmp_unreach_write(buf, sizeof buf, 3, orig, 40);
+  ck_assert_int_eq(sl__icmp_parse(buf, n, &m), 0);
+  ck_assert_int_eq(sl__icmp_quote_parse(&m, &q), 0);
+  ck_assert_uint_eq(q.sport, 40000);
+  ck_assert_uint_eq(q.seq, 0xdeadbeef);
+}
+END_TEST
+
 START_TEST(test_icmp_quote_truncated_or_not_ip4_rejected)
 {
   uint8_t orig[28], buf[64];
@@ -1667,6 +1687,7 @@ wire_suite(void)
   tcase_add_test(tc, test_icmp_unreach_quotes_ip_options_and_short_datagrams);
   tcase_add_test(tc, test_icmp_unreach_refuses_non_ip4_original);
   tcase_add_test(tc, test_icmp_quote_gives_inner_header_and_ports);
+  tcase_add_test(tc, test_icmp_quote_gives_tcp_sequence_number);
   tcase_add_test(tc, test_icmp_quote_truncated_or_not_ip4_rejected);
   suite_add_tcase(s, tc);
 
