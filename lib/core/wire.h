@@ -37,6 +37,7 @@
   X(TCP_OPTLEN, "tcp_optlen") /* option length impossible or wrong */          \
   /* Reasons found by the protocol layers, not by the parsers: */              \
   X(IP_ADDR, "ip_addr")             /* destination is not one of ours */       \
+  X(IP_SRC, "ip_src")               /* source no host can have */              \
   X(UDP_NO_PORT, "udp_no_port")     /* no socket bound to the port */          \
   X(UDP_RCVBUF, "udp_rcvbuf")       /* receive buffer of the socket full */    \
   X(TCP_NO_SOCKET, "tcp_no_socket") /* no connection or listener */            \

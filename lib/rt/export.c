@@ -185,6 +185,9 @@ const struct sl__counter sl__counters[] = {
     COUNTER("Ip", "OutRequests", ip, out_requests, "datagrams sent"),
     COUNTER("Ip", "ReasmFails", ip, frag_drops,
             "fragments that could not be reassembled"),
+    COUNTER("IpExt", "InMartianSrcs", ip, in_martian_srcs,
+            "dropped: a source no host can have (broadcast, multicast, 0.x; "
+            "127.x or this host's own from the link; RFC 1122 3.2.1.3)"),
     COUNTER("Icmp", "InMsgs", icmp, in_msgs, "ICMP messages received"),
     COUNTER("Icmp", "InErrors", icmp, in_errors, "ICMP messages malformed"),
     COUNTER("Icmp", "InDestUnreachs", icmp, in_dest_unreachs,

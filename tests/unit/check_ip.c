@@ -69,6 +69,126 @@ START_TEST(test_listen_syn_with_ttl_0_or_1_gets_synack)
 }
 END_TEST
 
+/* ---- impossible addresses (RFC 1122 3.2.1.3) --------------------------- */
+
+/* Sources no datagram from the link can have: limited broadcast,
+ * multicast, class E, "this network" (0/8), loopback (127/8) and the
+ * host's own address, which only its own loopback carries. */
+static const uint32_t martians[] = {
+    0xffffffffu, /* 255.255.255.255 */
+    0xe0000001u, /* 224.0.0.1 */
+    0xeffffffau, /* 239.255.255.250 */
+    0xf0000001u, /* 240.0.0.1 */
+    0x00000000u, /* 0.0.0.0 */
+    0x00010203u, /* 0.1.2.3 */
+    0x7f000001u, /* 127.0.0.1 */
+    0x7f0a0b0cu, /* 127.10.11.12 */
+    TH_HOST,
+};
+enum { N_MARTIANS = sizeof martians / sizeof martians[0] };
+
+/* One datagram came from each of them: all were counted and dropped
+ * before TCP, UDP or ICMP saw them, and nothing went back. */
+static void
+expect_martians_dropped(void)
+{
+  const struct sl__ip_stats *ip = &sl__host_stats(th->h)->ip;
+
+  th_expect_nothing(th);
+  ck_assert_uint_eq(ip->in_martian_srcs, N_MARTIANS);
+  ck_assert_uint_eq(ip->drops[SL__DROP_IP_SRC], N_MARTIANS);
+  ck_assert_uint_eq(ip->in_delivers, 0);
+}
+
+/* A SYN from such a source takes no half-open slot and gets no SYN,ACK:
+ * it could only flood someone else with the answers. */
+START_TEST(test_listen_syn_from_bad_source_is_dropped)
+{
+  th_listen(th);
+  for (int i = 0; i < N_MARTIANS; i++)
+    send_tcp(martians[i], TH_HOST, 64, TH_PPORT, SL__TCP_SYN, 1000);
+  expect_martians_dropped();
+  ck_assert_uint_eq(th->l->syn_q_len, 0);
+}
+END_TEST
+
+START_TEST(test_closed_port_syn_from_bad_source_gets_no_reset)
+{
+  for (int i = 0; i < N_MARTIANS; i++)
+    send_tcp(martians[i], TH_HOST, 64, TH_PPORT, SL__TCP_SYN, 1000);
+  expect_martians_dropped();
+  ck_assert_uint_eq(th_tcp_stats(th)->out_rsts, 0);
+}
+END_TEST
+
+/* RFC 1122 3.2.2: never an ICMP error about a datagram whose source is not
+ * one host, and never an echo reply to a broadcast. */
+START_TEST(test_closed_udp_port_from_bad_source_gets_no_icmp)
+{
+  uint8_t d[SL__UDP_HDR_LEN + 4];
+  struct sl__udp_dgram u = {
+      .sport = 53, .dport = 9999, .data = (const uint8_t *)"ping", .len = 4};
+
+  for (int i = 0; i < N_MARTIANS; i++) {
+    size_t n = sl__udp_write(d, sizeof d, martians[i], TH_HOST, &u);
+    send_ip(martians[i], TH_HOST, 64, SL__IP_PROTO_UDP, NULL, 0, d, n);
+  }
+  expect_martians_dropped();
+}
+END_TEST
+
+START_TEST(test_icmp_echo_from_bad_source_gets_no_reply)
+{
+  uint8_t msg[SL__ICMP_HDR_LEN + 4];
+  struct sl__icmp_msg m = {.type = SL__ICMP_ECHO,
+                           .id = 7,
+                           .seq = 1,
+                           .data = (const uint8_t *)"ping",
+                           .len = 4};
+  size_t n = sl__icmp_write(msg, sizeof msg, &m);
+
+  for (int i = 0; i < N_MARTIANS; i++)
+    send_ip(martians[i], TH_HOST, 64, SL__IP_PROTO_ICMP, NULL, 0, msg, n);
+  expect_martians_dropped();
+}
+END_TEST
+
+/* RFC 1122 4.2.3.10 and 3.2.2: a segment to a broadcast or multicast
+ * address gets neither a reset nor an ICMP error; it is not for us. */
+START_TEST(test_closed_port_syn_to_broadcast_gets_nothing)
+{
+  th_listen(th);
+  send_tcp(TH_PEER, 0xffffffffu, 64, TH_PPORT, SL__TCP_SYN, 1000);
+  send_tcp(TH_PEER, 0xe0000001u, 64, TH_PPORT, SL__TCP_SYN, 1000);
+  th_expect_nothing(th);
+  ck_assert_uint_eq(th->l->syn_q_len, 0);
+  ck_assert_uint_eq(sl__host_stats(th->h)->ip.in_addr_errors, 2);
+}
+END_TEST
+
+/* The host's own address is a valid source on its loopback, where the
+ * datagrams it sends itself come back (a program connecting to itself). */
+START_TEST(test_listen_syn_from_own_address_on_loopback_gets_synack)
+{
+  uint8_t pkt[SL__IP4_HDR_LEN + SL__TCP_HDR_LEN];
+  struct sl__tcp_seg s = {
+      .sport = TH_PPORT, .dport = TH_PORT, .seq = 1000, .flags = SL__TCP_SYN};
+  struct sl__ip4_hdr ip = {.ttl = 64,
+                           .proto = SL__IP_PROTO_TCP,
+                           .src = TH_HOST,
+                           .dst = TH_HOST,
+                           .total_len = sizeof pkt};
+
+  th_listen(th);
+  sl__ip4_write(pkt, SL__IP4_HDR_LEN, &ip);
+  sl__tcp_write(pkt + SL__IP4_HDR_LEN, SL__TCP_HDR_LEN, TH_HOST, TH_HOST, &s);
+  sl__host_input_loopback(th->h, pkt, sizeof pkt, th->now);
+  ck_assert_uint_eq(th_pop(th)->ip.dst, TH_HOST);
+  ck_assert_uint_eq(th->l->syn_q_len, 1);
+  ck_assert_uint_eq(sl__host_stats(th->h)->ip.in_martian_srcs, 0);
+}
+END_TEST
+
 Suite *
 ip_suite(void)
 {
@@ -77,6 +197,16 @@ ip_suite(void)
 
   tcase_add_checked_fixture(tc, th_setup, th_teardown);
   tcase_add_test(tc, test_listen_syn_with_ttl_0_or_1_gets_synack);
+  suite_add_tcase(s, tc);
+
+  tc = tcase_create("addresses");
+  tcase_add_checked_fixture(tc, th_setup, th_teardown);
+  tcase_add_test(tc, test_listen_syn_from_bad_source_is_dropped);
+  tcase_add_test(tc, test_closed_port_syn_from_bad_source_gets_no_reset);
+  tcase_add_test(tc, test_closed_udp_port_from_bad_source_gets_no_icmp);
+  tcase_add_test(tc, test_icmp_echo_from_bad_source_gets_no_reply);
+  tcase_add_test(tc, test_closed_port_syn_to_broadcast_gets_nothing);
+  tcase_add_test(tc, test_listen_syn_from_own_address_on_loopback_gets_synack);
   suite_add_tcase(s, tc);
   return s;
 }
