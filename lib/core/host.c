@@ -338,30 +338,45 @@ may_send_icmp_error(const struct sl__ip4_hdr *ip, const uint8_t *l4, size_t len)
   return 1;
 }
 
-/* Sends destination unreachable `code` about the datagram dgram. */
+/* Sends an ICMP error of type and code (and pointer, for a parameter
+ * problem) about the datagram dgram, if one may be sent. */
 static void
-icmp_unreach(struct sl__host *h, const struct sl__ip4_hdr *ip,
-             const uint8_t *dgram, const uint8_t *l4, size_t len, uint8_t code)
+icmp_error(struct sl__host *h, const struct sl__ip4_hdr *ip,
+           const uint8_t *dgram, uint8_t type, uint8_t code, uint8_t pointer)
 {
   size_t n;
 
-  if (!may_send_icmp_error(ip, l4, len))
+  if (!may_send_icmp_error(ip, dgram + ip->hdr_len, sl__ip4_payload_len(ip)))
     return;
-  n = sl__icmp_unreach_write(h->pkt + SL__IP4_HDR_LEN,
-                             sizeof h->pkt - SL__IP4_HDR_LEN, code, dgram,
-                             ip->total_len);
+  n = sl__icmp_error_write(h->pkt + SL__IP4_HDR_LEN,
+                           sizeof h->pkt - SL__IP4_HDR_LEN, type, code, pointer,
+                           dgram, ip->total_len);
   if (n == 0)
     return;
   h->stats.icmp.out_msgs++;
-  h->stats.icmp.out_dest_unreachs++;
+  if (type == SL__ICMP_PARAM_PROBLEM)
+    h->stats.icmp.out_parm_probs++;
+  else
+    h->stats.icmp.out_dest_unreachs++;
   sl__ip_output(h, ip->src, SL__IP_PROTO_ICMP, n);
 }
 
 void
 sl__udp_send_unreach(struct sl__host *h, const struct sl__ip4_hdr *ip,
-                     const uint8_t *dgram, const uint8_t *l4, size_t len)
+                     const uint8_t *dgram)
 {
-  icmp_unreach(h, ip, dgram, l4, len, SL__ICMP_UNREACH_PORT);
+  icmp_error(h, ip, dgram, SL__ICMP_UNREACH, SL__ICMP_UNREACH_PORT, 0);
+}
+
+/* A malformed IP option.  RFC 1122 3.2.2.5: a host SHOULD say so with a
+ * parameter problem whose pointer names the octet in error -- to a source
+ * that can be answered, about a datagram that was for this host. */
+static void
+ip_option_error(struct sl__host *h, const struct sl__ip4_hdr *ip,
+                const uint8_t *dgram, int loopback)
+{
+  if (ip->dst == h->addr && valid_source(h, ip->src, loopback))
+    icmp_error(h, ip, dgram, SL__ICMP_PARAM_PROBLEM, 0, ip->opt_err);
 }
 
 static void
@@ -441,6 +456,8 @@ ip_input(struct sl__host *h, const uint8_t *pkt, size_t len, uint64_t now,
     else
       h->stats.ip.in_hdr_errors++;
     sl__drop(h, r, NULL);
+    if (r == SL__DROP_IP_OPT)
+      ip_option_error(h, &ip, pkt, loopback);
     return;
   }
   /* RFC 1122 3.2.1.3: only what is addressed to this host; a broadcast
@@ -476,7 +493,7 @@ ip_input(struct sl__host *h, const uint8_t *pkt, size_t len, uint64_t now,
   default:
     h->stats.ip.in_unknown_protos++;
     sl__drop(h, SL__DROP_IP_PROTO, NULL);
-    icmp_unreach(h, &ip, pkt, l4, l4_len, SL__ICMP_UNREACH_PROTO);
+    icmp_error(h, &ip, pkt, SL__ICMP_UNREACH, SL__ICMP_UNREACH_PROTO, 0);
     break;
   }
 }

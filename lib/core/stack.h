@@ -72,6 +72,7 @@ struct sl__ip_stats {
 struct sl__icmp_stats {
   uint64_t in_msgs, in_errors, in_dest_unreachs, in_echos, in_echo_reps;
   uint64_t out_msgs, out_dest_unreachs, out_echo_reps;
+  uint64_t out_parm_probs; /* parameter problems sent (bad IP options) */
 };
 
 struct sl__udp_stats {

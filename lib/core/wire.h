@@ -23,6 +23,7 @@
   X(IP_HDRLEN, "ip_hdrlen")   /* IHL < 5, or header longer than the packet */  \
   X(IP_TOTLEN, "ip_totlen")   /* total length < header or > packet */          \
   X(IP_CSUM, "ip_csum")       /* header checksum wrong */                      \
+  X(IP_OPT, "ip_opt")         /* an IP option's length impossible */           \
   X(IP_FRAG, "ip_frag")       /* a fragment; we do not reassemble */           \
   X(IP_PROTO, "ip_proto")     /* protocol not spoken (caller decides) */       \
   X(ICMP_SHORT, "icmp_short") /* fewer bytes than an ICMP header */            \
@@ -156,6 +157,8 @@ struct sl__ip4_hdr {
   uint8_t ttl;        /* time to live */
   uint8_t proto;      /* SL__IP_PROTO_TCP, ... */
   uint32_t src, dst;  /* addresses, host order */
+  uint8_t opt_err;    /* ip_opt: offset in the header of the octet in
+                         error, the parameter problem's pointer */
 };
 
 /* Don't Fragment / More Fragments set. */
@@ -196,14 +199,18 @@ sl__ip4_payload_len(const struct sl__ip4_hdr *h)
 /* Parses and validates the IPv4 header at pkt (len bytes as received from
  * the link).  Checks, in order: at least 20 bytes (ip_short); version 4
  * (ip_version); IHL >= 5 and IHL*4 <= len (ip_hdrlen); IHL*4 <= total
- * length <= len (ip_totlen); header checksum (ip_csum); not a fragment
- * (ip_frag).  The TTL is not checked (RFC 1122 section 3.2.1.7: any TTL
- * reaches the host it is addressed to).  Bytes after total_len are link
- * padding (Ethernet pads short frames to 60 bytes) and are ignored: the
- * payload is pkt + h->hdr_len, sl__ip4_payload_len(h) bytes.
- * Returns 0 or the reason.  *h is filled in when the result is 0 or
- * SL__DROP_IP_FRAG, so that drop can be traced with its addresses;
- * otherwise its contents are unspecified. */
+ * length <= len (ip_totlen); header checksum (ip_csum); options well
+ * formed (ip_opt, with h->opt_err); not a fragment (ip_frag).  Options:
+ * end of list (type 0) ends the area, no-operation (1) is one octet,
+ * every other has a length octet of at least 2 that stays within the
+ * header (RFC 791 section 3.1); their contents are not read.  The TTL is
+ * not checked (RFC 1122 section 3.2.1.7: any TTL reaches the host it is
+ * addressed to).  Bytes after total_len are link padding (Ethernet pads
+ * short frames to 60 bytes) and are ignored: the payload is pkt +
+ * h->hdr_len, sl__ip4_payload_len(h) bytes.  Returns 0 or the reason.
+ * *h is filled in when the result is 0, SL__DROP_IP_OPT or
+ * SL__DROP_IP_FRAG, so those can be traced and answered; otherwise its
+ * contents are unspecified. */
 int sl__ip4_parse(const uint8_t *pkt, size_t len, struct sl__ip4_hdr *h);
 
 /* Writes a 20-byte header (no options) from h, with version 4 and the
@@ -249,14 +256,21 @@ int sl__icmp_parse(const uint8_t *msg, size_t len, struct sl__icmp_msg *m);
  * it does not fit in cap or in an IPv4 datagram. */
 size_t sl__icmp_write(uint8_t *buf, size_t cap, const struct sl__icmp_msg *m);
 
-/* Writes a destination-unreachable message (type 3) with the given code,
- * quoting the original datagram's IP header and the first 8 bytes of its
- * payload (RFC 792), or fewer if the datagram is shorter.  orig is the
- * datagram as received, without link padding (its total_len bytes).
- * Whether an error may be sent at all (never about an ICMP error, a
- * broadcast or a non-initial fragment: RFC 1122 section 3.2.2) is the
- * caller's decision.  Returns the message length, or 0 if orig is no IPv4
- * header or the message does not fit in cap. */
+/* Writes an ICMP error message of the given type and code, quoting the
+ * original datagram's IP header and the first 8 bytes of its payload (RFC
+ * 792), or fewer if the datagram is shorter.  pointer goes in the first
+ * octet after the checksum: a parameter problem's pointer (type 12), 0
+ * for the other types.  orig is the datagram as received, without link
+ * padding (its total_len bytes).  Whether an error may be sent at all
+ * (never about an ICMP error, a broadcast or a non-initial fragment: RFC
+ * 1122 section 3.2.2) is the caller's decision.  Returns the message
+ * length, or 0 if orig is no IPv4 header or the message does not fit in
+ * cap. */
+size_t sl__icmp_error_write(uint8_t *buf, size_t cap, uint8_t type,
+                            uint8_t code, uint8_t pointer, const uint8_t *orig,
+                            size_t orig_len);
+
+/* A destination unreachable (type 3) with the given code: the above. */
 size_t sl__icmp_unreach_write(uint8_t *buf, size_t cap, uint8_t code,
                               const uint8_t *orig, size_t orig_len);
 

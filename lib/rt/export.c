@@ -198,6 +198,8 @@ const struct sl__counter sl__counters[] = {
     COUNTER("Icmp", "OutDestUnreachs", icmp, out_dest_unreachs,
             "port unreachable sent (UDP, no socket)"),
     COUNTER("Icmp", "OutEchoReps", icmp, out_echo_reps, "echo replies sent"),
+    COUNTER("Icmp", "OutParmProbs", icmp, out_parm_probs,
+            "parameter problems sent (a malformed IP option)"),
     COUNTER("Tcp", "ActiveOpens", tcp, active_opens,
             "connect(): CLOSED -> SYN-SENT"),
     COUNTER("Tcp", "PassiveOpens", tcp, passive_opens,

@@ -189,6 +189,98 @@ START_TEST(test_listen_syn_from_own_address_on_loopback_gets_synack)
 }
 END_TEST
 
+/* ---- IP options (RFC 791 3.1, RFC 1122 3.2.1.8 and 3.2.2.5) ----------- */
+
+/* Options areas with one malformed option each, and the offset in the
+ * header of the octet that is wrong: the length octet, or the option's
+ * type octet when the header ends before its length. */
+static const struct {
+  uint8_t opt[4];
+  uint8_t pointer;
+} bad_options[] = {
+    {{0x07, 0x00, 0x00, 0x00}, 21}, /* record route, length 0 */
+    {{0x07, 0x01, 0x00, 0x00}, 21}, /* length 1 */
+    {{0x01, 0x07, 0x08, 0x00}, 22}, /* NOP, then 8 bytes in the 3 left */
+    {{0x01, 0x01, 0x01, 0x44}, 23}, /* timestamp with no room for a length */
+};
+enum { N_BAD_OPTIONS = sizeof bad_options / sizeof bad_options[0] };
+
+static void
+send_syn_with_options(uint32_t src, uint32_t dst, const uint8_t *opt)
+{
+  uint8_t seg[SL__TCP_HDR_LEN];
+  struct sl__tcp_seg s = {
+      .sport = TH_PPORT, .dport = TH_PORT, .seq = 1000, .flags = SL__TCP_SYN};
+  size_t n = sl__tcp_write(seg, sizeof seg, src, dst, &s);
+
+  send_ip(src, dst, 64, SL__IP_PROTO_TCP, opt, 4, seg, n);
+}
+
+/* RFC 1122 3.2.2.5: a host SHOULD send a parameter problem, whose pointer
+ * names the octet in error (RFC 792), and the datagram goes no further:
+ * no SYN,ACK, no reset. */
+START_TEST(test_listen_syn_with_bad_ip_option_gets_parameter_problem)
+{
+  const struct sl__stats *st = sl__host_stats(th->h);
+
+  th_listen(th);
+  for (int i = 0; i < N_BAD_OPTIONS; i++) {
+    const struct th_pkt *p;
+    struct sl__icmp_msg m;
+
+    send_syn_with_options(TH_PEER, TH_HOST, bad_options[i].opt);
+    p = th_pop(th);
+    ck_assert_uint_eq(p->ip.proto, SL__IP_PROTO_ICMP);
+    ck_assert_uint_eq(p->ip.dst, TH_PEER);
+    ck_assert_int_eq(sl__icmp_parse(p->bytes + p->ip.hdr_len,
+                                    sl__ip4_payload_len(&p->ip), &m),
+                     0);
+    ck_assert_uint_eq(m.type, SL__ICMP_PARAM_PROBLEM);
+    ck_assert_uint_eq(m.code, 0);
+    ck_assert_uint_eq(m.id >> 8, bad_options[i].pointer);
+    /* The quote: the whole header, options included, and 8 bytes. */
+    ck_assert_uint_eq(m.len, 24 + 8);
+    ck_assert_int_eq(memcmp(m.data + 20, bad_options[i].opt, 4), 0);
+  }
+  th_expect_nothing(th);
+  ck_assert_uint_eq(th->l->syn_q_len, 0);
+  ck_assert_uint_eq(st->icmp.out_parm_probs, N_BAD_OPTIONS);
+  ck_assert_uint_eq(st->ip.in_hdr_errors, N_BAD_OPTIONS);
+  ck_assert_uint_eq(st->ip.drops[SL__DROP_IP_OPT], N_BAD_OPTIONS);
+}
+END_TEST
+
+/* Never an ICMP error about a datagram from or to an address that names
+ * no host (RFC 1122 3.2.2), malformed or not. */
+START_TEST(test_listen_bad_ip_option_from_bad_source_gets_nothing)
+{
+  th_listen(th);
+  send_syn_with_options(0xffffffffu, TH_HOST, bad_options[0].opt);
+  send_syn_with_options(0xe0000001u, TH_HOST, bad_options[0].opt);
+  send_syn_with_options(TH_PEER, 0xffffffffu, bad_options[0].opt);
+  send_syn_with_options(TH_HOST, TH_HOST, bad_options[0].opt);
+  th_expect_nothing(th);
+  ck_assert_uint_eq(sl__host_stats(th->h)->ip.drops[SL__DROP_IP_OPT], 4);
+}
+END_TEST
+
+/* Well-formed options the host does not know are skipped (RFC 1122
+ * 3.2.1.8): NOPs, an end of list, a router alert (RFC 2113). */
+START_TEST(test_listen_syn_with_unknown_ip_options_gets_synack)
+{
+  static const uint8_t nops[4] = {0x01, 0x01, 0x01, 0x00};
+  static const uint8_t alert[4] = {0x94, 0x04, 0x00, 0x00};
+
+  th_listen(th);
+  send_syn_with_options(TH_PEER, TH_HOST, nops);
+  th_expect(th, SL__TCP_SYN | SL__TCP_ACK, th->out[0].seg.seq, 1001);
+  /* The same SYN again: SYN-RECEIVED sends its SYN,ACK again. */
+  send_syn_with_options(TH_PEER, TH_HOST, alert);
+  th_expect(th, SL__TCP_SYN | SL__TCP_ACK, th->out[0].seg.seq, 1001);
+  ck_assert_uint_eq(sl__host_stats(th->h)->ip.in_hdr_errors, 0);
+}
+END_TEST
+
 Suite *
 ip_suite(void)
 {
@@ -207,6 +299,13 @@ ip_suite(void)
   tcase_add_test(tc, test_icmp_echo_from_bad_source_gets_no_reply);
   tcase_add_test(tc, test_closed_port_syn_to_broadcast_gets_nothing);
   tcase_add_test(tc, test_listen_syn_from_own_address_on_loopback_gets_synack);
+  suite_add_tcase(s, tc);
+
+  tc = tcase_create("options");
+  tcase_add_checked_fixture(tc, th_setup, th_teardown);
+  tcase_add_test(tc, test_listen_syn_with_bad_ip_option_gets_parameter_problem);
+  tcase_add_test(tc, test_listen_bad_ip_option_from_bad_source_gets_nothing);
+  tcase_add_test(tc, test_listen_syn_with_unknown_ip_options_gets_synack);
   suite_add_tcase(s, tc);
   return s;
 }

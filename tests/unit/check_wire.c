@@ -536,6 +536,65 @@ START_TEST(test_ip4_options_skipped_and_counted_in_hdr_len)
 }
 END_TEST
 
+/* A header of 24 bytes whose 4 bytes of options are opt. */
+static int
+parse_with_options(const uint8_t opt[4], struct sl__ip4_hdr *h)
+{
+  uint8_t p[32] = {0};
+
+  raw_ip4(p, SL__IP_PROTO_UDP, 12);
+  p[0] = 0x46;
+  memcpy(p + 20, opt, 4);
+  sl__put16(p + 2, 32);
+  fix_ip_csum(p);
+  return sl__ip4_parse(p, sizeof p, h);
+}
+
+/* RFC 791 3.1: every option but end-of-list and no-operation has a
+ * length octet counting type, length and data: at least 2, and within
+ * the header.  opt_err is the offset of the octet in error, for the
+ * parameter problem's pointer (RFC 792). */
+START_TEST(test_ip4_option_length_0_1_or_past_header_rejected)
+{
+  static const struct {
+    uint8_t opt[4];
+    uint8_t at;
+  } bad[] = {
+      {{0x07, 0x00, 0x00, 0x00}, 21}, /* length 0 */
+      {{0x07, 0x01, 0x00, 0x00}, 21}, /* length 1 */
+      {{0x07, 0x05, 0x00, 0x00}, 21}, /* 5 bytes in 4 */
+      {{0x01, 0x07, 0x08, 0x00}, 22}, /* after a NOP, 8 bytes in 3 */
+      {{0x01, 0x01, 0x01, 0x44}, 23}, /* the header ends before the length */
+  };
+  struct sl__ip4_hdr h;
+
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    ck_assert_int_eq(parse_with_options(bad[i].opt, &h), SL__DROP_IP_OPT);
+    ck_assert_uint_eq(h.opt_err, bad[i].at);
+    ck_assert_uint_eq(h.src, SRC); /* filled in, for the answer */
+    ck_assert_uint_eq(h.total_len, 32);
+  }
+}
+END_TEST
+
+/* Options the parser does not know are skipped by their length; an end of
+ * list ends the area, whatever follows it. */
+START_TEST(test_ip4_well_formed_options_accepted)
+{
+  static const uint8_t ok[][4] = {
+      {0x01, 0x01, 0x01, 0x01}, /* four NOPs */
+      {0x94, 0x04, 0x00, 0x00}, /* router alert (RFC 2113) */
+      {0x00, 0x00, 0x00, 0x00}, /* end of list */
+      {0x01, 0x00, 0x07, 0x00}, /* NOP, end of list, then padding */
+      {0x07, 0x03, 0x04, 0x00}, /* record route with room for nothing */
+  };
+  struct sl__ip4_hdr h;
+
+  for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+    ck_assert_int_eq(parse_with_options(ok[i], &h), 0);
+}
+END_TEST
+
 START_TEST(test_ip4_totlen_below_header_rejected)
 {
   struct sl__ip4_hdr h;
@@ -1622,6 +1681,8 @@ wire_suite(void)
   tcase_add_test(tc, test_ip4_ihl_below_5_rejected);
   tcase_add_test(tc, test_ip4_ihl_past_buffer_rejected);
   tcase_add_test(tc, test_ip4_options_skipped_and_counted_in_hdr_len);
+  tcase_add_test(tc, test_ip4_option_length_0_1_or_past_header_rejected);
+  tcase_add_test(tc, test_ip4_well_formed_options_accepted);
   tcase_add_test(tc, test_ip4_totlen_below_header_rejected);
   tcase_add_test(tc, test_ip4_totlen_past_buffer_rejected);
   tcase_add_test(tc, test_ip4_link_padding_ignored);
