@@ -99,10 +99,10 @@ listen_input(struct sl__tcb *l, const struct arrival *a)
     sl__drop(h, SL__DROP_TCP_STATE, "LISTEN: no SYN");
     return;
   }
-  /* RFC 9293 would queue a FIN that comes with the SYN "for processing
-   * later"; no client opens a connection that way, scanners do (to tell
-   * operating systems apart), so it is dropped, as Linux and FreeBSD's
-   * drop_synfin do (lib/README.md). */
+  /* RFC 9293 3.10.7.2 would queue a FIN that comes with the SYN "for
+   * processing later"; no client opens a connection that way, scanners do
+   * (to tell operating systems apart), so it is dropped, as Linux and
+   * FreeBSD's drop_synfin do (lib/README.md). */
   if (s->flags & SL__TCP_FIN) {
     sl__drop(h, SL__DROP_TCP_FLAGS, "LISTEN: SYN with FIN");
     return;
@@ -223,8 +223,8 @@ syn_sent_input(struct sl__tcb *t, const struct arrival *a)
     sl__drop(t->host, SL__DROP_TCP_STATE, "SYN-SENT: no SYN");
     return;
   }
-  /* A FIN with the SYN is dropped, as in LISTEN (lib/README.md); the
-   * RFC would continue at the sixth step and close at once. */
+  /* A FIN with the SYN is dropped, as in LISTEN (lib/README.md); RFC
+   * 9293 3.10.7.3 would continue at the sixth step and close at once. */
   if (s->flags & SL__TCP_FIN) {
     sl__drop(t->host, SL__DROP_TCP_FLAGS, "SYN-SENT: SYN with FIN");
     return;

@@ -30,8 +30,8 @@ ip4_bad_option(const uint8_t *pkt, size_t hl, uint8_t *at)
 {
   size_t i = SL__IP4_HDR_LEN;
 
-  while (i < hl && pkt[i] != 0) { /* type 0: end of option list */
-    if (pkt[i] == 1) {            /* no operation: a single octet */
+  while (i < hl && pkt[i] != SL__IPOPT_EOL) {
+    if (pkt[i] == SL__IPOPT_NOP) {
       i++;
       continue;
     }

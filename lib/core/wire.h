@@ -140,6 +140,9 @@ uint16_t sl__inet_csum(const void *data, size_t len);
 #define SL__IP4_HDR_LEN     20    /* header without options */
 #define SL__IP4_MAX_PAYLOAD 65515 /* 65535 (total length) - 20 */
 
+#define SL__IPOPT_EOL 0 /* option type: end of option list, 1 octet */
+#define SL__IPOPT_NOP 1 /* option type: no operation, 1 octet */
+
 #define SL__IP4_DF      0x4000 /* frag_off: don't fragment */
 #define SL__IP4_MF      0x2000 /* frag_off: more fragments */
 #define SL__IP4_OFFMASK 0x1fff /* frag_off: offset, in 8-byte units */
