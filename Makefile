@@ -100,6 +100,7 @@ TEST_SRCS := \
   tests/unit/check_main.c \
   tests/unit/check_api.c \
   tests/unit/check_grade.c \
+  tests/unit/check_ip.c \
   tests/unit/check_net.c \
   tests/unit/check_netstat.c \
   tests/unit/check_reader.c \

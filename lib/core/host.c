@@ -318,12 +318,42 @@ sl__ip_output(struct sl__host *h, uint32_t dst, uint8_t proto, size_t l4_len)
     h->output(h->output_arg, h->pkt, ip.total_len);
 }
 
-/* RFC 1122 3.2.2: never an ICMP error about an ICMP error, a broadcast or
+/* ---- addresses (RFC 1122 3.2.1.3) ----------------------------------- */
+
+/* Does address a name no single host (RFC 1122 3.2.2's list)?  "This
+ * network" (0/8), which only a host that does not know its address yet
+ * may use; multicast (224/4, class D); the reserved class E (240/4), with
+ * the limited broadcast 255.255.255.255 at its end.  The host knows no
+ * netmask, so a subnet's broadcast address is not among them
+ * (lib/README.md). */
+static int
+names_no_host(uint32_t a)
+{
+  return (a >> 24) == 0 || (a >> 28) >= 0xe;
+}
+
+/* Can a datagram have come from src?  Never from an address that names no
+ * host.  From loopback (127/8, which "MUST NOT appear outside a host") and
+ * from the host's own address only when it came back through the host's
+ * own loopback (loopback != 0), not through the link. */
+static int
+valid_source(const struct sl__host *h, uint32_t src, int loopback)
+{
+  if (names_no_host(src))
+    return 0;
+  if ((src >> 24) == 127 || src == h->addr)
+    return loopback;
+  return 1;
+}
+
+/* RFC 1122 3.2.2: never an ICMP error about an ICMP error, a datagram to
+ * a broadcast or multicast address, one whose source is not one host, or
  * a fragment other than the first. */
 static int
 may_send_icmp_error(const struct sl__ip4_hdr *ip, const uint8_t *l4, size_t len)
 {
-  if (ip->dst == 0xffffffffu || (ip->frag_off & SL__IP4_OFFMASK) != 0)
+  if (names_no_host(ip->dst) || names_no_host(ip->src) ||
+      (ip->frag_off & SL__IP4_OFFMASK) != 0)
     return 0;
   if (ip->proto == SL__IP_PROTO_ICMP && len >= 1 && l4[0] != SL__ICMP_ECHO &&
       l4[0] != SL__ICMP_ECHO_REPLY)
@@ -331,30 +361,45 @@ may_send_icmp_error(const struct sl__ip4_hdr *ip, const uint8_t *l4, size_t len)
   return 1;
 }
 
-/* Sends destination unreachable `code` about the datagram dgram. */
+/* Sends an ICMP error of type and code (and pointer, for a parameter
+ * problem) about the datagram dgram, if one may be sent. */
 static void
-icmp_unreach(struct sl__host *h, const struct sl__ip4_hdr *ip,
-             const uint8_t *dgram, const uint8_t *l4, size_t len, uint8_t code)
+icmp_error(struct sl__host *h, const struct sl__ip4_hdr *ip,
+           const uint8_t *dgram, uint8_t type, uint8_t code, uint8_t pointer)
 {
   size_t n;
 
-  if (!may_send_icmp_error(ip, l4, len))
+  if (!may_send_icmp_error(ip, dgram + ip->hdr_len, sl__ip4_payload_len(ip)))
     return;
-  n = sl__icmp_unreach_write(h->pkt + SL__IP4_HDR_LEN,
-                             sizeof h->pkt - SL__IP4_HDR_LEN, code, dgram,
-                             ip->total_len);
+  n = sl__icmp_error_write(h->pkt + SL__IP4_HDR_LEN,
+                           sizeof h->pkt - SL__IP4_HDR_LEN, type, code, pointer,
+                           dgram, ip->total_len);
   if (n == 0)
     return;
   h->stats.icmp.out_msgs++;
-  h->stats.icmp.out_dest_unreachs++;
+  if (type == SL__ICMP_PARAM_PROBLEM)
+    h->stats.icmp.out_parm_probs++;
+  else
+    h->stats.icmp.out_dest_unreachs++;
   sl__ip_output(h, ip->src, SL__IP_PROTO_ICMP, n);
 }
 
 void
 sl__udp_send_unreach(struct sl__host *h, const struct sl__ip4_hdr *ip,
-                     const uint8_t *dgram, const uint8_t *l4, size_t len)
+                     const uint8_t *dgram)
 {
-  icmp_unreach(h, ip, dgram, l4, len, SL__ICMP_UNREACH_PORT);
+  icmp_error(h, ip, dgram, SL__ICMP_UNREACH, SL__ICMP_UNREACH_PORT, 0);
+}
+
+/* A malformed IP option.  RFC 1122 3.2.2.5: a host SHOULD say so with a
+ * parameter problem whose pointer names the octet in error -- to a source
+ * that can be answered, about a datagram that was for this host. */
+static void
+ip_option_error(struct sl__host *h, const struct sl__ip4_hdr *ip,
+                const uint8_t *dgram, int loopback)
+{
+  if (ip->dst == h->addr && valid_source(h, ip->src, loopback))
+    icmp_error(h, ip, dgram, SL__ICMP_PARAM_PROBLEM, 0, ip->opt_err);
 }
 
 static void
@@ -414,8 +459,10 @@ icmp_input(struct sl__host *h, const struct sl__ip4_hdr *ip, const uint8_t *l4,
   }
 }
 
-void
-sl__host_input(struct sl__host *h, const uint8_t *pkt, size_t len, uint64_t now)
+/* IPv4 input, from the link or (loopback) from the host itself. */
+static void
+ip_input(struct sl__host *h, const uint8_t *pkt, size_t len, uint64_t now,
+         int loopback)
 {
   struct sl__ip4_hdr ip;
   const uint8_t *l4;
@@ -432,11 +479,23 @@ sl__host_input(struct sl__host *h, const uint8_t *pkt, size_t len, uint64_t now)
     else
       h->stats.ip.in_hdr_errors++;
     sl__drop(h, r, NULL);
+    if (r == SL__DROP_IP_OPT)
+      ip_option_error(h, &ip, pkt, loopback);
     return;
   }
+  /* RFC 1122 3.2.1.3: only what is addressed to this host; a broadcast
+   * or multicast destination never reaches TCP or UDP, so it draws no
+   * reset (4.2.3.10) and no ICMP error (3.2.2). */
   if (ip.dst != h->addr) {
     h->stats.ip.in_addr_errors++;
     sl__drop(h, SL__DROP_IP_ADDR, NULL);
+    return;
+  }
+  /* RFC 1122 3.2.1.3: "silently discard" a datagram whose source no host
+   * can have: every answer to it would go to the wrong place. */
+  if (!valid_source(h, ip.src, loopback)) {
+    h->stats.ip.in_martian_srcs++;
+    sl__drop(h, SL__DROP_IP_SRC, NULL);
     return;
   }
   l4 = pkt + ip.hdr_len;
@@ -457,9 +516,22 @@ sl__host_input(struct sl__host *h, const uint8_t *pkt, size_t len, uint64_t now)
   default:
     h->stats.ip.in_unknown_protos++;
     sl__drop(h, SL__DROP_IP_PROTO, NULL);
-    icmp_unreach(h, &ip, pkt, l4, l4_len, SL__ICMP_UNREACH_PROTO);
+    icmp_error(h, &ip, pkt, SL__ICMP_UNREACH, SL__ICMP_UNREACH_PROTO, 0);
     break;
   }
+}
+
+void
+sl__host_input(struct sl__host *h, const uint8_t *pkt, size_t len, uint64_t now)
+{
+  ip_input(h, pkt, len, now, 0);
+}
+
+void
+sl__host_input_loopback(struct sl__host *h, const uint8_t *pkt, size_t len,
+                        uint64_t now)
+{
+  ip_input(h, pkt, len, now, 1);
 }
 
 void

@@ -226,7 +226,7 @@ void sl__udp_input(struct sl__host *h, const struct sl__ip4_hdr *ip,
                    const uint8_t *l4, size_t len, const uint8_t *dgram);
 /* ICMP port unreachable about a datagram no socket wanted. */
 void sl__udp_send_unreach(struct sl__host *h, const struct sl__ip4_hdr *ip,
-                          const uint8_t *dgram, const uint8_t *l4, size_t len);
+                          const uint8_t *dgram);
 
 /* ---- tcp_state.c ----------------------------------------------------- */
 

@@ -67,12 +67,15 @@ struct sl__ip_stats {
   uint64_t out_requests;          /* OutRequests: datagrams sent */
   uint64_t frag_drops;            /* fragments received and dropped (we do not
                                      reassemble) */
+  uint64_t in_martian_srcs;       /* dropped: a source no host can have
+                                     (RFC 1122 3.2.1.3) */
   uint64_t drops[SL__DROP_COUNT]; /* every drop, by reason */
 };
 
 struct sl__icmp_stats {
   uint64_t in_msgs, in_errors, in_dest_unreachs, in_echos, in_echo_reps;
   uint64_t out_msgs, out_dest_unreachs, out_echo_reps;
+  uint64_t out_parm_probs; /* parameter problems sent (bad IP options) */
 };
 
 struct sl__udp_stats {
@@ -106,6 +109,8 @@ struct sl__tcp_stats {
   uint64_t persist_probes;    /* zero-window probes sent */
   uint64_t delayed_acks;      /* ACKs sent by the delayed-ACK timer */
   uint64_t ooo_segs;          /* segments queued out of order */
+  uint64_t icmp_seq_ignored;  /* ICMP errors ignored: the sequence number
+                                 they quote is not in flight (RFC 5927) */
   uint64_t bad_transitions;   /* bugs: transitions not in the diagram */
 };
 
@@ -187,6 +192,11 @@ const struct sl__stats *sl__host_stats(const struct sl__host *h);
 /* A datagram arrived from the link at time now_us. */
 void sl__host_input(struct sl__host *h, const uint8_t *pkt, size_t len,
                     uint64_t now_us);
+/* A datagram the host sent to itself came back through its loopback (the
+ * runtime keeps such datagrams off the link, as a kernel keeps them on
+ * lo).  Only here are 127.x and the host's own address valid sources. */
+void sl__host_input_loopback(struct sl__host *h, const uint8_t *pkt, size_t len,
+                             uint64_t now_us);
 /* Runs every timer due at now_us (time never goes backwards). */
 void sl__host_poll(struct sl__host *h, uint64_t now_us);
 /* The earliest timer deadline, or SL__TIME_NEVER. */

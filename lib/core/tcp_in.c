@@ -99,6 +99,14 @@ listen_input(struct sl__tcb *l, const struct arrival *a)
     sl__drop(h, SL__DROP_TCP_STATE, "LISTEN: no SYN");
     return;
   }
+  /* RFC 9293 3.10.7.2 would queue a FIN that comes with the SYN "for
+   * processing later"; no client opens a connection that way, scanners do
+   * (to tell operating systems apart), so it is dropped, as Linux and
+   * FreeBSD's drop_synfin do (lib/README.md). */
+  if (s->flags & SL__TCP_FIN) {
+    sl__drop(h, SL__DROP_TCP_FLAGS, "LISTEN: SYN with FIN");
+    return;
+  }
   /* Connections that finished their handshake are never sacrificed: with
    * the accept queue full the SYN is dropped (the client tries again). */
   if (l->accept_q_len >= l->backlog) {
@@ -221,6 +229,12 @@ syn_sent_input(struct sl__tcb *t, const struct arrival *a)
   /* fourth, check the SYN bit */
   if (!(s->flags & SL__TCP_SYN)) {
     sl__drop(t->host, SL__DROP_TCP_STATE, "SYN-SENT: no SYN");
+    return;
+  }
+  /* A FIN with the SYN is dropped, as in LISTEN (lib/README.md); RFC
+   * 9293 3.10.7.3 would continue at the sixth step and close at once. */
+  if (s->flags & SL__TCP_FIN) {
+    sl__drop(t->host, SL__DROP_TCP_FLAGS, "SYN-SENT: SYN with FIN");
     return;
   }
   t->irs = s->seq;
@@ -703,14 +717,16 @@ synchronized_input(struct sl__tcb *t, struct arrival *a)
    * timeout (RFC 9293 3.6 and 3.10.7.4, eighth step).  It lies below
    * RCV.NXT, so step one would only ACK it: this comes first. */
   if (t->state == SL_TCP_TIME_WAIT && (s->flags & SL__TCP_FIN) &&
-      !(s->flags & SL__TCP_RST) && s->seq + seg_len(s) == t->rcv_nxt) {
+      !(s->flags & (SL__TCP_SYN | SL__TCP_RST)) &&
+      s->seq + seg_len(s) == t->rcv_nxt) {
     sl__tcp_send_ack(t);
     sl__tcp_set_timer(t, SL__TIMER_2MSL, 2 * t->host->cfg.msl_us);
     return;
   }
   /* SYN-RECEIVED: the peer's SYN again means our SYN,ACK was lost. */
-  if (t->state == SL_TCP_SYN_RECEIVED && (s->flags & SL__TCP_SYN) &&
-      !(s->flags & SL__TCP_ACK) && s->seq == t->irs) {
+  if (t->state == SL_TCP_SYN_RECEIVED && s->seq == t->irs &&
+      (s->flags & (SL__TCP_SYN | SL__TCP_ACK | SL__TCP_RST | SL__TCP_FIN)) ==
+          SL__TCP_SYN) {
     sl__tcp_send_segment(t, t->iss, SL__TCP_SYN | SL__TCP_ACK, 0, NULL);
     return;
   }
@@ -841,7 +857,7 @@ sl__tcp_input(struct sl__host *h, const struct sl__ip4_hdr *ip,
   /* A new SYN may take over a TIME-WAIT connection when it starts beyond
    * everything the old one saw (as RFC 6191 and Linux allow). */
   if (t != NULL && t->state == SL_TCP_TIME_WAIT &&
-      (a.seg.flags & (SL__TCP_SYN | SL__TCP_ACK | SL__TCP_RST)) ==
+      (a.seg.flags & (SL__TCP_SYN | SL__TCP_ACK | SL__TCP_RST | SL__TCP_FIN)) ==
           SL__TCP_SYN &&
       SL_SEQ_GT(a.seg.seq, t->rcv_nxt) &&
       sl__tcb_listener(h, ip->dst, a.seg.dport) != NULL) {
@@ -876,6 +892,15 @@ sl__tcp_icmp_error(struct sl__host *h, const struct sl__icmp_quote *q, int err)
 
   if (t == NULL)
     return;
+  /* RFC 5927 4.1: act only on a quote of a segment in flight, SND.UNA =<
+   * SEG.SEQ < SND.NXT; anyone can forge an ICMP error, but only who sees
+   * the connection knows its numbers.  SND.MAX stands for SND.NXT, which
+   * goes back after a timeout while what was sent beyond it still is. */
+  if (SL_SEQ_LT(q->seq, t->snd_una) || SL_SEQ_GEQ(q->seq, t->snd_max)) {
+    h->stats.tcp.icmp_seq_ignored++;
+    sl__drop(h, SL__DROP_ICMP_SEQ, NULL);
+    return;
+  }
   /* RFC 1122 4.2.3.9: a hard error aborts only a connection not yet
    * established; otherwise it is remembered (Linux: ECONNREFUSED during
    * SYN-SENT). */

@@ -245,7 +245,7 @@ sl__udp_input(struct sl__host *h, const struct sl__ip4_hdr *ip,
   if (u == NULL) {
     h->stats.udp.no_ports++;
     sl__drop(h, SL__DROP_UDP_NO_PORT, NULL);
-    sl__udp_send_unreach(h, ip, dgram, l4, len);
+    sl__udp_send_unreach(h, ip, dgram);
     return;
   }
   /* UDP does not care about the receiver: a full queue just drops. */

@@ -22,6 +22,34 @@ sl__drop_name(enum sl__drop reason)
 
 /* ---- IPv4 ---------------------------------------------------------------- */
 
+/* Checks the options area of a header of hl bytes (RFC 791 section 3.1).
+ * Returns 0, or 1 with *at the offset of the octet in error: the length
+ * octet, or the type octet when the header ends before the length. */
+static int
+ip4_bad_option(const uint8_t *pkt, size_t hl, uint8_t *at)
+{
+  size_t i = SL__IP4_HDR_LEN;
+
+  while (i < hl && pkt[i] != SL__IPOPT_EOL) {
+    if (pkt[i] == SL__IPOPT_NOP) {
+      i++;
+      continue;
+    }
+    /* RFC 1122 section 3.2.1.8 leaves the contents of options a host does
+     * not know alone, but not a length that cannot be. */
+    if (i + 1 >= hl) {
+      *at = (uint8_t)i;
+      return 1;
+    }
+    if (pkt[i + 1] < 2 || pkt[i + 1] > hl - i) {
+      *at = (uint8_t)(i + 1);
+      return 1;
+    }
+    i += pkt[i + 1];
+  }
+  return 0;
+}
+
 int
 sl__ip4_parse(const uint8_t *pkt, size_t len, struct sl__ip4_hdr *h)
 {
@@ -50,11 +78,14 @@ sl__ip4_parse(const uint8_t *pkt, size_t len, struct sl__ip4_hdr *h)
   h->proto = pkt[9];
   h->src = sl__get32(pkt + 12);
   h->dst = sl__get32(pkt + 16);
+  h->opt_err = 0;
+  if (ip4_bad_option(pkt, hl, &h->opt_err))
+    return SL__DROP_IP_OPT;
 
-  /* RFC 1122 section 3.2.1.7: a host MUST NOT send a datagram with TTL 0,
-   * so one that arrives with TTL 0 was made by something broken. */
-  if (h->ttl == 0)
-    return SL__DROP_IP_TTL;
+  /* The TTL is not checked: it limits how far a datagram travels through
+   * routers, and one that arrives here has travelled far enough.  RFC 1122
+   * section 3.2.1.7 forbids only sending TTL 0; a host delivers what is
+   * addressed to it whatever its TTL, as Linux does. */
   /* The stack does not reassemble (RFC 791 section 3.2 describes how);
    * fragments get their own reason so that they are counted apart. */
   if (sl__ip4_is_frag(h))
@@ -121,10 +152,11 @@ sl__icmp_write(uint8_t *buf, size_t cap, const struct sl__icmp_msg *m)
 }
 
 size_t
-sl__icmp_unreach_write(uint8_t *buf, size_t cap, uint8_t code,
-                       const uint8_t *orig, size_t orig_len)
+sl__icmp_error_write(uint8_t *buf, size_t cap, uint8_t type, uint8_t code,
+                     uint8_t pointer, const uint8_t *orig, size_t orig_len)
 {
-  struct sl__icmp_msg m = {.type = SL__ICMP_UNREACH, .code = code};
+  struct sl__icmp_msg m = {
+      .type = type, .code = code, .id = (uint16_t)(pointer << 8)};
   size_t hl;
 
   if (orig_len < SL__IP4_HDR_LEN || orig[0] >> 4 != 4)
@@ -137,6 +169,14 @@ sl__icmp_unreach_write(uint8_t *buf, size_t cap, uint8_t code,
   m.data = orig;
   m.len = orig_len < hl + 8 ? orig_len : hl + 8;
   return sl__icmp_write(buf, cap, &m);
+}
+
+size_t
+sl__icmp_unreach_write(uint8_t *buf, size_t cap, uint8_t code,
+                       const uint8_t *orig, size_t orig_len)
+{
+  return sl__icmp_error_write(buf, cap, SL__ICMP_UNREACH, code, 0, orig,
+                              orig_len);
 }
 
 int
@@ -163,6 +203,7 @@ sl__icmp_quote_parse(const struct sl__icmp_msg *m, struct sl__icmp_quote *q)
   q->l4_len = m->len - hl;
   q->sport = sl__get16(q->l4);
   q->dport = sl__get16(q->l4 + 2);
+  q->seq = sl__get32(q->l4 + 4);
   return SL__DROP_NONE;
 }
 
@@ -323,12 +364,8 @@ sl__tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
   s->urg = sl__get16(seg + 18);
   s->data = seg + hl;
   s->len = len - hl;
-
-  /* SYN opens a connection, FIN and RST end one; no RFC gives the pairs a
-   * meaning.  They are scanner probes (OS fingerprinting), dropped here as
-   * FreeBSD's net.inet.tcp.drop_synfin does. */
-  if ((s->flags & SL__TCP_SYN) && (s->flags & (SL__TCP_FIN | SL__TCP_RST)))
-    return SL__DROP_TCP_FLAGS;
+  /* Any combination of flags is well formed: what SYN with FIN or RST
+   * means depends on the connection's state (tcp_in.c), not on bytes. */
   return SL__DROP_NONE;
 }
 

@@ -23,7 +23,7 @@
   X(IP_HDRLEN, "ip_hdrlen")   /* IHL < 5, or header longer than the packet */  \
   X(IP_TOTLEN, "ip_totlen")   /* total length < header or > packet */          \
   X(IP_CSUM, "ip_csum")       /* header checksum wrong */                      \
-  X(IP_TTL, "ip_ttl")         /* TTL 0: no host should have sent it */         \
+  X(IP_OPT, "ip_opt")         /* an IP option's length impossible */           \
   X(IP_FRAG, "ip_frag")       /* a fragment; we do not reassemble */           \
   X(IP_PROTO, "ip_proto")     /* protocol not spoken (caller decides) */       \
   X(ICMP_SHORT, "icmp_short") /* fewer bytes than an ICMP header */            \
@@ -36,9 +36,9 @@
   X(TCP_OFFSET, "tcp_offset") /* data offset < 5 or past the segment */        \
   X(TCP_CSUM, "tcp_csum")     /* TCP checksum wrong */                         \
   X(TCP_OPTLEN, "tcp_optlen") /* option length impossible or wrong */          \
-  X(TCP_FLAGS, "tcp_flags")   /* SYN with FIN or RST */                        \
   /* Reasons found by the protocol layers, not by the parsers: */              \
   X(IP_ADDR, "ip_addr")             /* destination is not one of ours */       \
+  X(IP_SRC, "ip_src")               /* source no host can have */              \
   X(UDP_NO_PORT, "udp_no_port")     /* no socket bound to the port */          \
   X(UDP_RCVBUF, "udp_rcvbuf")       /* receive buffer of the socket full */    \
   X(TCP_NO_SOCKET, "tcp_no_socket") /* no connection or listener */            \
@@ -47,7 +47,9 @@
   X(TCP_SEQ, "tcp_seq")             /* outside the receive window */           \
   X(TCP_ACK, "tcp_ack")             /* ACK not acceptable here */              \
   X(TCP_RST, "tcp_rst")             /* RST failing its checks (RFC 5961) */    \
-  X(TCP_SYN, "tcp_syn")             /* SYN in a synchronized state */
+  X(TCP_SYN, "tcp_syn")             /* SYN in a synchronized state */          \
+  X(TCP_FLAGS, "tcp_flags")         /* SYN+FIN in LISTEN or SYN-SENT */        \
+  X(ICMP_SEQ, "icmp_seq")           /* quoted seq not in flight (RFC 5927) */
 
 /* clang-format cannot tell that the macro expands to enumerators. */
 /* clang-format off */
@@ -138,6 +140,9 @@ uint16_t sl__inet_csum(const void *data, size_t len);
 #define SL__IP4_HDR_LEN     20    /* header without options */
 #define SL__IP4_MAX_PAYLOAD 65515 /* 65535 (total length) - 20 */
 
+#define SL__IPOPT_EOL 0 /* option type: end of option list, 1 octet */
+#define SL__IPOPT_NOP 1 /* option type: no operation, 1 octet */
+
 #define SL__IP4_DF      0x4000 /* frag_off: don't fragment */
 #define SL__IP4_MF      0x2000 /* frag_off: more fragments */
 #define SL__IP4_OFFMASK 0x1fff /* frag_off: offset, in 8-byte units */
@@ -155,6 +160,8 @@ struct sl__ip4_hdr {
   uint8_t ttl;        /* time to live */
   uint8_t proto;      /* SL__IP_PROTO_TCP, ... */
   uint32_t src, dst;  /* addresses, host order */
+  uint8_t opt_err;    /* ip_opt: offset in the header of the octet in
+                         error, the parameter problem's pointer */
 };
 
 /* Don't Fragment / More Fragments set. */
@@ -195,13 +202,18 @@ sl__ip4_payload_len(const struct sl__ip4_hdr *h)
 /* Parses and validates the IPv4 header at pkt (len bytes as received from
  * the link).  Checks, in order: at least 20 bytes (ip_short); version 4
  * (ip_version); IHL >= 5 and IHL*4 <= len (ip_hdrlen); IHL*4 <= total
- * length <= len (ip_totlen); header checksum (ip_csum); TTL non-zero
- * (ip_ttl); not a fragment (ip_frag).  Bytes after total_len are link
- * padding (Ethernet pads short frames to 60 bytes) and are ignored: the
- * payload is pkt + h->hdr_len, sl__ip4_payload_len(h) bytes.
- * Returns 0 or the reason.  *h is filled in when the result is 0,
- * SL__DROP_IP_TTL or SL__DROP_IP_FRAG, so those drops can be traced with
- * their addresses; otherwise its contents are unspecified. */
+ * length <= len (ip_totlen); header checksum (ip_csum); options well
+ * formed (ip_opt, with h->opt_err); not a fragment (ip_frag).  Options:
+ * end of list (type 0) ends the area, no-operation (1) is one octet,
+ * every other has a length octet of at least 2 that stays within the
+ * header (RFC 791 section 3.1); their contents are not read.  The TTL is
+ * not checked (RFC 1122 section 3.2.1.7: any TTL reaches the host it is
+ * addressed to).  Bytes after total_len are link padding (Ethernet pads
+ * short frames to 60 bytes) and are ignored: the payload is pkt +
+ * h->hdr_len, sl__ip4_payload_len(h) bytes.  Returns 0 or the reason.
+ * *h is filled in when the result is 0, SL__DROP_IP_OPT or
+ * SL__DROP_IP_FRAG, so those can be traced and answered; otherwise its
+ * contents are unspecified. */
 int sl__ip4_parse(const uint8_t *pkt, size_t len, struct sl__ip4_hdr *h);
 
 /* Writes a 20-byte header (no options) from h, with version 4 and the
@@ -247,14 +259,21 @@ int sl__icmp_parse(const uint8_t *msg, size_t len, struct sl__icmp_msg *m);
  * it does not fit in cap or in an IPv4 datagram. */
 size_t sl__icmp_write(uint8_t *buf, size_t cap, const struct sl__icmp_msg *m);
 
-/* Writes a destination-unreachable message (type 3) with the given code,
- * quoting the original datagram's IP header and the first 8 bytes of its
- * payload (RFC 792), or fewer if the datagram is shorter.  orig is the
- * datagram as received, without link padding (its total_len bytes).
- * Whether an error may be sent at all (never about an ICMP error, a
- * broadcast or a non-initial fragment: RFC 1122 section 3.2.2) is the
- * caller's decision.  Returns the message length, or 0 if orig is no IPv4
- * header or the message does not fit in cap. */
+/* Writes an ICMP error message of the given type and code, quoting the
+ * original datagram's IP header and the first 8 bytes of its payload (RFC
+ * 792), or fewer if the datagram is shorter.  pointer goes in the first
+ * octet after the checksum: a parameter problem's pointer (type 12), 0
+ * for the other types.  orig is the datagram as received, without link
+ * padding (its total_len bytes).  Whether an error may be sent at all
+ * (never about an ICMP error, a broadcast or a non-initial fragment: RFC
+ * 1122 section 3.2.2) is the caller's decision.  Returns the message
+ * length, or 0 if orig is no IPv4 header or the message does not fit in
+ * cap. */
+size_t sl__icmp_error_write(uint8_t *buf, size_t cap, uint8_t type,
+                            uint8_t code, uint8_t pointer, const uint8_t *orig,
+                            size_t orig_len);
+
+/* A destination unreachable (type 3) with the given code: the above. */
 size_t sl__icmp_unreach_write(uint8_t *buf, size_t cap, uint8_t code,
                               const uint8_t *orig, size_t orig_len);
 
@@ -263,6 +282,7 @@ struct sl__icmp_quote {
   struct sl__ip4_hdr ip; /* the quoted header: ip.src is us */
   uint16_t sport, dport; /* first 4 bytes of the quoted payload: the ports
                             for TCP and UDP */
+  uint32_t seq;          /* bytes 4-7: TCP's sequence number (RFC 5927) */
   const uint8_t *l4;     /* the quoted payload: the first 8 bytes or more */
   size_t l4_len;         /* >= 8 */
 };
@@ -359,13 +379,13 @@ struct sl__tcp_seg {
  * order: at least 20 bytes (tcp_short); the checksum (tcp_csum) before any
  * field is believed, so a corrupted segment counts as corrupted whatever
  * field the damage hit; data offset >= 5 words and within len
- * (tcp_offset); options well formed (tcp_optlen); not SYN together with
- * FIN or RST (tcp_flags).  Options: EOL ends the list; NOP is skipped;
- * MSS must have length 4, window scale 3, SACK-permitted 2, SACK 2 + 8n
- * with n >= 1, timestamps 10; other kinds are skipped by their length; a
- * length below 2 or running past the header is tcp_optlen.  When an option
- * appears twice the last one counts.  Returns 0 or the reason; *s is valid
- * only on 0. */
+ * (tcp_offset); options well formed (tcp_optlen).  Flags are not judged:
+ * SYN with FIN or RST is for the state machine to answer.  Options: EOL ends
+ * the list; NOP is skipped; MSS must have length 4, window scale 3,
+ * SACK-permitted 2, SACK 2 + 8n with n >= 1, timestamps 10; other kinds are
+ * skipped by their length; a length below 2 or running past the header is
+ * tcp_optlen.  When an option appears twice the last one counts.  Returns 0 or
+ * the reason; *s is valid only on 0. */
 int sl__tcp_parse(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst,
                   struct sl__tcp_seg *s);
 

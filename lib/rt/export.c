@@ -185,6 +185,9 @@ const struct sl__counter sl__counters[] = {
     COUNTER("Ip", "OutRequests", ip, out_requests, "datagrams sent"),
     COUNTER("Ip", "ReasmFails", ip, frag_drops,
             "fragments that could not be reassembled"),
+    COUNTER("IpExt", "InMartianSrcs", ip, in_martian_srcs,
+            "dropped: a source no host can have (broadcast, multicast, 0.x; "
+            "127.x or this host's own from the link; RFC 1122 3.2.1.3)"),
     COUNTER("Icmp", "InMsgs", icmp, in_msgs, "ICMP messages received"),
     COUNTER("Icmp", "InErrors", icmp, in_errors, "ICMP messages malformed"),
     COUNTER("Icmp", "InDestUnreachs", icmp, in_dest_unreachs,
@@ -195,6 +198,8 @@ const struct sl__counter sl__counters[] = {
     COUNTER("Icmp", "OutDestUnreachs", icmp, out_dest_unreachs,
             "port unreachable sent (UDP, no socket)"),
     COUNTER("Icmp", "OutEchoReps", icmp, out_echo_reps, "echo replies sent"),
+    COUNTER("Icmp", "OutParmProbs", icmp, out_parm_probs,
+            "parameter problems sent (a malformed IP option)"),
     COUNTER("Tcp", "ActiveOpens", tcp, active_opens,
             "connect(): CLOSED -> SYN-SENT"),
     COUNTER("Tcp", "PassiveOpens", tcp, passive_opens,
@@ -231,6 +236,9 @@ const struct sl__counter sl__counters[] = {
             "ACKs sent by the delayed-ACK timer"),
     COUNTER("TcpExt", "TCPOFOQueue", tcp, ooo_segs,
             "segments queued out of order"),
+    COUNTER("TcpExt", "OutOfWindowIcmps", tcp, icmp_seq_ignored,
+            "ICMP errors ignored: the segment they quote is not in flight "
+            "(RFC 5927)"),
     COUNTER("Udp", "InDatagrams", udp, in_datagrams,
             "datagrams delivered to a socket"),
     COUNTER("Udp", "NoPorts", udp, no_ports,

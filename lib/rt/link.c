@@ -87,9 +87,9 @@ loop_close(struct sl__link *l)
 static const struct sl__link_ops loop_ops = {
     .name = "loop", .send = loop_send, .recv = loop_recv, .close = loop_close};
 
-static int
-loop_open(const struct sl__rt_config *cfg, struct sl__link **out, char *msg,
-          size_t msglen)
+int
+sl__loop_link_open(uint32_t addr, struct sl__link **out, char *msg,
+                   size_t msglen)
 {
   struct loop_link *ll = calloc(1, sizeof *ll);
 
@@ -99,11 +99,11 @@ loop_open(const struct sl__rt_config *cfg, struct sl__link **out, char *msg,
   ll->base.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (ll->base.fd < 0) {
     int e = errno;
-    snprintf(msg, msglen, "SOCKLAB_LINK=loop: eventfd: %s", strerror(e));
+    snprintf(msg, msglen, "loopback: eventfd: %s", strerror(e));
     free(ll);
     return -e;
   }
-  ll->base.addr = cfg->addr ? cfg->addr : 0x0a4d0001u; /* 10.77.0.1 */
+  ll->base.addr = addr;
   *out = &ll->base;
   return 0;
 }
@@ -113,8 +113,9 @@ sl__link_open(const struct sl__rt_config *cfg, struct sl__link **out, char *msg,
               size_t msglen)
 {
   switch (cfg->link) {
-  case SL__LINK_LOOP:
-    return loop_open(cfg, out, msg, msglen);
+  case SL__LINK_LOOP: /* a host alone: 10.77.0.1 unless SOCKLAB_ADDR says */
+    return sl__loop_link_open(cfg->addr ? cfg->addr : 0x0a4d0001u, out, msg,
+                              msglen);
   case SL__LINK_HUB:
   case SL__LINK_UDP:
     return sl__hub_link_open(cfg, out, msg, msglen);

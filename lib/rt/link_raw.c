@@ -115,16 +115,45 @@ flush_pending(struct raw_link *rl, const struct arp_entry *e)
   }
 }
 
+static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+/* A broadcast or multicast destination has an Ethernet address of its
+ * own, never one to ask ARP for: the broadcast address for
+ * 255.255.255.255 (RFC 1122 3.3.6), 01:00:5e and the group's low 23 bits
+ * for a multicast group (RFC 1112 6.4).  Returns 0 for any other. */
+static int
+group_mac(uint32_t dst, uint8_t mac[6])
+{
+  if (dst == 0xffffffffu) {
+    memcpy(mac, bcast, 6);
+    return 1;
+  }
+  if ((dst >> 28) != 0xe)
+    return 0;
+  mac[0] = 0x01;
+  mac[1] = 0x00;
+  mac[2] = 0x5e;
+  mac[3] = (uint8_t)(dst >> 16 & 0x7f);
+  mac[4] = (uint8_t)(dst >> 8);
+  mac[5] = (uint8_t)dst;
+  return 1;
+}
+
 static void
 raw_send(struct sl__link *l, const uint8_t *pkt, size_t len)
 {
   struct raw_link *rl = (struct raw_link *)l;
-  static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
   static const uint8_t zero[6] = {0};
   uint32_t dst = sl__get32(pkt + 16);
-  struct arp_entry *e = arp_find(rl, dst, 1);
+  struct arp_entry *e;
+  uint8_t mac[6];
   uint64_t now = now_ms();
 
+  if (group_mac(dst, mac)) {
+    frame_out(rl, ETHERTYPE_IP, mac, pkt, len);
+    return;
+  }
+  e = arp_find(rl, dst, 1);
   if (e->valid) {
     frame_out(rl, ETHERTYPE_IP, e->mac, pkt, len);
     return;

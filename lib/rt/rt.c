@@ -123,10 +123,16 @@ static void
 rt_output(void *arg, const uint8_t *pkt, size_t len)
 {
   struct sl__rt *rt = arg;
+  struct sl__link *l = rt->link;
 
   if (rt->pcap != NULL)
     sl__pcap_write(rt->pcap, sl__rt_now(rt), pkt, len);
-  rt->link->ops->send(rt->link, pkt, len);
+  /* A datagram to this host never goes on the link: it comes back through
+   * the host's loopback, as a kernel's own traffic goes through lo, the
+   * one place where its source address is valid (RFC 1122 3.2.1.3). */
+  if (len >= SL__IP4_HDR_LEN && sl__get32(pkt + 16) == sl__host_addr(rt->host))
+    l = rt->self;
+  l->ops->send(l, pkt, len);
 }
 
 static void
@@ -142,28 +148,32 @@ rt_notify(void *arg, struct sl__tcb *tcb, struct sl__udp_pcb *pcb)
 
 /* ---- the thread --------------------------------------------------------- */
 
-/* Returns -1 when the link went down for good. */
+/* Hands the host what l holds; what comes through the loopback is
+ * marked so.  Returns -1 when the link went down for good. */
 static int
-drain_link(struct sl__rt *rt)
+drain_link(struct sl__rt *rt, struct sl__link *l)
 {
   static _Thread_local uint8_t buf[65536];
   ssize_t n;
 
   /* A bounded batch, so timers still run under a flood. */
   for (int i = 0; i < 256; i++) {
-    n = rt->link->ops->recv(rt->link, buf, sizeof buf);
+    n = l->ops->recv(l, buf, sizeof buf);
     if (n < 0) {
       fprintf(stderr,
               "socklab: the %s link went away (%s); socklab "
               "sockets cannot reach other hosts any more\n",
-              rt->link->ops->name, strerror((int)-n));
+              l->ops->name, strerror((int)-n));
       return -1;
     }
     if (n == 0)
       break;
     if (rt->pcap != NULL)
       sl__pcap_write(rt->pcap, sl__rt_now(rt), buf, (size_t)n);
-    sl__host_input(rt->host, buf, (size_t)n, sl__rt_now(rt));
+    if (l == rt->self)
+      sl__host_input_loopback(rt->host, buf, (size_t)n, sl__rt_now(rt));
+    else
+      sl__host_input(rt->host, buf, (size_t)n, sl__rt_now(rt));
   }
   return 0;
 }
@@ -172,9 +182,11 @@ static void *
 rt_thread(void *arg)
 {
   struct sl__rt *rt = arg;
-  struct pollfd p[3] = {{.fd = rt->link->fd, .events = POLLIN},
-                        {.fd = rt->wake_fd, .events = POLLIN},
-                        {.fd = rt->export_fd, .events = POLLIN}};
+  struct pollfd p[4] = {
+      {.fd = rt->link->fd, .events = POLLIN},
+      {.fd = rt->wake_fd, .events = POLLIN},
+      {.fd = rt->export_fd, .events = POLLIN},
+      {.fd = rt->self != rt->link ? rt->self->fd : -1, .events = POLLIN}};
   uint64_t drain;
 
   pthread_mutex_lock(&rt->lock);
@@ -199,7 +211,7 @@ rt_thread(void *arg)
         timeout = t;
     }
     pthread_mutex_unlock(&rt->lock);
-    if (poll(p, 3, timeout) < 0 && errno != EINTR)
+    if (poll(p, 4, timeout) < 0 && errno != EINTR)
       perror("socklab: runtime poll");
     if (p[1].revents & POLLIN)
       while (read(rt->wake_fd, &drain, sizeof drain) > 0)
@@ -209,8 +221,10 @@ rt_thread(void *arg)
     if (p[2].revents & POLLIN)
       sl__export_serve(rt);
     if (((p[0].revents & (POLLIN | POLLHUP | POLLERR)) || rt->link->pending) &&
-        drain_link(rt) < 0)
+        drain_link(rt, rt->link) < 0)
       p[0].fd = -1; /* stop polling a dead link */
+    if (p[3].revents & POLLIN)
+      drain_link(rt, rt->self);
   }
   pthread_mutex_unlock(&rt->lock);
   return NULL;
@@ -307,6 +321,10 @@ rt_start(struct sl__rt *rt)
     return sl__err_msg(SL_ERR_USAGE, -r, "socket: %s", msg);
   }
   r = sl__link_open(&rt->cfg, &rt->link, msg, sizeof msg);
+  if (r == 0 && rt->cfg.link == SL__LINK_LOOP)
+    rt->self = rt->link;
+  else if (r == 0)
+    r = sl__loop_link_open(rt->link->addr, &rt->self, msg, sizeof msg);
   if (r < 0) {
     fprintf(stderr, "socklab: %s\n", msg);
     return sl__err_msg(SL_ERR_SYSTEM, -r, "socket: %s", msg);

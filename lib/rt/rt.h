@@ -89,6 +89,13 @@ struct sl__link {
 int sl__link_open(const struct sl__rt_config *cfg, struct sl__link **out,
                   char *msg, size_t msglen);
 
+/* A loopback (link.c): what is sent on it comes back to the same process
+ * through a queue, input never running inside output.  SOCKLAB_LINK=loop
+ * is one; every runtime has one more for the datagrams its host sends to
+ * itself (rt.c). */
+int sl__loop_link_open(uint32_t addr, struct sl__link **out, char *msg,
+                       size_t msglen);
+
 /* The hub link (link_hub.c): joins the virtual switch at cfg->link_arg,
  * starting a hub there first when none runs; or, SL__LINK_UDP, the hub
  * listening on UDP at cfg->link_arg:cfg->link_port (never started: it is
@@ -134,6 +141,8 @@ struct sl__rt {
   pthread_cond_t changed; /* broadcast when any socket may have changed */
   struct sl__host *host;
   struct sl__link *link;
+  struct sl__link *self; /* the host's loopback: what it sends itself; the
+                            link itself when that is SOCKLAB_LINK=loop */
   struct sl__rt_config cfg;
   pthread_t thread;
   int wake_fd;          /* eventfd: the thread looks at timers again */
@@ -196,7 +205,7 @@ struct sl__counter {
   const char *group, *name, *meaning;
   size_t offset; /* in struct sl__stats, a uint64_t */
 };
-#define SL__NCOUNTERS 40 /* export.c checks it against the table */
+#define SL__NCOUNTERS 43 /* export.c checks it against the table */
 extern const struct sl__counter sl__counters[];
 int sl__export_open(struct sl__rt *rt);
 void sl__export_serve(struct sl__rt *rt);

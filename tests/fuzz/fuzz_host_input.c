@@ -12,7 +12,9 @@
  * the opening connection's ports (else at the listener, port 80), and
  * bit 4 with its ACK at the connection's SND.NXT and, once synchronized,
  * its SEQ at RCV.NXT: numbers the fuzzer could not guess, which take it
- * through the handshake into ESTABLISHED and the closing states.
+ * through the handshake into ESTABLISHED and the closing states; bit 5:
+ * the packet comes through the host's loopback, where its own address
+ * and 127.x are valid sources (sl__host_input_loopback).
  *
  *   make fuzz && build/fuzz/fuzz_host_input -max_total_time=60 */
 #include <stddef.h>
@@ -141,7 +143,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       now += 250000;
       sl__host_poll(h, now);
     }
-    sl__host_input(h, pkt, len, now);
+    if (flags & 32)
+      sl__host_input_loopback(h, pkt, len, now);
+    else
+      sl__host_input(h, pkt, len, now);
     if (c != NULL) {
       char buf[512];
       sl__tcp_recv(c, buf, sizeof buf, 0); /* keep the window open */

@@ -18,6 +18,7 @@ main(int argc, char **argv)
   srunner_add_suite(sr, netstat_suite());
   srunner_add_suite(sr, reader_suite());
   srunner_add_suite(sr, wire_suite());
+  srunner_add_suite(sr, ip_suite());
   srunner_add_suite(sr, sim_suite());
   srunner_add_suite(sr, tcp_suite());
   srunner_add_suite(sr, tcp_rfc_suite());

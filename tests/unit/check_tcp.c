@@ -195,6 +195,30 @@ START_TEST(test_closed_port_segment_gets_reset)
 }
 END_TEST
 
+/* RFC 9293 3.10.7.1: in CLOSED every segment without RST gets a reset,
+ * whatever else it carries; SEG.LEN counts both SYN and FIN. */
+START_TEST(test_closed_port_syn_fin_gets_reset)
+{
+  th_send(th, SL__TCP_SYN | SL__TCP_FIN, 5000, 0, NULL, 0);
+  th_expect(th, SL__TCP_RST | SL__TCP_ACK, 0, 5002);
+  th_send(th, SL__TCP_SYN | SL__TCP_RST, 5000, 0, NULL, 0);
+  th_expect_nothing(th); /* never a reset for a reset */
+}
+END_TEST
+
+/* LISTEN may drop SYN+FIN (socklab does, as Linux does: lib/README.md);
+ * SYN+RST is a RST, which LISTEN ignores (RFC 9293 3.10.7.2, first). */
+START_TEST(test_listen_syn_fin_and_syn_rst_are_dropped)
+{
+  th_listen(th);
+  th_send(th, SL__TCP_SYN | SL__TCP_FIN, 5000, 0, NULL, 0);
+  th_send(th, SL__TCP_SYN | SL__TCP_RST, 6000, 0, NULL, 0);
+  th_expect_nothing(th);
+  ck_assert_uint_eq(th->l->syn_q_len, 0);
+  ck_assert_uint_eq(sl__host_stats(th->h)->ip.drops[SL__DROP_TCP_FLAGS], 1);
+}
+END_TEST
+
 /* ---- SYN-RECEIVED --------------------------------------------------- */
 
 START_TEST(test_syn_received_ack_establishes_and_accepts)
@@ -234,6 +258,17 @@ START_TEST(test_syn_received_duplicate_syn_resends_synack)
   th_syn_received(th);
   th_send(th, SL__TCP_SYN, th->pseq - 1, 0, NULL, 0);
   th_expect(th, SL__TCP_SYN | SL__TCP_ACK, th->pack - 1, th->pseq);
+}
+END_TEST
+
+/* Only the peer's SYN again resends the SYN,ACK: a SYN+RST at IRS is an
+ * old RST (step 1 drops it), not a retransmitted SYN. */
+START_TEST(test_syn_received_old_syn_rst_is_dropped)
+{
+  th_syn_received(th);
+  th_send(th, SL__TCP_SYN | SL__TCP_RST, th->pseq - 1, 0, NULL, 0);
+  th_expect_nothing(th);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_SYN_RECEIVED);
 }
 END_TEST
 
@@ -292,6 +327,32 @@ START_TEST(test_syn_sent_rst_without_ack_is_ignored)
 }
 END_TEST
 
+/* RFC 9293 3.10.7.3: the RST bit is checked before the SYN bit, so a
+ * SYN+RST with an acceptable ACK refuses the connection. */
+START_TEST(test_syn_sent_syn_rst_with_ack_is_refused)
+{
+  th_syn_sent(th);
+  th_send(th, SL__TCP_SYN | SL__TCP_RST | SL__TCP_ACK, th->pseq, th->pack, NULL,
+          0);
+  th_expect_nothing(th);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
+  ck_assert_int_eq(sl__tcp_connect_result(th->t), -ECONNREFUSED);
+}
+END_TEST
+
+/* SYN-SENT may drop SYN+FIN (lib/README.md): the connection waits for a
+ * SYN,ACK without the FIN. */
+START_TEST(test_syn_sent_syn_fin_ack_is_dropped)
+{
+  th_syn_sent(th);
+  th_send(th, SL__TCP_SYN | SL__TCP_FIN | SL__TCP_ACK, th->pseq, th->pack, NULL,
+          0);
+  th_expect_nothing(th);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_SYN_SENT);
+  ck_assert_uint_eq(sl__host_stats(th->h)->ip.drops[SL__DROP_TCP_FLAGS], 1);
+}
+END_TEST
+
 START_TEST(test_syn_sent_bad_ack_gets_reset)
 {
   th_syn_sent(th);
@@ -337,6 +398,54 @@ START_TEST(test_syn_sent_timeout_backs_off_then_etimedout)
   ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
   ck_assert_int_eq(sl__tcp_connect_result(th->t), -ETIMEDOUT);
   th_expect_nothing(th);
+  sl__tcp_close(th->t);
+}
+END_TEST
+
+/* A router (or someone off the path) says port unreachable about a
+ * segment of ours that carried seq: the quote is the host's first segment
+ * (the SYN) with its sequence number replaced. */
+static void
+send_port_unreachable(uint32_t seq)
+{
+  uint8_t orig[SL__IP4_HDR_LEN + 8], pkt[128];
+  struct sl__ip4_hdr ip = {
+      .ttl = 64, .proto = SL__IP_PROTO_ICMP, .src = TH_PEER, .dst = TH_HOST};
+  size_t n;
+
+  memcpy(orig, th->out[0].bytes, sizeof orig);
+  sl__put32(orig + SL__IP4_HDR_LEN + 4, seq);
+  n = sl__icmp_unreach_write(pkt + 20, sizeof pkt - 20, SL__ICMP_UNREACH_PORT,
+                             orig, sizeof orig);
+  ck_assert_uint_gt(n, 0);
+  ip.total_len = (uint16_t)(20 + n);
+  sl__ip4_write(pkt, 20, &ip);
+  th_send_raw(th, pkt, 20 + n);
+}
+
+/* RFC 5927 4.1: an ICMP error must quote a sequence number in flight,
+ * SND.UNA =< SEG.SEQ < SND.NXT; any other is ignored and counted. */
+START_TEST(test_syn_sent_icmp_quoting_another_seq_is_ignored)
+{
+  th_syn_sent(th);
+  send_port_unreachable(th->pack + 1000);
+  send_port_unreachable(th->pack - 2);
+  send_port_unreachable(th->pack); /* SND.NXT itself was never sent */
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_SYN_SENT);
+  ck_assert_int_eq(sl__tcp_connect_result(th->t), -EINPROGRESS);
+  ck_assert_uint_eq(th_tcp_stats(th)->icmp_seq_ignored, 3);
+  th_expect_nothing(th);
+}
+END_TEST
+
+/* The one that quotes our SYN refuses the connection, as Linux does. */
+START_TEST(test_syn_sent_icmp_quoting_the_syn_is_refused)
+{
+  th_syn_sent(th);
+  send_port_unreachable(th->pack - 1);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
+  ck_assert_int_eq(sl__tcp_connect_result(th->t), -ECONNREFUSED);
+  ck_assert_uint_eq(th_tcp_stats(th)->icmp_seq_ignored, 0);
   sl__tcp_close(th->t);
 }
 END_TEST
@@ -460,6 +569,52 @@ START_TEST(test_established_syn_gets_challenge_ack)
 }
 END_TEST
 
+/* The peer sends a segment with flags at seq; the connection answers
+ * with one challenge ACK and nothing else, and keeps its state. */
+static void
+expect_challenge_ack(uint8_t flags, uint32_t seq)
+{
+  enum sl_tcp_state state = sl__tcp_state(th->t);
+
+  th_send(th, flags, seq, 0, NULL, 0);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  th_expect_nothing(th);
+  ck_assert_int_eq(sl__tcp_state(th->t), state);
+  ck_assert_uint_eq(th_tcp_stats(th)->challenge_acks, 1);
+}
+
+/* RFC 9293 3.10.7.4 step 4, RFC 5961 4.2: a SYN gets a challenge ACK
+ * whatever else is set; the FIN is not processed. */
+START_TEST(test_established_syn_fin_gets_challenge_ack)
+{
+  th_established(th);
+  expect_challenge_ack(SL__TCP_SYN | SL__TCP_FIN, th->pseq);
+}
+END_TEST
+
+/* RFC 9293 3.10.7.4: step 2 (RST) comes before step 4 (SYN), so a
+ * SYN+RST at RCV.NXT resets the connection (RFC 5961 3.2)... */
+START_TEST(test_established_syn_rst_at_rcv_nxt_resets)
+{
+  char buf[8];
+
+  th_established(th);
+  th_send(th, SL__TCP_SYN | SL__TCP_RST, th->pseq, 0, NULL, 0);
+  th_expect_nothing(th);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_CLOSED);
+  ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), -ECONNRESET);
+  sl__tcp_close(th->t);
+}
+END_TEST
+
+/* ... and one elsewhere in the window gets the RST's challenge ACK. */
+START_TEST(test_established_syn_rst_in_window_gets_challenge_ack)
+{
+  th_established(th);
+  expect_challenge_ack(SL__TCP_SYN | SL__TCP_RST, th->pseq + 100);
+}
+END_TEST
+
 static void
 two_challenges_per_s(struct sl__host_config *cfg)
 {
@@ -478,6 +633,18 @@ START_TEST(test_established_challenge_acks_are_rate_limited)
   th_advance(th, 1000000);
   th_send(th, SL__TCP_RST, th->pseq + 10, 0, NULL, 0);
   ck_assert_int_eq(th_pending(th), 1); /* a new second, a new budget */
+}
+END_TEST
+
+/* The check holds in every state: with nothing in flight, no quote is in
+ * the window at all. */
+START_TEST(test_established_icmp_with_nothing_in_flight_is_ignored)
+{
+  th_established(th);
+  send_port_unreachable(th->pack - 1);
+  send_port_unreachable(th->pack);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  ck_assert_uint_eq(th_tcp_stats(th)->icmp_seq_ignored, 2);
 }
 END_TEST
 
@@ -760,6 +927,45 @@ START_TEST(test_time_wait_rst_closes)
   th_time_wait(th);
   th_send(th, SL__TCP_RST, th->pseq, 0, NULL, 0);
   ck_assert_ptr_null(th_find(th));
+}
+END_TEST
+
+/* A SYN+FIN that ends at RCV.NXT is no retransmitted FIN: it is old (step
+ * 1 answers it with an ACK) and the 2 MSL timer is not restarted. */
+START_TEST(test_time_wait_old_syn_fin_does_not_restart_2msl)
+{
+  th_time_wait(th);
+  th_advance(th, 1500000);
+  th_send(th, SL__TCP_SYN | SL__TCP_FIN, th->pseq - 2, 0, NULL, 0);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  th_advance(th, 2 * th->cfg.msl_us - 1500000);
+  ck_assert_ptr_null(th_find(th));
+}
+END_TEST
+
+/* In the window, a SYN+FIN gets a challenge ACK (RFC 5961 4.2). */
+START_TEST(test_time_wait_syn_fin_gets_challenge_ack)
+{
+  th_time_wait(th);
+  expect_challenge_ack(SL__TCP_SYN | SL__TCP_FIN, th->pseq);
+}
+END_TEST
+
+/* Only a new connection's SYN may take over a TIME-WAIT connection (RFC
+ * 6191); a SYN+FIN, which the listener would drop, leaves it alone. */
+START_TEST(test_time_wait_syn_fin_above_rcv_nxt_does_not_take_over)
+{
+  th_established_passive(th);
+  sl__tcp_close(th->t);
+  th_expect(th, SL__TCP_FIN | SL__TCP_ACK, th->pack, th->pseq);
+  th->pack++;
+  th_send(th, SL__TCP_FIN | SL__TCP_ACK, th->pseq, th->pack, NULL, 0);
+  th->pseq++;
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_TIME_WAIT);
+  th_send(th, SL__TCP_SYN | SL__TCP_FIN, th->pseq + 100000, 0, NULL, 0);
+  ck_assert_ptr_eq(th_find(th), th->t);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_TIME_WAIT);
 }
 END_TEST
 
@@ -1221,14 +1427,12 @@ START_TEST(test_malformed_packets_are_counted_and_dropped)
   pkt[10] ^= 1;
   th_send_raw(th, pkt, 40);
   pkt[10] ^= 1;
-  /* TCP: bad checksum, SYN+FIN, data offset past the segment */
+  /* TCP: a bad checksum is malformed; a SYN+FIN is well formed, and the
+   * listener drops it (counted apart, not as an error) */
   pkt[20 + 16] ^= 1;
   th_send_raw(th, pkt, 40);
   pkt[20 + 16] ^= 1;
   seg.flags = SL__TCP_SYN | SL__TCP_FIN;
-  sl__tcp_write(pkt + 20, 60, TH_PEER, TH_HOST, &seg);
-  th_send_raw(th, pkt, 40);
-  seg.flags = SL__TCP_SYN | SL__TCP_RST;
   sl__tcp_write(pkt + 20, 60, TH_PEER, TH_HOST, &seg);
   th_send_raw(th, pkt, 40);
   th_expect_nothing(th);
@@ -1237,8 +1441,8 @@ START_TEST(test_malformed_packets_are_counted_and_dropped)
   ck_assert_uint_eq(st->ip.drops[SL__DROP_IP_CSUM], 1);
   ck_assert_uint_eq(st->ip.in_hdr_errors, 3);
   ck_assert_uint_eq(st->tcp.in_csum_errors, 1);
-  ck_assert_uint_eq(st->ip.drops[SL__DROP_TCP_FLAGS], 2);
-  ck_assert_uint_eq(st->tcp.in_errs, 3);
+  ck_assert_uint_eq(st->ip.drops[SL__DROP_TCP_FLAGS], 1);
+  ck_assert_uint_eq(st->tcp.in_errs, 1);
   ck_assert_uint_eq(th->l->syn_q_len, 0);
 }
 END_TEST
@@ -1464,6 +1668,8 @@ tcp_suite(void)
   tcase_add_test(tc, test_listen_syn_flood_keeps_syn_queue_at_backlog);
   tcase_add_test(tc, test_listen_small_backlog_admits_concurrent_handshakes);
   tcase_add_test(tc, test_closed_port_segment_gets_reset);
+  tcase_add_test(tc, test_closed_port_syn_fin_gets_reset);
+  tcase_add_test(tc, test_listen_syn_fin_and_syn_rst_are_dropped);
   tcase_add_test(tc, test_listen_close_resets_unaccepted_children);
 
   tc = tcase(s, "SYN_RECEIVED");
@@ -1471,6 +1677,7 @@ tcp_suite(void)
   tcase_add_test(tc, test_syn_received_ack_with_data_is_delivered);
   tcase_add_test(tc, test_syn_received_rst_removes_child);
   tcase_add_test(tc, test_syn_received_duplicate_syn_resends_synack);
+  tcase_add_test(tc, test_syn_received_old_syn_rst_is_dropped);
   tcase_add_test(tc, test_syn_received_bad_ack_gets_reset);
   tcase_add_test(tc, test_syn_received_timeout_backs_off_then_gives_up);
 
@@ -1478,9 +1685,13 @@ tcp_suite(void)
   tcase_add_test(tc, test_syn_sent_synack_establishes);
   tcase_add_test(tc, test_syn_sent_rst_with_ack_is_refused);
   tcase_add_test(tc, test_syn_sent_rst_without_ack_is_ignored);
+  tcase_add_test(tc, test_syn_sent_syn_rst_with_ack_is_refused);
+  tcase_add_test(tc, test_syn_sent_syn_fin_ack_is_dropped);
   tcase_add_test(tc, test_syn_sent_bad_ack_gets_reset);
   tcase_add_test(tc, test_syn_sent_syn_is_simultaneous_open);
   tcase_add_test(tc, test_syn_sent_timeout_backs_off_then_etimedout);
+  tcase_add_test(tc, test_syn_sent_icmp_quoting_another_seq_is_ignored);
+  tcase_add_test(tc, test_syn_sent_icmp_quoting_the_syn_is_refused);
 
   tc = tcase(s, "ESTABLISHED");
   tcase_add_test(tc, test_established_data_in_is_delivered_and_ack_delayed);
@@ -1492,6 +1703,10 @@ tcp_suite(void)
   tcase_add_test(tc, test_established_rst_in_window_gets_challenge_ack);
   tcase_add_test(tc, test_established_rst_outside_window_is_ignored);
   tcase_add_test(tc, test_established_syn_gets_challenge_ack);
+  tcase_add_test(tc, test_established_syn_fin_gets_challenge_ack);
+  tcase_add_test(tc, test_established_syn_rst_at_rcv_nxt_resets);
+  tcase_add_test(tc, test_established_syn_rst_in_window_gets_challenge_ack);
+  tcase_add_test(tc, test_established_icmp_with_nothing_in_flight_is_ignored);
   tcase_add_test(tc, test_established_challenge_acks_are_rate_limited);
   tcase_add_test(tc, test_established_data_beyond_window_is_acked_and_dropped);
   tcase_add_test(tc, test_established_ack_of_unsent_data_gets_challenge_ack);
@@ -1537,6 +1752,9 @@ tcp_suite(void)
   tcase_add_test(tc, test_time_wait_lasts_exactly_2msl);
   tcase_add_test(tc, test_time_wait_retransmitted_fin_reacked_and_restarts);
   tcase_add_test(tc, test_time_wait_rst_closes);
+  tcase_add_test(tc, test_time_wait_old_syn_fin_does_not_restart_2msl);
+  tcase_add_test(tc, test_time_wait_syn_fin_gets_challenge_ack);
+  tcase_add_test(tc, test_time_wait_syn_fin_above_rcv_nxt_does_not_take_over);
 
   tc = tcase(s, "retransmission");
   tcase_add_test(tc, test_rto_backs_off_and_gives_up_with_etimedout);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -683,39 +684,109 @@ fake_hub_answer(int c)
   return strncmp(buf + 1, "CLAIM ", 6) == 0 ? 2 : 0;
 }
 
+/* A hub played by the test: a listening socket of its own, its members'
+ * connections, and what they have done so far. */
+struct fake_hub {
+  struct sockaddr_un sun;
+  struct pollfd p[8]; /* p[0]: the listening socket */
+  int conns;          /* entries of p in use */
+  int member;         /* the connection that said HELLO, or -1 */
+  int claimed;        /* a member claimed a port */
+  int packets;        /* messages with packets from the members */
+};
+
+static void
+fake_hub_open(struct fake_hub *fh)
+{
+  int lfd;
+
+  memset(fh, 0, sizeof *fh);
+  fh->sun.sun_family = AF_UNIX;
+  fh->member = -1;
+  snprintf(fh->sun.sun_path, sizeof fh->sun.sun_path,
+           "/tmp/socklab-check-%d.sock", (int)getpid());
+  unlink(fh->sun.sun_path);
+  lfd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+  ck_assert_int_eq(bind(lfd, (struct sockaddr *)&fh->sun, sizeof fh->sun), 0);
+  ck_assert_int_eq(listen(lfd, 8), 0);
+  fh->p[fh->conns++] = (struct pollfd){.fd = lfd, .events = POLLIN};
+}
+
+/* Waits up to timeout_ms for members and their messages and answers
+ * them.  Returns what poll returned (0: nothing happened). */
+static int
+fake_hub_round(struct fake_hub *fh, int timeout_ms)
+{
+  int n = poll(fh->p, (nfds_t)fh->conns, timeout_ms);
+
+  ck_assert_int_ge(n, 0);
+  if ((fh->p[0].revents & POLLIN) && fh->conns < 8)
+    fh->p[fh->conns++] = (struct pollfd){.fd = accept(fh->p[0].fd, NULL, NULL),
+                                         .events = POLLIN};
+  for (int i = 1; i < fh->conns; i++) {
+    int r = fh->p[i].revents & POLLIN ? fake_hub_answer(fh->p[i].fd) : 0;
+    if (r == 1)
+      fh->member = fh->p[i].fd;
+    fh->claimed |= r == 2;
+    fh->packets += r == 3;
+  }
+  return n;
+}
+
+static void
+fake_hub_close(struct fake_hub *fh)
+{
+  for (int i = 0; i < fh->conns; i++)
+    close(fh->p[i].fd);
+  unlink(fh->sun.sun_path);
+}
+
+/* Joins the fake hub as a member on socklab's stack (in a child). */
+static void
+fake_hub_join(const struct fake_hub *fh)
+{
+  char link[160];
+
+  snprintf(link, sizeof link, "hub:%s", fh->sun.sun_path);
+  setenv("SOCKLAB_STACK", "user", 1);
+  setenv("SOCKLAB_LINK", link, 1);
+}
+
+/* In a child: joins the fake hub and binds UDP port 9000 on socklab's
+ * stack, with receives that give up after 3 s. */
+static int
+fake_hub_udp_member(const struct fake_hub *fh)
+{
+  struct timeval tv = {.tv_sec = 3};
+  int fd;
+
+  fake_hub_join(fh);
+  fd = sl_udp_bind("0.0.0.0", "9000");
+  sl_setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
 /* A bundle may hold more packets than the runtime hands the stack in one
  * go (256): the rest must follow at once, not wait for the next message
  * from the hub (here there is none). */
 START_TEST(test_hub_link_hands_out_a_long_bundle)
 {
   enum { N = 600 };
-  struct sockaddr_un sun = {.sun_family = AF_UNIX};
   static uint8_t b[SL__HUB_BUNDLE_MAX];
   uint8_t pkt[64], payload[4];
-  struct pollfd p[8];
+  struct fake_hub fh;
   size_t blen = 0;
-  int lfd, conns = 0, member = -1, claimed = 0, ready = 0, status;
+  int status;
   pid_t child;
 
-  snprintf(sun.sun_path, sizeof sun.sun_path, "/tmp/socklab-check-%d.sock",
-           (int)getpid());
-  unlink(sun.sun_path);
-  lfd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
-  ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sun, sizeof sun), 0);
-  ck_assert_int_eq(listen(lfd, 8), 0);
+  fake_hub_open(&fh);
   child = fork();
   if (child == 0) {
-    char link[160], got[16];
-    struct timeval tv = {.tv_sec = 3};
+    char got[16];
     struct sockaddr_in to = {.sin_family = AF_INET,
                              .sin_port = htons(5000),
                              .sin_addr.s_addr = htonl(0x0a4d0909)};
-    int fd, n = 0;
-    snprintf(link, sizeof link, "hub:%s", sun.sun_path);
-    setenv("SOCKLAB_STACK", "user", 1);
-    setenv("SOCKLAB_LINK", link, 1);
-    fd = sl_udp_bind("0.0.0.0", "9000");
-    sl_setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int fd = fake_hub_udp_member(&fh), n = 0;
     /* Bound: say so with a datagram of our own (the hub waits for it). */
     sl_sendto(fd, "r", 1, 0, (struct sockaddr *)&to, sizeof to);
     while (n < N && sl_recv(fd, got, sizeof got, 0) == 4)
@@ -724,20 +795,8 @@ START_TEST(test_hub_link_hands_out_a_long_bundle)
   }
   /* The hub's side: answer the HELLO and the CLAIM, wait for the
    * receiver's datagram, then send one bundle. */
-  p[conns++] = (struct pollfd){.fd = lfd, .events = POLLIN};
-  while (!claimed || member < 0 || !ready) {
-    ck_assert_int_gt(poll(p, (nfds_t)conns, 5000), 0);
-    if ((p[0].revents & POLLIN) && conns < 8)
-      p[conns++] =
-          (struct pollfd){.fd = accept(lfd, NULL, NULL), .events = POLLIN};
-    for (int i = 1; i < conns; i++) {
-      int r = p[i].revents & POLLIN ? fake_hub_answer(p[i].fd) : 0;
-      if (r == 1)
-        member = p[i].fd;
-      claimed |= r == 2;
-      ready |= r == 3;
-    }
-  }
+  while (!fh.claimed || fh.member < 0 || fh.packets == 0)
+    ck_assert_int_gt(fake_hub_round(&fh, 5000), 0);
   for (int i = 0; i < N; i++) {
     struct sl__udp_dgram u = {
         .sport = 5000, .dport = 9000, .data = payload, .len = 4};
@@ -751,14 +810,42 @@ START_TEST(test_hub_link_hands_out_a_long_bundle)
     sl__ip4_write(pkt, 20, &ip);
     ck_assert_int_eq(sl__hub_bundle_add(b, &blen, sizeof b, pkt, 32), 0);
   }
-  ck_assert_int_eq(send(member, b, blen, 0), (ssize_t)blen);
+  ck_assert_int_eq(send(fh.member, b, blen, 0), (ssize_t)blen);
   ck_assert_int_eq(waitpid(child, &status, 0), child);
   ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                 "the datagrams after the first 256 of the bundle were lost "
                 "or late");
-  for (int i = 0; i < conns; i++)
-    close(p[i].fd);
-  unlink(sun.sun_path);
+  fake_hub_close(&fh);
+}
+END_TEST
+
+/* A program that talks to itself (its own hub address, or 127.0.0.1 on a
+ * port it has) is answered through its host's loopback, never through the
+ * hub: on the link, a datagram from the host's own address is forged
+ * (RFC 1122 3.2.1.3), and the host drops it. */
+START_TEST(test_hub_link_datagram_to_itself_stays_in_process)
+{
+  struct fake_hub fh;
+  int status = -1;
+  pid_t child;
+
+  fake_hub_open(&fh);
+  child = fork();
+  if (child == 0) {
+    char got[16];
+    struct sockaddr_in self = {.sin_family = AF_INET,
+                               .sin_port = htons(9000),
+                               .sin_addr.s_addr = htonl(0x0a4d0905)};
+    int fd = fake_hub_udp_member(&fh);
+    sl_sendto(fd, "self", 4, 0, (struct sockaddr *)&self, sizeof self);
+    _exit(sl_recv(fd, got, sizeof got, 0) == 4 ? 0 : 1);
+  }
+  while (waitpid(child, &status, WNOHANG) == 0)
+    fake_hub_round(&fh, 100);
+  ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                "the datagram to itself did not come back");
+  ck_assert_int_eq(fh.packets, 0);
+  fake_hub_close(&fh);
 }
 END_TEST
 
@@ -890,6 +977,7 @@ user_suite(void)
   tcase_set_timeout(tc, 20);
   tcase_add_test(tc, test_hub_bundles_and_members_without_them);
   tcase_add_test(tc, test_hub_link_hands_out_a_long_bundle);
+  tcase_add_test(tc, test_hub_link_datagram_to_itself_stays_in_process);
   tcase_add_test(tc, test_config_udp_hub_link);
   tcase_add_test(tc, test_hub_welcome_parsed);
   tcase_add_test(tc, test_hub_bundle_cap_of_udp_socket);

@@ -536,6 +536,65 @@ START_TEST(test_ip4_options_skipped_and_counted_in_hdr_len)
 }
 END_TEST
 
+/* A header of 24 bytes whose 4 bytes of options are opt. */
+static int
+parse_with_options(const uint8_t opt[4], struct sl__ip4_hdr *h)
+{
+  uint8_t p[32] = {0};
+
+  raw_ip4(p, SL__IP_PROTO_UDP, 12);
+  p[0] = 0x46;
+  memcpy(p + 20, opt, 4);
+  sl__put16(p + 2, 32);
+  fix_ip_csum(p);
+  return sl__ip4_parse(p, sizeof p, h);
+}
+
+/* RFC 791 3.1: every option but end-of-list and no-operation has a
+ * length octet counting type, length and data: at least 2, and within
+ * the header.  opt_err is the offset of the octet in error, for the
+ * parameter problem's pointer (RFC 792). */
+START_TEST(test_ip4_option_length_0_1_or_past_header_rejected)
+{
+  static const struct {
+    uint8_t opt[4];
+    uint8_t at;
+  } bad[] = {
+      {{0x07, 0x00, 0x00, 0x00}, 21}, /* length 0 */
+      {{0x07, 0x01, 0x00, 0x00}, 21}, /* length 1 */
+      {{0x07, 0x05, 0x00, 0x00}, 21}, /* 5 bytes in 4 */
+      {{0x01, 0x07, 0x08, 0x00}, 22}, /* after a NOP, 8 bytes in 3 */
+      {{0x01, 0x01, 0x01, 0x44}, 23}, /* the header ends before the length */
+  };
+  struct sl__ip4_hdr h;
+
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    ck_assert_int_eq(parse_with_options(bad[i].opt, &h), SL__DROP_IP_OPT);
+    ck_assert_uint_eq(h.opt_err, bad[i].at);
+    ck_assert_uint_eq(h.src, SRC); /* filled in, for the answer */
+    ck_assert_uint_eq(h.total_len, 32);
+  }
+}
+END_TEST
+
+/* Options the parser does not know are skipped by their length; an end of
+ * list ends the area, whatever follows it. */
+START_TEST(test_ip4_well_formed_options_accepted)
+{
+  static const uint8_t ok[][4] = {
+      {0x01, 0x01, 0x01, 0x01}, /* four NOPs */
+      {0x94, 0x04, 0x00, 0x00}, /* router alert (RFC 2113) */
+      {0x00, 0x00, 0x00, 0x00}, /* end of list */
+      {0x01, 0x00, 0x07, 0x00}, /* NOP, end of list, then padding */
+      {0x07, 0x03, 0x04, 0x00}, /* record route with room for nothing */
+  };
+  struct sl__ip4_hdr h;
+
+  for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+    ck_assert_int_eq(parse_with_options(ok[i], &h), 0);
+}
+END_TEST
+
 START_TEST(test_ip4_totlen_below_header_rejected)
 {
   struct sl__ip4_hdr h;
@@ -604,7 +663,8 @@ START_TEST(test_ip4_any_single_bit_flip_rejected)
 }
 END_TEST
 
-START_TEST(test_ip4_ttl_zero_rejected)
+/* RFC 1122 3.2.1.7: the TTL is for routers; the parser passes any. */
+START_TEST(test_ip4_ttl_zero_and_one_accepted)
 {
   struct sl__ip4_hdr h;
   uint8_t p[60];
@@ -612,11 +672,12 @@ START_TEST(test_ip4_ttl_zero_rejected)
   memcpy(p, real_syn, sizeof p);
   p[8] = 0;
   fix_ip_csum(p);
-  ck_assert_int_eq(sl__ip4_parse(p, sizeof p, &h), SL__DROP_IP_TTL);
-  ck_assert_uint_eq(h.src, 0xc0a8b21bu); /* filled in for the trace */
+  ck_assert_int_eq(sl__ip4_parse(p, sizeof p, &h), 0);
+  ck_assert_uint_eq(h.ttl, 0);
   p[8] = 1;
   fix_ip_csum(p);
   ck_assert_int_eq(sl__ip4_parse(p, sizeof p, &h), 0);
+  ck_assert_uint_eq(h.ttl, 1);
 }
 END_TEST
 
@@ -883,31 +944,9 @@ START_TEST(test_tcp_bad_csum_rejected)
 }
 END_TEST
 
-START_TEST(test_tcp_syn_fin_rejected)
-{
-  struct sl__tcp_seg s;
-  uint8_t buf[20];
-  size_t n = raw_tcp(buf, SL__TCP_SYN | SL__TCP_FIN, NULL, 0, 0);
-
-  ck_assert_int_eq(sl__tcp_parse(buf, n, SRC, DST, &s), SL__DROP_TCP_FLAGS);
-  n = raw_tcp(buf, SL__TCP_SYN | SL__TCP_FIN | SL__TCP_ACK, NULL, 0, 0);
-  ck_assert_int_eq(sl__tcp_parse(buf, n, SRC, DST, &s), SL__DROP_TCP_FLAGS);
-}
-END_TEST
-
-START_TEST(test_tcp_syn_rst_rejected)
-{
-  struct sl__tcp_seg s;
-  uint8_t buf[20];
-  size_t n = raw_tcp(buf, SL__TCP_SYN | SL__TCP_RST, NULL, 0, 0);
-
-  ck_assert_int_eq(sl__tcp_parse(buf, n, SRC, DST, &s), SL__DROP_TCP_FLAGS);
-  n = raw_tcp(buf, 0xff, NULL, 0, 0); /* "Christmas tree" */
-  ck_assert_int_eq(sl__tcp_parse(buf, n, SRC, DST, &s), SL__DROP_TCP_FLAGS);
-}
-END_TEST
-
-START_TEST(test_tcp_legal_flag_pairs_accepted)
+/* Flags are the state machine's business: every combination parses,
+ * SYN with FIN or RST and the "Christmas tree" included. */
+START_TEST(test_tcp_every_flag_combination_accepted)
 {
   static const uint8_t ok[] = {
       0,
@@ -918,6 +957,10 @@ START_TEST(test_tcp_legal_flag_pairs_accepted)
       SL__TCP_RST | SL__TCP_ACK,
       SL__TCP_FIN | SL__TCP_RST | SL__TCP_ACK,
       SL__TCP_SYN | SL__TCP_ECE | SL__TCP_CWR,
+      SL__TCP_SYN | SL__TCP_FIN,
+      SL__TCP_SYN | SL__TCP_FIN | SL__TCP_ACK,
+      SL__TCP_SYN | SL__TCP_RST,
+      0xff,
   };
 
   for (size_t i = 0; i < sizeof ok; i++) {
@@ -1500,6 +1543,26 @@ START_TEST(test_icmp_quote_gives_inner_header_and_ports)
 }
 END_TEST
 
+/* TCP's sequence number sits in the 8 bytes RFC 792 quotes, so the
+ * receiver can tell whether the error concerns a segment in flight. */
+START_TEST(test_icmp_quote_gives_tcp_sequence_number)
+{
+  uint8_t orig[40], buf[64];
+  struct sl__tcp_seg s = {.sport = 40000, .dport = 80, .seq = 0xdeadbeef};
+  struct sl__icmp_msg m;
+  struct sl__icmp_quote q;
+  size_t n;
+
+  raw_ip4(orig, SL__IP_PROTO_TCP, 20);
+  ck_assert_uint_eq(sl__tcp_write(orig + 20, 20, SRC, DST, &s), 20);
+  n = sl__icmp_unreach_write(buf, sizeof buf, 3, orig, 40);
+  ck_assert_int_eq(sl__icmp_parse(buf, n, &m), 0);
+  ck_assert_int_eq(sl__icmp_quote_parse(&m, &q), 0);
+  ck_assert_uint_eq(q.sport, 40000);
+  ck_assert_uint_eq(q.seq, 0xdeadbeef);
+}
+END_TEST
+
 START_TEST(test_icmp_quote_truncated_or_not_ip4_rejected)
 {
   uint8_t orig[28], buf[64];
@@ -1618,12 +1681,14 @@ wire_suite(void)
   tcase_add_test(tc, test_ip4_ihl_below_5_rejected);
   tcase_add_test(tc, test_ip4_ihl_past_buffer_rejected);
   tcase_add_test(tc, test_ip4_options_skipped_and_counted_in_hdr_len);
+  tcase_add_test(tc, test_ip4_option_length_0_1_or_past_header_rejected);
+  tcase_add_test(tc, test_ip4_well_formed_options_accepted);
   tcase_add_test(tc, test_ip4_totlen_below_header_rejected);
   tcase_add_test(tc, test_ip4_totlen_past_buffer_rejected);
   tcase_add_test(tc, test_ip4_link_padding_ignored);
   tcase_add_test(tc, test_ip4_bad_csum_rejected);
   tcase_add_test(tc, test_ip4_any_single_bit_flip_rejected);
-  tcase_add_test(tc, test_ip4_ttl_zero_rejected);
+  tcase_add_test(tc, test_ip4_ttl_zero_and_one_accepted);
   tcase_add_test(tc, test_ip4_fragment_with_mf_rejected);
   tcase_add_test(tc, test_ip4_fragment_with_offset_rejected);
   suite_add_tcase(s, tc);
@@ -1641,9 +1706,7 @@ wire_suite(void)
   tcase_add_test(tc, test_tcp_offset_below_5_rejected);
   tcase_add_test(tc, test_tcp_offset_past_len_rejected);
   tcase_add_test(tc, test_tcp_bad_csum_rejected);
-  tcase_add_test(tc, test_tcp_syn_fin_rejected);
-  tcase_add_test(tc, test_tcp_syn_rst_rejected);
-  tcase_add_test(tc, test_tcp_legal_flag_pairs_accepted);
+  tcase_add_test(tc, test_tcp_every_flag_combination_accepted);
   tcase_add_test(tc, test_tcp_reserved_bits_ignored_and_written_zero);
   suite_add_tcase(s, tc);
 
@@ -1685,6 +1748,7 @@ wire_suite(void)
   tcase_add_test(tc, test_icmp_unreach_quotes_ip_options_and_short_datagrams);
   tcase_add_test(tc, test_icmp_unreach_refuses_non_ip4_original);
   tcase_add_test(tc, test_icmp_quote_gives_inner_header_and_ports);
+  tcase_add_test(tc, test_icmp_quote_gives_tcp_sequence_number);
   tcase_add_test(tc, test_icmp_quote_truncated_or_not_ip4_rejected);
   suite_add_tcase(s, tc);
 

@@ -15,6 +15,7 @@ Suite *tcp_rfc_suite(void);
 Suite *udp_suite(void);
 Suite *user_suite(void);
 Suite *grade_suite(void);
+Suite *ip_suite(void);
 Suite *wire_suite(void);
 
 #endif

@@ -61,6 +61,20 @@ th_free(struct th *th)
   sl__host_free(th->h);
 }
 
+struct th th_fixture;
+
+void
+th_setup(void)
+{
+  th_init(&th_fixture, NULL);
+}
+
+void
+th_teardown(void)
+{
+  th_free(&th_fixture);
+}
+
 void
 th_reinit(struct th *th, void (*change)(struct sl__host_config *))
 {

@@ -42,6 +42,13 @@ struct th {
   uint16_t pport;               /* the peer's port (TH_PPORT) */
 };
 
+/* A checked fixture for test cases that need one fresh th and nothing
+ * else: th_setup initialises th_fixture with th_config, th_teardown frees
+ * it. */
+extern struct th th_fixture;
+void th_setup(void);
+void th_teardown(void);
+
 /* Configuration tests start from: MSS 1460, MSL 1 s, delayed ACKs on. */
 void th_config(struct sl__host_config *cfg);
 void th_init(struct th *th, const struct sl__host_config *cfg);
