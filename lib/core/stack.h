@@ -292,6 +292,7 @@ struct sl__tcp_info {
   uint32_t cwnd, ssthresh; /* bytes */
   uint64_t srtt_us, rttvar_us, rto_us;
   unsigned backoff;           /* RTO/persist doublings in a row */
+  unsigned retries;           /* RTO expiries since SND.UNA last moved */
   uint64_t retransmits;       /* segments retransmitted */
   uint32_t send_q, recv_q;    /* bytes queued (netstat Send-Q/Recv-Q) */
   uint32_t ooo_bytes;         /* bytes held out of order */

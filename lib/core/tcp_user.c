@@ -820,6 +820,7 @@ sl__tcp_get_info(const struct sl__tcb *t, struct sl__tcp_info *in)
   in->rttvar_us = t->rttvar_us;
   in->rto_us = sl__tcp_rto(t);
   in->backoff = t->backoff;
+  in->retries = t->retries;
   in->retransmits = t->retransmits;
   in->send_q = (uint32_t)t->sndq.len;
   in->recv_q = (uint32_t)t->rcvq.len;

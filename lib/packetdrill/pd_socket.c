@@ -680,8 +680,10 @@ get_tcp_info(struct sl__pd_sock *s, void *val, socklen_t *len)
   mss = in.snd_mss ? in.snd_mss : 1;
   memset(&ti, 0, sizeof ti);
   ti.tcpi_state = linux_state[in.state];
-  ti.tcpi_retransmits = (uint8_t)(in.backoff > 255 ? 255 : in.backoff);
-  ti.tcpi_backoff = ti.tcpi_retransmits;
+  /* Linux's meanings: timeouts since SND.UNA last moved, and doublings
+   * of the RTO not yet undone by a clean RTT sample (Karn). */
+  ti.tcpi_retransmits = (uint8_t)(in.retries > 255 ? 255 : in.retries);
+  ti.tcpi_backoff = (uint8_t)(in.backoff > 255 ? 255 : in.backoff);
   ti.tcpi_rto = (uint32_t)in.rto_us;
   ti.tcpi_snd_mss = in.snd_mss;
   ti.tcpi_rcv_mss = in.rcv_mss;
