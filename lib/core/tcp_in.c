@@ -195,6 +195,7 @@ enter_established(struct sl__tcb *t, const struct sl__tcp_seg *s,
   if (t->ooo != NULL) { /* data that came with the SYN */
     ooo_drain(t);
     sl__notify_tcb(t);
+    t->ack_now = 1; /* step 7: delivered text "must also" be acknowledged */
   }
   if (t->passive)
     sl__tcp_child_established(t);
@@ -611,24 +612,26 @@ process_ack(struct sl__tcb *t, const struct arrival *a)
     sl__drop(t->host, SL__DROP_TCP_STATE, "no ACK");
     return 0;
   }
+  /* RFC 5961 5.2, which RFC 9293 puts before the per-state rules: an
+   * ACK too old (before SND.UNA - MAX.SND.WND) or acknowledging what we
+   * never sent is discarded and answered with an ACK, in SYN-RECEIVED
+   * too (where Linux resets). */
+  if (SL_SEQ_GT(s->ack, t->snd_max) ||
+      SL_SEQ_LT(s->ack, t->snd_una - t->max_snd_wnd)) {
+    sl__drop(t->host, SL__DROP_TCP_ACK, "ACK outside what was sent");
+    sl__tcp_challenge_ack(t);
+    return 0;
+  }
   if (t->state == SL_TCP_SYN_RECEIVED) {
     /* If SND.UNA < SEG.ACK =< SND.NXT, enter ESTABLISHED; otherwise
      * <SEQ=SEG.ACK><CTL=RST>. */
-    if (SL_SEQ_LT(t->snd_una, s->ack) && SL_SEQ_LEQ(s->ack, t->snd_max)) {
+    if (SL_SEQ_LT(t->snd_una, s->ack)) {
       enter_established(t, s, "rcv ACK of SYN");
     } else {
       sl__drop(t->host, SL__DROP_TCP_ACK, "SYN-RECEIVED: bad ACK");
       sl__tcp_reset_reply(t->host, a->ip, s);
       return 0;
     }
-  }
-  /* RFC 5961 5.2: an ACK too old (before SND.UNA - MAX.SND.WND) or
-   * acknowledging what we never sent gets a challenge ACK. */
-  if (SL_SEQ_GT(s->ack, t->snd_max) ||
-      SL_SEQ_LT(s->ack, t->snd_una - t->max_snd_wnd)) {
-    sl__drop(t->host, SL__DROP_TCP_ACK, "ACK outside what was sent");
-    sl__tcp_challenge_ack(t);
-    return 0;
   }
   advanced = SL_SEQ_GT(s->ack, t->snd_una);
   if (advanced)

@@ -338,9 +338,21 @@ sl__tcp_output(struct sl__tcb *t)
 
   if (t->state < SL_TCP_ESTABLISHED && t->state != SL_TCP_SYN_RECEIVED)
     return;
-  /* Before our SYN is acknowledged nothing but the SYN may go. */
-  if (!syn_acked(t))
+  /* Before our SYN is acknowledged nothing but the SYN may go, and a FIN
+   * after it when CLOSE came in SYN-RECEIVED with nothing queued: "form a
+   * FIN segment and send it" (RFC 9293 3.10.4), at ISS+1. */
+  if (!syn_acked(t)) {
+    if (t->fin_queued && !t->fin_sent && t->sndq.len == 0 &&
+        t->snd_max == t->iss + 1) {
+      sl__tcp_send_segment(t, t->iss + 1, SL__TCP_FIN | SL__TCP_ACK, 0,
+                           NULL);
+      t->fin_sent = 1;
+      t->fin_seq = t->iss + 1;
+      t->snd_nxt = t->snd_max = t->iss + 2;
+      sent = 1;
+    }
     goto ack;
+  }
   /* RFC 5681 4.1: after an idle period longer than the RTO, start again
    * from the initial window. */
   if (t->snd_una == t->snd_max && t->last_send_us != 0 &&

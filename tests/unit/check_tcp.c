@@ -272,11 +272,27 @@ START_TEST(test_syn_received_old_syn_rst_is_dropped)
 }
 END_TEST
 
-START_TEST(test_syn_received_bad_ack_gets_reset)
+/* RFC 9293 3.10.7.4 step 5: with RFC 5961, an ACK beyond SND.NXT is
+ * "discarded and an ACK sent back", before the SYN-RECEIVED rule that
+ * would reset (Linux resets; socklab follows the RFC). */
+START_TEST(test_syn_received_ack_beyond_snd_nxt_gets_ack)
 {
   th_syn_received(th);
   th_send(th, SL__TCP_ACK, th->pseq, th->pack + 100, NULL, 0);
-  th_expect(th, SL__TCP_RST, th->pack + 100, 0);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+  th_expect_nothing(th);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_SYN_RECEIVED);
+}
+END_TEST
+
+/* An ACK in RFC 5961's range that does not acknowledge our SYN (SEG.ACK =
+ * ISS): "If the segment acknowledgment is not acceptable, form a reset
+ * segment <SEQ=SEG.ACK><CTL=RST>". */
+START_TEST(test_syn_received_ack_of_iss_gets_reset)
+{
+  th_syn_received(th);
+  th_send(th, SL__TCP_ACK, th->pseq, th->pack - 1, NULL, 0);
+  th_expect(th, SL__TCP_RST, th->pack - 1, 0);
   ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_SYN_RECEIVED);
 }
 END_TEST
@@ -1678,7 +1694,8 @@ tcp_suite(void)
   tcase_add_test(tc, test_syn_received_rst_removes_child);
   tcase_add_test(tc, test_syn_received_duplicate_syn_resends_synack);
   tcase_add_test(tc, test_syn_received_old_syn_rst_is_dropped);
-  tcase_add_test(tc, test_syn_received_bad_ack_gets_reset);
+  tcase_add_test(tc, test_syn_received_ack_beyond_snd_nxt_gets_ack);
+  tcase_add_test(tc, test_syn_received_ack_of_iss_gets_reset);
   tcase_add_test(tc, test_syn_received_timeout_backs_off_then_gives_up);
 
   tc = tcase(s, "SYN_SENT");

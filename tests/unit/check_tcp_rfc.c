@@ -107,6 +107,22 @@ START_TEST(test_listen_syn_with_data_is_queued_for_later)
 }
 END_TEST
 
+/* RFC 9293 3.10.7.4 step 7: text delivered "must also acknowledge" it,
+ * within 0.5 s (MUST-40): the SYN's queued data too, once ESTABLISHED. */
+START_TEST(test_syn_received_ack_delivers_syn_data_and_acks_it)
+{
+  th_listen(th);
+  th_send(th, SL__TCP_SYN, th->pseq, 0, "hello", 5);
+  th->pack = th_pop(th)->seg.seq + 1;
+  th->t = th_find(th);
+  th_send(th, SL__TCP_ACK, th->pseq + 1, th->pack, NULL, 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_ESTABLISHED);
+  th->pseq += 1 + 5;
+  th_advance(th, th->cfg.delack_us);
+  th_expect(th, SL__TCP_ACK, th->pack, th->pseq);
+}
+END_TEST
+
 /* RFC 9293 3.10.7.4 step 8: a FIN in SYN-RECEIVED enters CLOSE-WAIT. */
 START_TEST(test_syn_received_fin_enters_close_wait)
 {
@@ -175,6 +191,27 @@ START_TEST(test_syn_received_close_then_timeout_resends_synack)
       saw_syn = 1;
   }
   ck_assert_msg(saw_syn, "the SYN,ACK was not retransmitted");
+}
+END_TEST
+
+/* RFC 9293 3.10.4, CLOSE in SYN-RECEIVED: "If no SENDs have been issued
+ * and there is no pending data to send, then form a FIN segment and send
+ * it, and enter FIN-WAIT-1 state": the FIN goes at once, at ISS+1. */
+START_TEST(test_syn_received_close_with_nothing_queued_sends_fin)
+{
+  uint32_t iss;
+
+  th_syn_sent(th);
+  iss = th->pack - 1;
+  th_send(th, SL__TCP_SYN, th->pseq, 0, NULL, 0); /* simultaneous open */
+  th->pseq++;
+  th_expect(th, SL__TCP_SYN | SL__TCP_ACK, iss, th->pseq);
+  ck_assert_int_eq(sl__tcp_shutdown(th->t, SHUT_WR), 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_FIN_WAIT_1);
+  th_expect(th, SL__TCP_FIN | SL__TCP_ACK, iss + 1, th->pseq);
+  /* The peer acknowledges the SYN and the FIN together. */
+  th_send(th, SL__TCP_ACK, th->pseq, iss + 2, NULL, 0);
+  ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_FIN_WAIT_2);
 }
 END_TEST
 
@@ -1414,12 +1451,14 @@ tcp_rfc_suite(void)
   tc = tcase(s, "LISTEN");
   tcase_add_test(tc, test_listen_syn_without_mss_uses_536);
   tcase_add_test(tc, test_listen_syn_with_data_is_queued_for_later);
+  tcase_add_test(tc, test_syn_received_ack_delivers_syn_data_and_acks_it);
 
   tc = tcase(s, "SYN_RECEIVED");
   tcase_add_test(tc, test_syn_received_fin_enters_close_wait);
   tcase_add_test(tc, test_syn_received_in_window_syn_returns_to_listen);
   tcase_add_test(tc, test_syn_received_active_rst_is_refused);
   tcase_add_test(tc, test_syn_received_close_then_timeout_resends_synack);
+  tcase_add_test(tc, test_syn_received_close_with_nothing_queued_sends_fin);
 
   tc = tcase(s, "SYN_SENT");
   tcase_add_test(tc, test_syn_sent_synack_without_mss_uses_536);
