@@ -457,8 +457,8 @@ print_netstat(const struct seen *s)
   printf("\nsocklab netstat at each change (states of the client's and the "
          "server's\nsockets, oldest first; LISTEN is the server's listener)");
   if (s->queues)
-    printf(";\nRecv-Q: bytes arrived and not read yet, Send-Q: bytes sent "
-           "and not yet\nacknowledged");
+    printf(";\nRecv-Q: bytes arrived and not read yet, Send-Q: bytes written "
+           "and not yet\nacknowledged, sent or still queued");
   printf(":\n%8s %-24s %s\n", "time", "client", "server");
   for (int i = 0; i < s->nsnap; i++)
     printf("%8.4f %s\n", s->snap[i].t, s->snap[i].text);

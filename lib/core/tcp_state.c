@@ -39,13 +39,27 @@ sl_tcp_state_ss(enum sl_tcp_state s)
   return (unsigned)s < SL_TCP_NSTATES ? names[s].ss : NULL;
 }
 
+/* The BSD spellings (BSD's netstat, Stevens' books, the course's lecture
+ * notes), accepted by name but never printed. */
+static const struct {
+  const char *name;
+  enum sl_tcp_state state;
+} bsd_names[] = {{"SYN_RCVD", SL_TCP_SYN_RECEIVED},
+                 {"FIN_WAIT_1", SL_TCP_FIN_WAIT_1},
+                 {"FIN_WAIT_2", SL_TCP_FIN_WAIT_2}};
+
 int
 sl_tcp_state_from_name(const char *name)
 {
-  for (int s = 0; name != NULL && s < SL_TCP_NSTATES; s++)
+  if (name == NULL)
+    return -1;
+  for (int s = 0; s < SL_TCP_NSTATES; s++)
     if (strcmp(name, names[s].rfc) == 0 ||
         strcmp(name, names[s].netstat) == 0 || strcmp(name, names[s].ss) == 0)
       return s;
+  for (size_t i = 0; i < sizeof bsd_names / sizeof bsd_names[0]; i++)
+    if (strcmp(name, bsd_names[i].name) == 0)
+      return (int)bsd_names[i].state;
   return -1;
 }
 

@@ -1651,6 +1651,12 @@ START_TEST(test_state_names_in_three_spellings)
   ck_assert_str_eq(sl_tcp_state_netstat(SL_TCP_SYN_RECEIVED), "SYN_RECV");
   ck_assert_str_eq(sl_tcp_state_ss(SL_TCP_SYN_RECEIVED), "SYN-RECV");
   ck_assert_str_eq(sl_tcp_state_netstat(SL_TCP_FIN_WAIT_1), "FIN_WAIT1");
+  /* Any spelling reads back, BSD's (the lecture notes') included. */
+  ck_assert_int_eq(sl_tcp_state_from_name("SYN-RECEIVED"), SL_TCP_SYN_RECEIVED);
+  ck_assert_int_eq(sl_tcp_state_from_name("SYN_RECV"), SL_TCP_SYN_RECEIVED);
+  ck_assert_int_eq(sl_tcp_state_from_name("SYN_RCVD"), SL_TCP_SYN_RECEIVED);
+  ck_assert_int_eq(sl_tcp_state_from_name("FIN_WAIT_2"), SL_TCP_FIN_WAIT_2);
+  ck_assert_int_eq(sl_tcp_state_from_name("SYN_RECEIVED"), -1);
   ck_assert_ptr_null(sl_tcp_state_rfc(SL_TCP_NSTATES));
   ck_assert(sl__tcp_transition_ok(SL_TCP_FIN_WAIT_1, SL_TCP_CLOSING));
   ck_assert(!sl__tcp_transition_ok(SL_TCP_LISTEN, SL_TCP_ESTABLISHED));

@@ -26,7 +26,8 @@ const char *sl_tcp_state_rfc(enum sl_tcp_state state);
 const char *sl_tcp_state_netstat(enum sl_tcp_state state);
 const char *sl_tcp_state_ss(enum sl_tcp_state state);
 /* The state a name in any of the three spellings names (a trace's
- * "TIME-WAIT", netstat's "TIME_WAIT"); -1 when it names none. */
+ * "TIME-WAIT", netstat's "TIME_WAIT"), or in BSD's (SYN_RCVD,
+ * FIN_WAIT_1, FIN_WAIT_2: BSD netstat, Stevens); -1 when it names none. */
 int sl_tcp_state_from_name(const char *name);
 
 /* The TCP state of socket fd, on whichever stack it lives (the kernel's
