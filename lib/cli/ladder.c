@@ -16,6 +16,11 @@
 
 #define MAX_EVENTS 100000
 #define ARROW      43 /* columns between the two time lines */
+#define ARROW_MAX  96 /* ... when labels need more (--absolute-seq) */
+
+/* The arrows' width for the diagram being drawn: ARROW, unless a label
+ * would not fit (render_text). */
+static int arrow_cols = ARROW;
 
 struct event {
   double t;
@@ -152,10 +157,10 @@ row(const struct style *st, double t, const char *left, const char *middle,
     const char *right)
 {
   printf("%8.4f %s%12s%s |%-*s| %s%s%s\n", t, st->client, left, st->reset,
-         ARROW, middle, st->server, right, st->reset);
+         arrow_cols, middle, st->server, right, st->reset);
 }
 
-/* An arrow of ARROW columns with label in it: "--- label --->" or
+/* An arrow of arrow_cols columns with label in it: "--- label --->" or
  * "<--- label ---"; a lost segment ends in "X" before reaching the line. */
 static void
 arrow(char *out, const char *label, int rightward, int lost)
@@ -163,20 +168,20 @@ arrow(char *out, const char *label, int rightward, int lost)
   size_t n = strlen(label);
   size_t pad, i = 0;
 
-  if (n > ARROW - 6)
-    n = ARROW - 6;
-  pad = (ARROW - n - 2) / 2;
-  memset(out, '-', ARROW);
-  out[ARROW] = '\0';
+  if (n > (size_t)arrow_cols - 6)
+    n = (size_t)arrow_cols - 6;
+  pad = ((size_t)arrow_cols - n - 2) / 2;
+  memset(out, '-', (size_t)arrow_cols);
+  out[arrow_cols] = '\0';
   if (rightward)
-    out[ARROW - 1] = lost ? 'X' : '>';
+    out[arrow_cols - 1] = lost ? 'X' : '>';
   else
     out[0] = lost ? 'X' : '<';
   if (lost) {
     /* Stops short: it never got there. */
     for (i = 0; i < 4; i++)
-      out[rightward ? ARROW - 1 - i : i] = ' ';
-    out[rightward ? ARROW - 5 : 4] = 'X';
+      out[rightward ? arrow_cols - 1 - i : i] = ' ';
+    out[rightward ? arrow_cols - 5 : 4] = 'X';
   }
   out[pad] = ' ';
   memcpy(out + pad + 1, label, n);
@@ -282,16 +287,16 @@ cli_ladder_heading(int color, const char *client, const char *server)
   const struct style *st = style_of(color);
 
   printf("%8s %s%12s%s  %-*s  %s%s%s\n", "time", st->client, "client",
-         st->reset, ARROW, "", st->server, "server", st->reset);
+         st->reset, arrow_cols, "", st->server, "server", st->reset);
   printf("%8s %s%21s%s  %*s%s%s%s\n", "", st->client, client, st->reset,
-         ARROW - 9, "", st->server, server, st->reset);
+         arrow_cols - 9, "", st->server, server, st->reset);
 }
 
 void
 cli_ladder_arrow(int color, double t, const char *label, int from_client,
                  int lost)
 {
-  char line[ARROW + 1];
+  char line[ARROW_MAX + 1];
 
   arrow(line, label, from_client, lost);
   row(style_of(color), t, "", line, "");
@@ -306,6 +311,13 @@ cli_ladder_note(int color, double t, int client_side, const char *text)
 static void
 render_text(const struct ladder *l, int color)
 {
+  /* Widen the arrows for a label that would not fit (absolute sequence
+   * numbers), rather than cut it: the 80-column diagram stays as it was. */
+  for (int i = 0; i < l->n; i++) {
+    int need = (int)strlen(l->rows[i].text) + 6;
+    if (l->rows[i].kind == ROW_SEG && need > arrow_cols)
+      arrow_cols = need < ARROW_MAX ? need : ARROW_MAX;
+  }
   cli_ladder_heading(color, l->cname, l->sname);
   for (int i = 0; i < l->n; i++) {
     const struct lrow *r = &l->rows[i];
@@ -314,6 +326,7 @@ render_text(const struct ladder *l, int color)
     else
       cli_ladder_note(color, r->t, r->client_side, r->text);
   }
+  arrow_cols = ARROW;
 }
 
 /* The same diagram as a self-contained SVG: client red on the left,

@@ -151,6 +151,11 @@ if "$sl" ladder "$work/l.jsonl" --conn 2 2>"$work/err"; then
   fail "--conn 2 accepted for a trace with one connection"
 fi
 grep -q 'has 1 connection' "$work/err" || fail "unclear --conn error"
+# --absolute-seq: the 32-bit numbers make labels longer; nothing is cut.
+"$sl" ladder --no-color --absolute-seq "$work/d.jsonl" >"$work/abs" ||
+  fail "ladder --absolute-seq failed"
+grep -q 'SYN,ACK seq=[0-9]* ack=[0-9]* mss=1400 ' "$work/abs" ||
+  fail "ladder --absolute-seq cut the SYN,ACK's label: $(grep SYN,ACK "$work/abs")"
 echo "ok - demo: the connection drawn and explained in 80 columns" \
   "(also --zero-window, --udp, --step); ladder marks losses, merges" \
   "per-process traces, as text and SVG"
