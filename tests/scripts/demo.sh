@@ -154,7 +154,7 @@ grep -q 'has 1 connection' "$work/err" || fail "unclear --conn error"
 # --absolute-seq: the 32-bit numbers make labels longer; nothing is cut.
 "$sl" ladder --no-color --absolute-seq "$work/d.jsonl" >"$work/abs" ||
   fail "ladder --absolute-seq failed"
-grep -q 'SYN,ACK seq=[0-9]* ack=[0-9]* mss=1400 ' "$work/abs" ||
+grep -q 'SYN,ACK seq=[0-9]* ack=[0-9]* mss=[0-9]* ' "$work/abs" ||
   fail "ladder --absolute-seq cut the SYN,ACK's label: $(grep SYN,ACK "$work/abs")"
 echo "ok - demo: the connection drawn and explained in 80 columns" \
   "(also --zero-window, --udp, --step); ladder marks losses, merges" \
