@@ -20,7 +20,8 @@ diff -ru slides/figures "$work/fig" ||
        "if the new one is right: make slides-figures, review, commit"
 
 # 2. Decks: images exist, text figures are current, a note on every slide.
-decks() { (cd "slides/$1" && ls -- *.md); }
+# decks LANG: the decks, numbered NN-topic.md (slides/ko/TERMS.md is not one).
+decks() { (cd "slides/$1" && ls -- [0-9][0-9]-*.md); }
 [ -n "$(decks en)" ] || fail "no decks in slides/en"
 [ "$(decks en)" = "$(decks ko)" ] ||
   fail "slides/en and slides/ko do not have the same decks"
@@ -87,7 +88,8 @@ marp=(npx --offline --yes @marp-team/marp-cli)
 if command -v npx >/dev/null 2>&1 && "${marp[@]}" --version >/dev/null 2>&1; then
   "${marp[@]}" --input-dir slides -o "$work/out" >"$work/marp.log" 2>&1 || {
     cat "$work/marp.log"; fail "Marp could not render the decks"; }
-  for deck in slides/en/*.md slides/ko/*.md; do
+  for deck in $(decks en | sed 's|^|slides/en/|') \
+              $(decks ko | sed 's|^|slides/ko/|'); do
     html="$work/out/${deck#slides/}"
     html=${html%.md}.html
     [ -s "$html" ] || fail "$deck: Marp wrote no HTML"
