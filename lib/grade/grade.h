@@ -50,6 +50,8 @@ extern const struct gr_lab gr_lab07;
 
 /* "lab02" or "lab02-tcp-echo"; NULL when there is no such lab. */
 const struct gr_lab *gr_find_lab(const char *name);
+/* lab's test id; NULL when it has none. */
+const struct gr_test *gr_find_test(const struct gr_lab *lab, const char *id);
 /* Every lab, NULL-terminated. */
 extern const struct gr_lab *const gr_labs[];
 
@@ -304,6 +306,8 @@ struct gr_result {
   char *feedback;
 };
 
+enum { GR_MAX_ONLY = 16 };
+
 struct gr_run {
   const struct gr_lab *lab;
   const char *dir; /* the submission */
@@ -311,6 +315,8 @@ struct gr_run {
   const char *self_exe;
   uint64_t seed;
   int visible_only;
+  const char *only[GR_MAX_ONLY]; /* --test: run these tests alone */
+  int nonly;
   int verbose;
   enum gr_format format;
   const char *out_path; /* NULL: stdout */
