@@ -180,8 +180,10 @@ cli_grade(int argc, char **argv)
   }
   for (int i = 0; i < run.nonly; i++)
     if (gr_find_test(run.lab, run.only[i]) == NULL) {
-      fprintf(stderr, "socklab grade: %s has no test %s (socklab grade "
-                      "--list)\n", run.lab->id, run.only[i]);
+      fprintf(stderr,
+              "socklab grade: %s has no test %s (socklab grade "
+              "--list)\n",
+              run.lab->id, run.only[i]);
       return 2;
     }
   if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) < 0)
