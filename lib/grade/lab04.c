@@ -350,6 +350,11 @@ client_half_close(struct gr_ctx *c)
          n > 0 ? k[0].visited : "(no connection)",
          n > 0 && k[0].fin_cause[0] ? "; its FIN was sent by " : "",
          n > 0 ? k[0].fin_cause : "");
+  if (n > 0 && strcmp(k[0].fin_cause, "shutdown(SHUT_RDWR)") == 0)
+    gr_say(c, "SHUT_RDWR shuts the reading side too: the client says it "
+              "will read nothing more, yet the reply is still to come. "
+              "shutdown(SHUT_WR) ends the upload and leaves the client "
+              "able to read.");
   if (n > 0 && k[0].fin_cause[0] && !k[0].data_half)
     gr_say(c, "No reply arrived after your client's FIN.");
   gr_ladder_excerpt(c, cl, srv, 30);
