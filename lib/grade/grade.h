@@ -284,6 +284,15 @@ char *gr_lines(struct gr_ctx *c, int n, size_t max_len);
  * the output ("the lines your echo_client printed"). */
 double gr_compare_lines(struct gr_ctx *c, const char *want, const char *got,
                         const char *what);
+/* Bytes for people, into out: in quotes, with newlines, '\0' and other
+ * bytes that are not printable ASCII escaped (a, newline, b: "a\nb"), cut
+ * after max bytes ("..." says so). */
+const char *gr_quote(const void *data, size_t n, size_t max, char *out,
+                     size_t len);
+/* What a program printed, for feedback: "nothing" when it printed
+ * nothing, else gr_quote of its first 100 bytes ("printed nothing", never
+ * "printed "). */
+const char *gr_show_output(const char *printed, char *out, size_t len);
 /* "PORT" into buf. */
 const char *gr_itoa(int v, char *buf, size_t len);
 

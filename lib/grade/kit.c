@@ -8,6 +8,39 @@
 #include "grade.h"
 
 const char *
+gr_quote(const void *data, size_t n, size_t max, char *out, size_t len)
+{
+  const unsigned char *p = data;
+  size_t o = 0, i;
+
+  o += (size_t)snprintf(out + o, len - o, "\"");
+  for (i = 0; i < n && o + 8 < len && i < max; i++) {
+    if (p[i] == '\0')
+      o += (size_t)snprintf(out + o, len - o, "\\0");
+    else if (p[i] == '\n')
+      o += (size_t)snprintf(out + o, len - o, "\\n");
+    else if (p[i] == '"' || p[i] == '\\')
+      o += (size_t)snprintf(out + o, len - o, "\\%c", p[i]);
+    else if (p[i] < 32 || p[i] > 126)
+      o += (size_t)snprintf(out + o, len - o, "\\x%02x", p[i]);
+    else
+      out[o++] = (char)p[i];
+  }
+  snprintf(out + o, len - o, "%s\"", i < n ? "..." : "");
+  return out;
+}
+
+const char *
+gr_show_output(const char *printed, char *out, size_t len)
+{
+  if (printed == NULL || printed[0] == '\0') {
+    snprintf(out, len, "nothing");
+    return out;
+  }
+  return gr_quote(printed, strlen(printed), 100, out, len);
+}
+
+const char *
 gr_itoa(int v, char *buf, size_t len)
 {
   snprintf(buf, len, "%d", v);

@@ -50,26 +50,15 @@ recv_within(int fd, void *buf, size_t len, int ms)
 }
 
 /* Bytes for people: "ab\0c" becomes "\"ab\\0c\" (4 bytes)", cut after 40
- * characters. */
+ * bytes. */
 static const char *
 show_bytes(const void *data, size_t n, char *out, size_t len)
 {
-  const unsigned char *p = data;
-  size_t o = 0, i;
+  size_t o;
 
-  o += (size_t)snprintf(out + o, len - o, "\"");
-  for (i = 0; i < n && o + 8 < len && i < 40; i++) {
-    if (p[i] == '\0')
-      o += (size_t)snprintf(out + o, len - o, "\\0");
-    else if (p[i] == '"' || p[i] == '\\')
-      o += (size_t)snprintf(out + o, len - o, "\\%c", p[i]);
-    else if (p[i] < 32 || p[i] > 126)
-      o += (size_t)snprintf(out + o, len - o, "\\x%02x", p[i]);
-    else
-      out[o++] = (char)p[i];
-  }
-  snprintf(out + o, len - o, "%s\" (%zu byte%s)", i < n ? "..." : "", n,
-           n == 1 ? "" : "s");
+  gr_quote(data, n, 40, out, len);
+  o = strlen(out);
+  snprintf(out + o, len - o, " (%zu byte%s)", n, n == 1 ? "" : "s");
   return out;
 }
 

@@ -184,12 +184,10 @@ upload(struct gr_ctx *c, enum gr_who who, int port, const struct upfile *f,
   if (got != NULL && strcmp(got, want) == 0) {
     score = 1;
   } else {
-    size_t n = got ? strcspn(got, "\n") : 0;
-    gr_say(c,
-           "Uploading a %zu-byte file, %s printed %s%.*s%s; expected "
-           "\"OK %zu\".",
-           f->size, cl->label, n ? "\"" : "", (int)(n < 100 ? n : 100),
-           n ? got : "nothing", n ? "\"" : "", f->size);
+    char shown[160];
+    gr_say(c, "Uploading a %zu-byte file, %s printed %s; expected \"OK %zu\".",
+           f->size, cl->label, gr_show_output(got, shown, sizeof shown),
+           f->size);
     if (got != NULL && strncmp(got, "OK ", 3) == 0) {
       if (who == GR_STUDENT)
         gr_say(c, "The server counted what arrived: bytes of the file were "
@@ -599,13 +597,12 @@ reply_in_pieces(struct gr_ctx *c)
              "one line. Read to the newline (sl_readline() does).",
              f.size, (int)len, out);
     } else {
-      char how[200];
+      char how[200], shown[160];
       gr_exit_text(cl, how, sizeof how);
       gr_say(c,
              "The grader's server sent its reply \"OK %zu\" (one byte per "
-             "segment); your client printed %s%.*s%s and %s.",
-             f.size, len ? "\"" : "", (int)(len < 100 ? len : 100),
-             len ? out : "nothing", len ? "\"" : "", how);
+             "segment); your client printed %s and %s.",
+             f.size, gr_show_output(out, shown, sizeof shown), how);
     }
     free(out);
   }

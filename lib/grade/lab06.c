@@ -495,13 +495,12 @@ reply_to_client(struct gr_ctx *c, int fd, struct gr_proc *cl, int k)
   out = gr_slurp(cl->out_path, NULL);
   ok = out != NULL && strcmp(out, reply) == 0 && gr_exited_ok(cl);
   if (!ok) {
-    char how[200];
+    char how[200], shown[160];
     gr_exit_text(cl, how, sizeof how);
     gr_say(c,
-           "The grader replied \"OK %d\"; your file_client printed "
-           "\"%.100s\" and %s. Expected: the reply on stdout, exit status "
-           "0.",
-           k, out ? out : "", how);
+           "The grader replied \"OK %d\"; your file_client printed %s and "
+           "%s. Expected: the reply on stdout, exit status 0.",
+           k, gr_show_output(out, shown, sizeof shown), how);
     gr_show_stderr(c, cl);
   }
   free(out);
@@ -534,12 +533,12 @@ transfer(struct gr_ctx *c, enum gr_who server, enum gr_who client)
   gr_score(c, (double)got / n);
   out = gr_slurp(cl->out_path, NULL);
   if (!gr_exited_ok(cl) || out == NULL || !reply_is(out, n)) {
-    char how[200];
+    char how[200], shown[160];
     gr_exit_text(cl, how, sizeof how);
     gr_say(c,
-           "%s printed \"%.100s\" and %s; expected \"OK %d\" (the server's "
-           "reply) and exit status 0.",
-           cl->label, out ? out : "", how, n);
+           "%s printed %s and %s; expected \"OK %d\" (the server's reply) "
+           "and exit status 0.",
+           cl->label, gr_show_output(out, shown, sizeof shown), how, n);
     gr_show_stderr(c, client == GR_STUDENT ? cl : srv);
     gr_score(c, c->score * 0.5);
   } else if (got < n) {
