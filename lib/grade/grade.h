@@ -143,6 +143,12 @@ void gr_end(struct gr_ctx *c) __attribute__((noreturn));
 uint64_t gr_rand(struct gr_ctx *c, uint64_t n);
 /* Milliseconds left before the test's deadline. */
 int64_t gr_left_ms(const struct gr_ctx *c);
+/* How late this process wakes on the machine as it is loaded now: the
+ * most that five sleeps of 10 ms overslept, in ms.  A test whose own
+ * delays must fit inside a time the handout fixes (lab01's 1 s for a
+ * reply) shortens them by it, so a loaded machine does not fail a right
+ * program. */
+int gr_lag_ms(void);
 
 /* The programs of this test run on socklab's stack, on a hub of their own
  * with these faults (hub options such as "--loss 10% --reorder 5%", or
