@@ -230,6 +230,10 @@ int gr_connect(struct gr_ctx *c, int port);
 /* Receives until len bytes, EOF, or seconds pass; returns the count. */
 size_t gr_recv_all(struct gr_ctx *c, int fd, void *buf, size_t len,
                    double seconds);
+/* Receives one line (to its newline, at most len - 1 bytes, the end of
+ * file, or seconds) into buf, NUL-terminated; returns its length. */
+size_t gr_recv_line(struct gr_ctx *c, int fd, char *buf, size_t len,
+                    double seconds);
 /* Counts TCP sockets in state (netstat spelling, "CLOSE_WAIT") on the
  * test's stack: p's (every process's when p is NULL; TIME_WAIT sockets
  * belong to no process), with local port port (any when 0). */

@@ -230,24 +230,6 @@ uploads(struct gr_ctx *c, enum gr_who server, enum gr_who client,
 
 /* ---- the grader's own connections ---------------------------------------- */
 
-/* Reads the server's reply line (to its newline, the end of file, or
- * seconds) into buf, NUL-terminated; returns its length. */
-static size_t
-read_reply(struct gr_ctx *c, int fd, char *buf, size_t len, double seconds)
-{
-  size_t got = 0;
-
-  buf[0] = '\0';
-  while (got + 1 < len && memchr(buf, '\n', got) == NULL) {
-    size_t n = gr_recv_all(c, fd, buf + got, 1, seconds);
-    if (n == 0)
-      break;
-    got += n;
-    buf[got] = '\0';
-  }
-  return got;
-}
-
 /* An upload of the grader's own: size seeded bytes, its FIN, and the
  * reply.  Is the reply "OK size"?  The connection is closed. */
 static int
@@ -262,7 +244,7 @@ own_upload(struct gr_ctx *c, int port, size_t size, char *reply, size_t len)
     sl_writen(fd, data, size);
   free(data);
   sl_shutdown(fd, SHUT_WR);
-  read_reply(c, fd, reply, len, 3);
+  gr_recv_line(c, fd, reply, len, 3);
   sl_close(fd);
   snprintf(want, sizeof want, "OK %zu\n", size);
   ok = strcmp(reply, want) == 0;
@@ -484,7 +466,7 @@ server_no_time_wait(struct gr_ctx *c)
     }
     early = heard_within(fd, 1000);
     sl_shutdown(fd, SHUT_WR);
-    read_reply(c, fd, reply, sizeof reply, 3);
+    gr_recv_line(c, fd, reply, sizeof reply, 3);
     sl_close(fd);
     snprintf(want, sizeof want, "OK %zu", sizes[i]);
     reply[strcspn(reply, "\n")] = '\0';
