@@ -286,6 +286,9 @@ struct gr_proc *gr_server(struct gr_ctx *c, enum gr_who who, const char *prog,
 int gr_client(struct gr_ctx *c, enum gr_who who, const char *prog, int port,
               const char *const *more, const char *input, size_t len,
               double seconds, struct gr_proc **out);
+/* A client's exit status counts: when cl did not exit with 0, says so
+ * (with its stderr) and halves the score. */
+void gr_want_exit_0(struct gr_ctx *c, struct gr_proc *cl);
 /* n lines of seeded printable text (each up to max_len bytes, newline
  * ended), in a buffer the caller frees. */
 char *gr_lines(struct gr_ctx *c, int n, size_t max_len);
@@ -294,6 +297,11 @@ char *gr_lines(struct gr_ctx *c, int n, size_t max_len);
  * the output ("the lines your echo_client printed"). */
 double gr_compare_lines(struct gr_ctx *c, const char *want, const char *got,
                         const char *what);
+/* How points are weighed (labs/README.md): the data a test checks is
+ * all or nothing.  fraction is the share that came through right; 1 when
+ * all of it did, else 0, and the feedback says why the rest earns
+ * nothing. */
+double gr_data_score(struct gr_ctx *c, double fraction);
 /* Bytes for people, into out: in quotes, with newlines, '\0' and other
  * bytes that are not printable ASCII escaped (a, newline, b: "a\nb"), cut
  * after max bytes ("..." says so). */

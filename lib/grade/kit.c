@@ -165,3 +165,28 @@ gr_compare_lines(struct gr_ctx *c, const char *want, const char *got,
            extra == 1 ? "" : "s");
   return total == 0 ? (extra == 0) : (double)same / total * (extra ? 0.5 : 1);
 }
+
+double
+gr_data_score(struct gr_ctx *c, double fraction)
+{
+  if (fraction >= 1 - 1e-9)
+    return 1;
+  gr_say(c, "Data that arrives changed, cut, or not at all costs the whole "
+            "test, not just the share that went wrong: a program that "
+            "damages data has failed at its one job.");
+  return 0;
+}
+
+void
+gr_want_exit_0(struct gr_ctx *c, struct gr_proc *cl)
+{
+  char how[200];
+
+  if (gr_exited_ok(cl))
+    return;
+  gr_exit_text(cl, how, sizeof how);
+  gr_say(c, "%s %s; it should exit with 0 at the end of its input.", cl->label,
+         how);
+  gr_show_stderr(c, cl);
+  gr_score(c, c->score * 0.5);
+}

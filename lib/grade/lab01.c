@@ -101,21 +101,6 @@ count_lines(const char *s)
   return n;
 }
 
-/* The client's exit status counts: halve the score when it was not 0. */
-static void
-want_exit_0(struct gr_ctx *c, struct gr_proc *cl)
-{
-  char how[200];
-
-  if (gr_exited_ok(cl))
-    return;
-  gr_exit_text(cl, how, sizeof how);
-  gr_say(c, "%s %s; it should exit with 0 at the end of its input.", cl->label,
-         how);
-  gr_show_stderr(c, cl);
-  gr_score(c, c->score * 0.5);
-}
-
 /* The lines through who's server and who's client; the client's output
  * must be the lines, then the summary. */
 static void
@@ -124,6 +109,7 @@ echo_through(struct gr_ctx *c, enum gr_who server, enum gr_who client,
 {
   int port = gr_port(c), n = count_lines(lines);
   char *want = with_summary(lines, n, n), *out;
+  const char *what;
   struct gr_proc *srv, *cl;
 
   srv = gr_server(c, server, "udp_server", port, NULL, 1);
@@ -133,17 +119,16 @@ echo_through(struct gr_ctx *c, enum gr_who server, enum gr_who client,
     return;
   }
   out = gr_slurp(cl->out_path, NULL);
-  gr_score(c, gr_compare_lines(c, want, out,
-                               client == GR_STUDENT
-                                   ? "what your udp_client printed"
-                                   : "what came back from your udp_server"));
+  what = client == GR_STUDENT ? "what your udp_client printed"
+                              : "what came back from your udp_server";
+  gr_score(c, gr_data_score(c, gr_compare_lines(c, want, out, what)));
   if (c->score < 1 && server == GR_STUDENT && !gr_running(srv)) {
     char how[200];
     gr_exit_text(srv, how, sizeof how);
     gr_say(c, "%s %s; it should serve forever.", srv->label, how);
     gr_show_stderr(c, srv);
   }
-  want_exit_0(c, cl);
+  gr_want_exit_0(c, cl);
   free(want);
   free(out);
 }
@@ -258,7 +243,7 @@ datagram_boundaries(struct gr_ctx *c)
   }
   for (int i = 0; i < N; i++)
     free(d[i].data);
-  gr_score(c, (double)ok / N);
+  gr_score(c, gr_data_score(c, (double)ok / N));
 }
 
 static void
@@ -286,7 +271,7 @@ client_refused(struct gr_ctx *c)
                 "ECONNREFUSED: sl_poll returns (POLLERR), and sl_recv "
                 "fails with errno ECONNREFUSED. Print \"(refused)\" and go "
                 "on with the next line.");
-    want_exit_0(c, cl);
+    gr_want_exit_0(c, cl);
     free(out);
   }
   gr_buf_free(&in);
@@ -351,7 +336,8 @@ two_clients(struct gr_ctx *c)
   sl_close(fd[1]);
   if (good < ROUNDS)
     gr_say(c, "%d of %d rounds right.", good, ROUNDS);
-  gr_score(c, (double)good / ROUNDS);
+  /* A reply that reaches the wrong client is data lost to the right one. */
+  gr_score(c, gr_data_score(c, (double)good / ROUNDS));
 }
 
 /* Is summary, the line after n lines of which replies were replies,
@@ -505,7 +491,7 @@ lossy_link(struct gr_ctx *c)
            "(On socklab's stack with 30%% loss, and the grader's server "
            "left \"%s\" unanswered; hub seed %llu.)",
            ignored, (unsigned long long)c->seed);
-  want_exit_0(c, cl);
+  gr_want_exit_0(c, cl);
   free(out);
 }
 
@@ -686,7 +672,7 @@ slow_replies(struct gr_ctx *c)
            excused, excused == 1 ? "y" : "ies", lag);
   gr_score(c,
            0.8 * good / SLOW_N + 0.2 * summary_ok(c, summary, SLOW_N, replies));
-  want_exit_0(c, cl);
+  gr_want_exit_0(c, cl);
   free(out);
 }
 
@@ -838,7 +824,7 @@ static const struct gr_test tests[] = {
      "your udp_client sends 21 lines and prints the replies and the count", 3,
      GR_VISIBLE, 20, client_with_reference_server},
     {"datagram_boundaries",
-     "long, short, empty, binary and big datagrams come back unchanged", 2,
+     "long, short, empty, binary and big datagrams come back unchanged", 3,
      GR_VISIBLE, 15, datagram_boundaries},
     {"client_refused",
      "your udp_client prints (refused) for a port where nothing listens", 1,

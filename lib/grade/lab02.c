@@ -21,6 +21,7 @@ echo_through(struct gr_ctx *c, enum gr_who server, enum gr_who client,
 {
   int port = gr_port(c);
   char *lines = gr_lines(c, nlines, 120), *out;
+  const char *what;
   struct gr_proc *cl;
 
   gr_server(c, server, "echo_server", port, NULL, 0);
@@ -31,18 +32,10 @@ echo_through(struct gr_ctx *c, enum gr_who server, enum gr_who client,
     return;
   }
   out = gr_slurp(cl->out_path, NULL);
-  gr_score(c, gr_compare_lines(c, lines, out,
-                               client == GR_STUDENT
-                                   ? "what your echo_client printed"
-                                   : "what came back from your echo_server"));
-  if (!gr_exited_ok(cl)) {
-    char how[200];
-    gr_exit_text(cl, how, sizeof how);
-    gr_say(c, "%s %s; it should exit with 0 at the end of its input.",
-           cl->label, how);
-    gr_show_stderr(c, cl);
-    gr_score(c, c->score * 0.5);
-  }
+  what = client == GR_STUDENT ? "what your echo_client printed"
+                              : "what came back from your echo_server";
+  gr_score(c, gr_data_score(c, gr_compare_lines(c, lines, out, what)));
+  gr_want_exit_0(c, cl);
   free(lines);
   free(out);
 }
@@ -350,10 +343,12 @@ static const struct gr_test tests[] = {
      20, client_closes_first},
     {"client_refused", "your echo_client reports a refused connection", 1,
      GR_VISIBLE, 15, client_refused},
-    {"one_byte_writes", "a line that arrives one byte at a time", 1, GR_HIDDEN,
-     15, one_byte_writes},
-    {"partial_last_line", "a last line without a newline, then EOF", 1,
-     GR_HIDDEN, 15, partial_last_line},
+    {"one_byte_writes",
+     "your echo_server echoes a line that arrives one byte at a time", 2,
+     GR_VISIBLE, 15, one_byte_writes},
+    {"partial_last_line",
+     "your echo_server echoes a last line without a newline, then closes", 2,
+     GR_VISIBLE, 15, partial_last_line},
     {"no_leaks", "no CLOSE_WAIT and no leaked descriptors after 8 clients", 1,
      GR_HIDDEN, 20, no_leaks},
     {"survives_reset",

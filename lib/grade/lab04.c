@@ -207,23 +207,26 @@ upload(struct gr_ctx *c, enum gr_who who, int port, const struct upfile *f,
   return score;
 }
 
-/* Uploads of these sizes, one after the other, scored by the fraction
- * that succeeded; the server is started first. */
+/* Uploads of these sizes, one after the other; the server is started
+ * first. */
 static void
 uploads(struct gr_ctx *c, enum gr_who server, enum gr_who client,
         const size_t *sizes, int n, double seconds)
 {
-  int port = gr_port(c);
-  double sum = 0;
+  int port = gr_port(c), right = 0;
+  double sum = 0, one;
 
   gr_server(c, server, "upload_server", port, NULL, 0);
   for (int i = 0; i < n; i++) {
     struct upfile f = {0};
     make_file(c, &f, sizes[i]);
-    sum += upload(c, client, port, &f, seconds, NULL);
+    sum += one = upload(c, client, port, &f, seconds, NULL);
+    right += one > 0; /* the reply counted every byte */
     free(f.data);
   }
-  gr_score(c, sum / n);
+  /* A wrong count is data lost: all or nothing.  A wrong exit status
+   * costs half of that upload's share. */
+  gr_score(c, gr_data_score(c, (double)right / n) * sum / n);
   if (sum < n)
     gr_say(c, "%.1f of %d uploads as expected.", sum, n);
 }
@@ -706,13 +709,14 @@ static const struct gr_test tests[] = {
      "no TIME_WAIT on the server when the client pauses before its FIN", 2,
      GR_VISIBLE, 20, server_no_time_wait},
     {"reply_in_pieces",
-     "the upload byte for byte; a reply that arrives one byte at a time", 1,
-     GR_HIDDEN, 20, reply_in_pieces},
+     "the upload byte for byte; a reply that arrives one byte at a time", 2,
+     GR_VISIBLE, 20, reply_in_pieces},
+    {"large_upload", "your client uploads 3-4 MB on socklab's stack", 3,
+     GR_VISIBLE, 25, large_upload},
+
     {"survives_reset",
      "a client that resets mid-upload: closed, and the next one served", 1,
      GR_HIDDEN, 15, survives_reset},
-    {"large_upload", "your client uploads 3-4 MB on socklab's stack", 2,
-     GR_HIDDEN, 25, large_upload},
     {"lossy_link", "your client's upload over a lossy link", 1, GR_HIDDEN, 35,
      lossy_link},
 };

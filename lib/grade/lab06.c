@@ -530,7 +530,7 @@ transfer(struct gr_ctx *c, enum gr_who server, enum gr_who client)
   if (!gr_client(c, client, "file_client", port, argv, NULL, 0, 15, &cl))
     gr_netstat_excerpt(c, port);
   got = check_received(c, dir, f, n, srv->label);
-  gr_score(c, (double)got / n);
+  gr_score(c, gr_data_score(c, (double)got / n));
   out = gr_slurp(cl->out_path, NULL);
   if (!gr_exited_ok(cl) || out == NULL || !reply_is(out, n)) {
     char how[200], shown[160];
@@ -1157,8 +1157,9 @@ static const struct gr_test tests[] = {
      "your file_server replies after the shutdown and closes after the "
      "client",
      1, GR_VISIBLE, 20, teardown},
-    {"one_byte_writes", "headers that arrive one byte at a time", 1, GR_HIDDEN,
-     20, one_byte_writes},
+    {"one_byte_writes",
+     "your file_server reads headers that arrive one byte at a time", 2,
+     GR_VISIBLE, 20, one_byte_writes},
     {"eof_mid_message",
      "clients that stop inside a header or a file: no partial file, the "
      "next served",
