@@ -33,10 +33,13 @@ main(int argc, char **argv)
   (void)buf;
   while ((len = getline(&line, &cap, stdin)) >= 0) {
     /* TODO(lab01): strip the newline and send the line as ONE datagram
-     * (sl_send); count it in `sent`. */
+     * (sl_send); count it in `sent`.  If sl_send fails with ECONNREFUSED,
+     * that is an earlier datagram's refusal and this one was not sent:
+     * send it again. */
     /* TODO(lab01): wait at most REPLY_TIMEOUT_MS for the reply: sl_poll
      * with POLLIN and a timeout (a plain sl_recv would block forever if
-     * the datagram or its reply is lost).  Then one sl_recv gets exactly
+     * the datagram or its reply is lost; a shorter wait misses replies
+     * that take a few hundred milliseconds).  Then one sl_recv gets exactly
      * one datagram: print its n bytes and a newline (fwrite, not printf
      * "%s") and count it in `received`.  Print "(no reply)" on timeout,
      * "(refused)" when sl_recv fails with ECONNREFUSED. */

@@ -117,8 +117,8 @@ usage(FILE *f)
 {
   fprintf(f, "usage: socklab grade LAB [--dir DIR] [--format FORMAT] "
              "[--out FILE] [--seed N]\n"
-             "                         [--visible-only] [--top DIR] "
-             "[--verbose]\n"
+             "                         [--visible-only] [--test ID] "
+             "[--top DIR] [--verbose]\n"
              "       socklab grade LAB --batch DIR [--jobs N] [--out-dir OUT] "
              "[--only NAME]\n"
              "       socklab grade --list\n"
@@ -127,10 +127,11 @@ usage(FILE *f)
              "writes the results.\nFORMAT: text (default), gradescope, "
              "classroom, prairielearn, tap, junit.\nEvery random choice comes "
              "from the seed, which the results print; the same\nseed replays "
-             "the same tests.  As root, each test runs in a network "
-             "namespace\nof its own and the programs as a user of the run's "
-             "own.  Exit status: 0 all\npoints, 1 some lost, 2 the grader "
-             "could not run.\n"
+             "the same tests.  --test ID runs only that test (give it\nagain "
+             "for more).  As root, each test runs in a network namespace of "
+             "its\nown and the programs as a user of the run's own.  Exit "
+             "status: 0 all\npoints, 1 some lost, 2 the grader could not "
+             "run.\n"
              "--batch DIR grades every directory under DIR (one per "
              "student), N at a\ntime (default: half the CPUs), all with one "
              "seed; OUT (default\ngrades-LAB) gets each student's results, "
@@ -147,6 +148,7 @@ cli_grade(int argc, char **argv)
                                        {"out", required_argument, 0, 'o'},
                                        {"seed", required_argument, 0, 's'},
                                        {"visible-only", no_argument, 0, 'V'},
+                                       {"test", required_argument, 0, 't'},
                                        {"top", required_argument, 0, 'T'},
                                        {"verbose", no_argument, 0, 'v'},
                                        {"list", no_argument, 0, 'l'},
@@ -223,6 +225,13 @@ cli_grade(int argc, char **argv)
     case 'V':
       run.visible_only = 1;
       break;
+    case 't':
+      if (run.nonly == GR_MAX_ONLY) {
+        fprintf(stderr, "socklab grade: at most %d --test\n", GR_MAX_ONLY);
+        return 2;
+      }
+      run.only[run.nonly++] = optarg;
+      break;
     case 'T':
       top_arg = optarg;
       break;
@@ -248,6 +257,14 @@ cli_grade(int argc, char **argv)
             argv[optind]);
     return 2;
   }
+  for (int i = 0; i < run.nonly; i++)
+    if (gr_find_test(run.lab, run.only[i]) == NULL) {
+      fprintf(stderr,
+              "socklab grade: %s has no test %s (socklab grade "
+              "--list)\n",
+              run.lab->id, run.only[i]);
+      return 2;
+    }
   if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) < 0)
     return 2;
   self[n] = '\0';

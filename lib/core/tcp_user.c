@@ -548,8 +548,10 @@ sl__tcp_shutdown(struct sl__tcb *t, int how)
     t->rd_shut = 1;
     sl__notify_tcb(t);
   }
+  /* The trace names the call as it was made: a program that called
+   * SHUT_RDWR must not read that SHUT_WR sent its FIN. */
   if (how != SHUT_RD)
-    queue_fin(t, "shutdown(SHUT_WR)");
+    queue_fin(t, how == SHUT_WR ? "shutdown(SHUT_WR)" : "shutdown(SHUT_RDWR)");
   return 0;
 }
 

@@ -554,6 +554,16 @@ mark_not_run(struct gr_run *run, size_t from, const char *why)
       run->results[i].feedback = strdup(why);
 }
 
+/* Is t one of the tests --test named (any, when it named none)? */
+static int
+chosen(const struct gr_run *run, const struct gr_test *t)
+{
+  for (int i = 0; i < run->nonly; i++)
+    if (strcmp(run->only[i], t->id) == 0)
+      return 1;
+  return run->nonly == 0;
+}
+
 int
 gr_grade(struct gr_run *run)
 {
@@ -607,7 +617,8 @@ gr_grade(struct gr_run *run)
     }
   }
   for (size_t i = 0; i < run->lab->ntests; i++)
-    if (!run->visible_only || run->lab->tests[i].visibility == GR_VISIBLE)
+    if ((!run->visible_only || run->lab->tests[i].visibility == GR_VISIBLE) &&
+        chosen(run, &run->lab->tests[i]))
       run->results[n++].test = &run->lab->tests[i];
   run->nresults = n;
   sigaction(SIGINT, &sa, NULL);

@@ -50,6 +50,8 @@ extern const struct gr_lab gr_lab07;
 
 /* "lab02" or "lab02-tcp-echo"; NULL when there is no such lab. */
 const struct gr_lab *gr_find_lab(const char *name);
+/* lab's test id; NULL when it has none. */
+const struct gr_test *gr_find_test(const struct gr_lab *lab, const char *id);
 /* Every lab, NULL-terminated. */
 extern const struct gr_lab *const gr_labs[];
 
@@ -141,6 +143,12 @@ void gr_end(struct gr_ctx *c) __attribute__((noreturn));
 uint64_t gr_rand(struct gr_ctx *c, uint64_t n);
 /* Milliseconds left before the test's deadline. */
 int64_t gr_left_ms(const struct gr_ctx *c);
+/* How late this process wakes on the machine as it is loaded now: the
+ * most that five sleeps of 10 ms overslept, in ms.  A test whose own
+ * delays must fit inside a time the handout fixes (lab01's 1 s for a
+ * reply) shortens them by it, so a loaded machine does not fail a right
+ * program. */
+int gr_lag_ms(void);
 
 /* The programs of this test run on socklab's stack, on a hub of their own
  * with these faults (hub options such as "--loss 10% --reorder 5%", or
@@ -222,6 +230,10 @@ int gr_connect(struct gr_ctx *c, int port);
 /* Receives until len bytes, EOF, or seconds pass; returns the count. */
 size_t gr_recv_all(struct gr_ctx *c, int fd, void *buf, size_t len,
                    double seconds);
+/* Receives one line (to its newline, at most len - 1 bytes, the end of
+ * file, or seconds) into buf, NUL-terminated; returns its length. */
+size_t gr_recv_line(struct gr_ctx *c, int fd, char *buf, size_t len,
+                    double seconds);
 /* Counts TCP sockets in state (netstat spelling, "CLOSE_WAIT") on the
  * test's stack: p's (every process's when p is NULL; TIME_WAIT sockets
  * belong to no process), with local port port (any when 0). */
@@ -274,6 +286,9 @@ struct gr_proc *gr_server(struct gr_ctx *c, enum gr_who who, const char *prog,
 int gr_client(struct gr_ctx *c, enum gr_who who, const char *prog, int port,
               const char *const *more, const char *input, size_t len,
               double seconds, struct gr_proc **out);
+/* A client's exit status counts: when cl did not exit with 0, says so
+ * (with its stderr) and halves the score. */
+void gr_want_exit_0(struct gr_ctx *c, struct gr_proc *cl);
 /* n lines of seeded printable text (each up to max_len bytes, newline
  * ended), in a buffer the caller frees. */
 char *gr_lines(struct gr_ctx *c, int n, size_t max_len);
@@ -282,6 +297,20 @@ char *gr_lines(struct gr_ctx *c, int n, size_t max_len);
  * the output ("the lines your echo_client printed"). */
 double gr_compare_lines(struct gr_ctx *c, const char *want, const char *got,
                         const char *what);
+/* How points are weighed (labs/README.md): the data a test checks is
+ * all or nothing.  fraction is the share that came through right; 1 when
+ * all of it did, else 0, and the feedback says why the rest earns
+ * nothing. */
+double gr_data_score(struct gr_ctx *c, double fraction);
+/* Bytes for people, into out: in quotes, with newlines, '\0' and other
+ * bytes that are not printable ASCII escaped (a, newline, b: "a\nb"), cut
+ * after max bytes ("..." says so). */
+const char *gr_quote(const void *data, size_t n, size_t max, char *out,
+                     size_t len);
+/* What a program printed, for feedback: "nothing" when it printed
+ * nothing, else gr_quote of its first 100 bytes ("printed nothing", never
+ * "printed "). */
+const char *gr_show_output(const char *printed, char *out, size_t len);
 /* "PORT" into buf. */
 const char *gr_itoa(int v, char *buf, size_t len);
 
@@ -304,6 +333,8 @@ struct gr_result {
   char *feedback;
 };
 
+enum { GR_MAX_ONLY = 16 };
+
 struct gr_run {
   const struct gr_lab *lab;
   const char *dir; /* the submission */
@@ -311,6 +342,8 @@ struct gr_run {
   const char *self_exe;
   uint64_t seed;
   int visible_only;
+  const char *only[GR_MAX_ONLY]; /* --test: run these tests alone */
+  int nonly;
   int verbose;
   enum gr_format format;
   const char *out_path; /* NULL: stdout */

@@ -8,6 +8,39 @@
 #include "grade.h"
 
 const char *
+gr_quote(const void *data, size_t n, size_t max, char *out, size_t len)
+{
+  const unsigned char *p = data;
+  size_t o = 0, i;
+
+  o += (size_t)snprintf(out + o, len - o, "\"");
+  for (i = 0; i < n && o + 8 < len && i < max; i++) {
+    if (p[i] == '\0')
+      o += (size_t)snprintf(out + o, len - o, "\\0");
+    else if (p[i] == '\n')
+      o += (size_t)snprintf(out + o, len - o, "\\n");
+    else if (p[i] == '"' || p[i] == '\\')
+      o += (size_t)snprintf(out + o, len - o, "\\%c", p[i]);
+    else if (p[i] < 32 || p[i] > 126)
+      o += (size_t)snprintf(out + o, len - o, "\\x%02x", p[i]);
+    else
+      out[o++] = (char)p[i];
+  }
+  snprintf(out + o, len - o, "%s\"", i < n ? "..." : "");
+  return out;
+}
+
+const char *
+gr_show_output(const char *printed, char *out, size_t len)
+{
+  if (printed == NULL || printed[0] == '\0') {
+    snprintf(out, len, "nothing");
+    return out;
+  }
+  return gr_quote(printed, strlen(printed), 100, out, len);
+}
+
+const char *
 gr_itoa(int v, char *buf, size_t len)
 {
   snprintf(buf, len, "%d", v);
@@ -131,4 +164,29 @@ gr_compare_lines(struct gr_ctx *c, const char *want, const char *got,
     gr_say(c, "%s had %d line%s more than expected.", what, extra,
            extra == 1 ? "" : "s");
   return total == 0 ? (extra == 0) : (double)same / total * (extra ? 0.5 : 1);
+}
+
+double
+gr_data_score(struct gr_ctx *c, double fraction)
+{
+  if (fraction >= 1 - 1e-9)
+    return 1;
+  gr_say(c, "Data that arrives changed, cut, or not at all costs the whole "
+            "test, not just the share that went wrong: a program that "
+            "damages data has failed at its one job.");
+  return 0;
+}
+
+void
+gr_want_exit_0(struct gr_ctx *c, struct gr_proc *cl)
+{
+  char how[200];
+
+  if (gr_exited_ok(cl))
+    return;
+  gr_exit_text(cl, how, sizeof how);
+  gr_say(c, "%s %s; it should exit with 0 at the end of its input.", cl->label,
+         how);
+  gr_show_stderr(c, cl);
+  gr_score(c, c->score * 0.5);
 }

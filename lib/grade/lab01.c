@@ -50,26 +50,15 @@ recv_within(int fd, void *buf, size_t len, int ms)
 }
 
 /* Bytes for people: "ab\0c" becomes "\"ab\\0c\" (4 bytes)", cut after 40
- * characters. */
+ * bytes. */
 static const char *
 show_bytes(const void *data, size_t n, char *out, size_t len)
 {
-  const unsigned char *p = data;
-  size_t o = 0, i;
+  size_t o;
 
-  o += (size_t)snprintf(out + o, len - o, "\"");
-  for (i = 0; i < n && o + 8 < len && i < 40; i++) {
-    if (p[i] == '\0')
-      o += (size_t)snprintf(out + o, len - o, "\\0");
-    else if (p[i] == '"' || p[i] == '\\')
-      o += (size_t)snprintf(out + o, len - o, "\\%c", p[i]);
-    else if (p[i] < 32 || p[i] > 126)
-      o += (size_t)snprintf(out + o, len - o, "\\x%02x", p[i]);
-    else
-      out[o++] = (char)p[i];
-  }
-  snprintf(out + o, len - o, "%s\" (%zu byte%s)", i < n ? "..." : "", n,
-           n == 1 ? "" : "s");
+  gr_quote(data, n, 40, out, len);
+  o = strlen(out);
+  snprintf(out + o, len - o, " (%zu byte%s)", n, n == 1 ? "" : "s");
   return out;
 }
 
@@ -112,21 +101,6 @@ count_lines(const char *s)
   return n;
 }
 
-/* The client's exit status counts: halve the score when it was not 0. */
-static void
-want_exit_0(struct gr_ctx *c, struct gr_proc *cl)
-{
-  char how[200];
-
-  if (gr_exited_ok(cl))
-    return;
-  gr_exit_text(cl, how, sizeof how);
-  gr_say(c, "%s %s; it should exit with 0 at the end of its input.", cl->label,
-         how);
-  gr_show_stderr(c, cl);
-  gr_score(c, c->score * 0.5);
-}
-
 /* The lines through who's server and who's client; the client's output
  * must be the lines, then the summary. */
 static void
@@ -135,6 +109,7 @@ echo_through(struct gr_ctx *c, enum gr_who server, enum gr_who client,
 {
   int port = gr_port(c), n = count_lines(lines);
   char *want = with_summary(lines, n, n), *out;
+  const char *what;
   struct gr_proc *srv, *cl;
 
   srv = gr_server(c, server, "udp_server", port, NULL, 1);
@@ -144,17 +119,16 @@ echo_through(struct gr_ctx *c, enum gr_who server, enum gr_who client,
     return;
   }
   out = gr_slurp(cl->out_path, NULL);
-  gr_score(c, gr_compare_lines(c, want, out,
-                               client == GR_STUDENT
-                                   ? "what your udp_client printed"
-                                   : "what came back from your udp_server"));
+  what = client == GR_STUDENT ? "what your udp_client printed"
+                              : "what came back from your udp_server";
+  gr_score(c, gr_data_score(c, gr_compare_lines(c, want, out, what)));
   if (c->score < 1 && server == GR_STUDENT && !gr_running(srv)) {
     char how[200];
     gr_exit_text(srv, how, sizeof how);
     gr_say(c, "%s %s; it should serve forever.", srv->label, how);
     gr_show_stderr(c, srv);
   }
-  want_exit_0(c, cl);
+  gr_want_exit_0(c, cl);
   free(want);
   free(out);
 }
@@ -269,7 +243,7 @@ datagram_boundaries(struct gr_ctx *c)
   }
   for (int i = 0; i < N; i++)
     free(d[i].data);
-  gr_score(c, (double)ok / N);
+  gr_score(c, gr_data_score(c, (double)ok / N));
 }
 
 static void
@@ -297,7 +271,7 @@ client_refused(struct gr_ctx *c)
                 "ECONNREFUSED: sl_poll returns (POLLERR), and sl_recv "
                 "fails with errno ECONNREFUSED. Print \"(refused)\" and go "
                 "on with the next line.");
-    want_exit_0(c, cl);
+    gr_want_exit_0(c, cl);
     free(out);
   }
   gr_buf_free(&in);
@@ -362,7 +336,26 @@ two_clients(struct gr_ctx *c)
   sl_close(fd[1]);
   if (good < ROUNDS)
     gr_say(c, "%d of %d rounds right.", good, ROUNDS);
-  gr_score(c, (double)good / ROUNDS);
+  /* A reply that reaches the wrong client is data lost to the right one. */
+  gr_score(c, gr_data_score(c, (double)good / ROUNDS));
+}
+
+/* Is summary, the line after n lines of which replies were replies,
+ * "sent n, received replies"?  Says what it should be when not. */
+static int
+summary_ok(struct gr_ctx *c, const char *summary, int n, int replies)
+{
+  char want[64];
+
+  snprintf(want, sizeof want, "sent %d, received %d", n, replies);
+  if (summary != NULL && strcmp(summary, want) == 0)
+    return 1;
+  gr_say(c,
+         "After the %d lines, the last line should be \"%s\" (%d replies "
+         "were printed); it was %s%.100s%s.",
+         n, want, replies, summary ? "\"" : "", summary ? summary : "missing",
+         summary ? "\"" : "");
+  return 0;
 }
 
 /* The grader's own echo server on fd while client p runs; it does not
@@ -431,7 +424,7 @@ lossy_link(struct gr_ctx *c)
   struct gr_proc *cl;
   const char *argv[3];
   int port, fd, replies = 0, ok_lines = 0, shown = 0;
-  char portstr[16], want[64], *summary = NULL;
+  char portstr[16], *summary = NULL;
 
   gr_use_stack(c, GR_USER, "--loss 30%");
   port = gr_port(c);
@@ -492,21 +485,194 @@ lossy_link(struct gr_ctx *c)
   }
   if (ok_lines < N)
     gr_say(c, "%d of %d lines were a reply or \"(no reply)\".", ok_lines, N);
-  snprintf(want, sizeof want, "sent %d, received %d", N, replies);
-  if (summary == NULL || strcmp(summary, want) != 0)
-    gr_say(c,
-           "After the %d lines, the last line should be \"%s\" (%d "
-           "replies were printed); it was %s%.100s%s.",
-           N, want, replies, summary ? "\"" : "", summary ? summary : "missing",
-           summary ? "\"" : "");
-  gr_score(c, 0.7 * ok_lines / N +
-                  0.3 * (summary != NULL && strcmp(summary, want) == 0));
+  gr_score(c, 0.7 * ok_lines / N + 0.3 * summary_ok(c, summary, N, replies));
   if (c->score < 1)
     gr_say(c,
            "(On socklab's stack with 30%% loss, and the grader's server "
            "left \"%s\" unanswered; hub seed %llu.)",
            ignored, (unsigned long long)c->seed);
-  want_exit_0(c, cl);
+  gr_want_exit_0(c, cl);
+  free(out);
+}
+
+/* ---- replies that take their time ---------------------------------------- */
+
+enum { SLOW_N = 6, SLOW_MIN_MS = 150, SLOW_MAX_MS = 700 };
+
+/* One datagram the grader's slow server got, and its reply. */
+struct slow_dgram {
+  char text[64];   /* what came (the first 63 bytes) */
+  size_t len;      /* how many bytes came */
+  int64_t came_ms; /* when it came, ms into the run */
+  int64_t due_ms;  /* when its reply is to go */
+  int64_t sent_ms; /* when the reply went; -1 not yet */
+  struct sockaddr_storage from;
+  socklen_t fromlen;
+};
+
+/* The grader's echo server on fd while client p runs, answering each
+ * datagram after its delay (delay_ms[k] for the k-th; the last for any
+ * beyond).  Until p exits (*exit_ms: when it was seen to have exited),
+ * or limit_ms, when it says where p was stuck and stops it.  Returns
+ * how many datagrams came (at most max are kept), or -1 when p was
+ * stuck. */
+static int
+serve_slowly(struct gr_ctx *c, int fd, struct gr_proc *p, const int *delay_ms,
+             struct slow_dgram *d, int max, int64_t limit_ms, int64_t *exit_ms)
+{
+  int64_t t0 = gr_left_ms(c);
+  int n = 0;
+  char where[96];
+
+  while (gr_running(p)) {
+    struct pollfd pf = {.fd = fd, .events = POLLIN};
+    int64_t now = t0 - gr_left_ms(c), wait = 20;
+    char buf[2048];
+    for (int i = 0; i < n && i < max; i++) {
+      if (d[i].sent_ms >= 0)
+        continue;
+      if (d[i].due_ms <= now) {
+        sl_sendto(fd, d[i].text, d[i].len, 0, (struct sockaddr *)&d[i].from,
+                  d[i].fromlen);
+        d[i].sent_ms = now;
+      } else if (d[i].due_ms - now < wait) {
+        wait = d[i].due_ms - now;
+      }
+    }
+    if (now >= limit_ms || gr_left_ms(c) <= 0) {
+      gr_where(p, where, sizeof where);
+      gr_say(c, "%s did not finish within %.0f s%s%s.", p->label,
+             limit_ms / 1000.0, where[0] ? ": it was still in " : "", where);
+      gr_stop(p);
+      return -1;
+    }
+    if (sl_poll(&pf, 1, (int)wait) > 0) {
+      struct slow_dgram k = {.sent_ms = -1, .fromlen = sizeof k.from};
+      ssize_t got = sl_recvfrom(fd, buf, sizeof buf, 0,
+                                (struct sockaddr *)&k.from, &k.fromlen);
+      if (got < 0)
+        continue;
+      k.len = (size_t)got < sizeof k.text - 1 ? (size_t)got : sizeof k.text - 1;
+      memcpy(k.text, buf, k.len);
+      k.came_ms = t0 - gr_left_ms(c);
+      k.due_ms = k.came_ms + delay_ms[n < SLOW_N ? n : SLOW_N - 1];
+      if (n < max)
+        d[n] = k;
+      n++;
+    }
+  }
+  *exit_ms = t0 - gr_left_ms(c);
+  return n;
+}
+
+/* The student's client against the grader's server, which answers every
+ * datagram, but only after 150-700 ms (seeded, one delay a datagram):
+ * a client that waits the handout's second prints every reply.  One that
+ * gives up sooner prints "(no reply)" for a reply that was on its way.
+ * On a loaded machine a reply may still come after the second: a "(no
+ * reply)" after the client waited 800 ms or more is not counted against
+ * it, nor is the late reply it may then print for a later line. */
+static void
+slow_replies(struct gr_ctx *c)
+{
+  struct slow_dgram d[SLOW_N + 4];
+  int delay_ms[SLOW_N], port, fd, n, lag, cap, good = 0, replies = 0;
+  int excused = 0, shown = 0;
+  char line[SLOW_N][64], portstr[16], *out, *p, *summary = NULL;
+  struct gr_buf in = {0};
+  struct gr_proc *cl;
+  const char *argv[3];
+  int64_t exit_ms;
+
+  /* The delays must fit in the second with room to spare, whatever the
+   * load: a machine that wakes us L ms late makes every one shorter. */
+  lag = gr_lag_ms();
+  cap = 1000 - 250 - 2 * lag;
+  cap = cap < SLOW_MIN_MS ? SLOW_MIN_MS : cap > SLOW_MAX_MS ? SLOW_MAX_MS : cap;
+  for (int i = 0; i < SLOW_N; i++) {
+    delay_ms[i] = SLOW_MIN_MS + (int)gr_rand(c, SLOW_MAX_MS - SLOW_MIN_MS + 1);
+    delay_ms[i] = delay_ms[i] > cap ? cap : delay_ms[i];
+    snprintf(line[i], sizeof line[i], "slow reply %d: %s", i + 1,
+             words6[gr_rand(c, sizeof words6 / sizeof *words6)]);
+    gr_buf_printf(&in, "%s\n", line[i]);
+  }
+  port = gr_port(c);
+  if ((fd = sl_udp_bind(NULL, gr_itoa(port, portstr, sizeof portstr))) < 0) {
+    gr_say(c, "grader error: sl_udp_bind: %s.", sl_strerror());
+    gr_buf_free(&in);
+    return;
+  }
+  argv[0] = gr_host(c);
+  argv[1] = portstr;
+  argv[2] = NULL;
+  cl = gr_start(c, GR_STUDENT, "udp_client", argv);
+  gr_feed(cl, in.s, in.len);
+  gr_close_stdin(cl);
+  gr_buf_free(&in);
+  n = serve_slowly(c, fd, cl, delay_ms, d, SLOW_N + 4, SLOW_N * 1500 + 5000,
+                   &exit_ms);
+  sl_close(fd);
+  if (n < 0)
+    return;
+  /* Each line: the reply to this line; or "(no reply)" after a wait of
+   * 800 ms or more; or, once such a wait was excused, a late reply to an
+   * earlier line.  Then the summary. */
+  p = out = gr_slurp(cl->out_path, NULL);
+  for (int i = 0; p != NULL && *p != '\0' && summary == NULL; i++) {
+    char *nl = strchr(p, '\n');
+    int64_t waited = 0;
+    int earlier = 0;
+    if (nl != NULL)
+      *nl = '\0';
+    if (i == SLOW_N) {
+      summary = p;
+      break;
+    }
+    if (i < n)
+      waited = (i + 1 < n ? d[i + 1].came_ms : exit_ms) - d[i].came_ms;
+    for (int j = 0; j < i; j++)
+      earlier |= strcmp(p, line[j]) == 0;
+    if (strcmp(p, line[i]) == 0 || (earlier && excused > 0)) {
+      good++;
+      replies++;
+    } else if (strcmp(p, "(no reply)") == 0 && waited >= 800) {
+      good++;
+      excused++;
+    } else if (shown++ > 0) {
+      /* the first wrong line says enough */
+    } else if (strcmp(p, "(no reply)") == 0 && i < n) {
+      gr_say(c,
+             "Line %d: your udp_client printed \"(no reply)\" and sent its "
+             "next datagram %lld ms after \"%s\"; the grader's reply to "
+             "it %s %lld ms after it came. A reply may take that long (a "
+             "busy server, a long path): wait the whole second, "
+             "sl_poll(&p, 1, 1000), before printing \"(no reply)\".",
+             i + 1, (long long)waited, line[i],
+             d[i].sent_ms < 0 ? "was to go" : "went out",
+             (long long)((d[i].sent_ms < 0 ? d[i].due_ms : d[i].sent_ms) -
+                         d[i].came_ms));
+    } else {
+      gr_say(c,
+             "Line %d of what your udp_client printed: \"%.100s\"; "
+             "expected \"%s\", the grader's reply.",
+             i + 1, p, line[i]);
+    }
+    p = nl != NULL ? nl + 1 : "";
+  }
+  if (good < SLOW_N)
+    gr_say(c,
+           "%d of %d lines were the reply (each came 150-700 ms after "
+           "its datagram).",
+           good, SLOW_N);
+  if (excused > 0)
+    gr_say(c,
+           "(%d repl%s came after more than a second: the machine is "
+           "loaded (before the test, the grader's own sleeps overran by up "
+           "to %d ms). Not counted against you.)",
+           excused, excused == 1 ? "y" : "ies", lag);
+  gr_score(c,
+           0.8 * good / SLOW_N + 0.2 * summary_ok(c, summary, SLOW_N, replies));
+  gr_want_exit_0(c, cl);
   free(out);
 }
 
@@ -658,7 +824,7 @@ static const struct gr_test tests[] = {
      "your udp_client sends 21 lines and prints the replies and the count", 3,
      GR_VISIBLE, 20, client_with_reference_server},
     {"datagram_boundaries",
-     "long, short, empty, binary and big datagrams come back unchanged", 2,
+     "long, short, empty, binary and big datagrams come back unchanged", 3,
      GR_VISIBLE, 15, datagram_boundaries},
     {"client_refused",
      "your udp_client prints (refused) for a port where nothing listens", 1,
@@ -668,6 +834,9 @@ static const struct gr_test tests[] = {
     {"lossy_link",
      "your udp_client on a link losing 30%: (no reply), never hangs", 2,
      GR_VISIBLE, 40, lossy_link},
+    {"slow_replies",
+     "your udp_client waits up to 1 s: replies that take 150-700 ms", 2,
+     GR_VISIBLE, 25, slow_replies},
     {"server_on_socklab_stack",
      "your udp_server with the reference client on socklab's stack", 1,
      GR_HIDDEN, 20, server_on_socklab_stack},

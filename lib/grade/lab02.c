@@ -2,11 +2,13 @@
  * and echo_client HOST PORT (stdin to the server, the echo to stdout, and
  * the client closes first).  labs/README.md has the interface. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "grade.h"
@@ -21,28 +23,34 @@ echo_through(struct gr_ctx *c, enum gr_who server, enum gr_who client,
 {
   int port = gr_port(c);
   char *lines = gr_lines(c, nlines, 120), *out;
+  const char *what;
   struct gr_proc *cl;
 
   gr_server(c, server, "echo_server", port, NULL, 0);
   if (!gr_client(c, client, "echo_client", port, NULL, lines, strlen(lines),
                  seconds, &cl)) {
+    /* Every line back, and the client, half-closed, still waits: for the
+     * server's close.  The data came through: half. */
+    out = gr_slurp(cl->out_path, NULL);
+    if (server == GR_STUDENT && out != NULL && strcmp(out, lines) == 0) {
+      gr_say(c,
+             "Every line came back; then %s half-closed at the end of its "
+             "input (its FIN: shutdown(SHUT_WR)) and waited for your server "
+             "to close the connection. When sl_readline returns 0, the "
+             "client's end of file, sl_close() the connection.",
+             cl->label);
+      gr_score(c, 0.5);
+    }
     gr_netstat_excerpt(c, port);
     free(lines);
+    free(out);
     return;
   }
   out = gr_slurp(cl->out_path, NULL);
-  gr_score(c, gr_compare_lines(c, lines, out,
-                               client == GR_STUDENT
-                                   ? "what your echo_client printed"
-                                   : "what came back from your echo_server"));
-  if (!gr_exited_ok(cl)) {
-    char how[200];
-    gr_exit_text(cl, how, sizeof how);
-    gr_say(c, "%s %s; it should exit with 0 at the end of its input.",
-           cl->label, how);
-    gr_show_stderr(c, cl);
-    gr_score(c, c->score * 0.5);
-  }
+  what = client == GR_STUDENT ? "what your echo_client printed"
+                              : "what came back from your echo_server";
+  gr_score(c, gr_data_score(c, gr_compare_lines(c, lines, out, what)));
+  gr_want_exit_0(c, cl);
   free(lines);
   free(out);
 }
@@ -65,17 +73,28 @@ client_with_your_server(struct gr_ctx *c)
   echo_through(c, GR_STUDENT, GR_STUDENT, 20, 10);
 }
 
-/* One line through an open connection of the grader's own. */
+/* One line through an open connection of the grader's own: 1 when it
+ * came back as it went.  What came back (to its newline, at most len - 1
+ * bytes, NUL-terminated) is in back. */
+static int
+echo_back(struct gr_ctx *c, int fd, const char *line, double seconds,
+          char *back, size_t len)
+{
+  size_t n = strlen(line);
+
+  back[0] = '\0';
+  if (sl_writen(fd, line, n) != (ssize_t)n)
+    return 0;
+  gr_recv_line(c, fd, back, len, seconds);
+  return strcmp(back, line) == 0;
+}
+
 static int
 echo_one(struct gr_ctx *c, int fd, const char *line, double seconds)
 {
   char back[256];
-  size_t n = strlen(line), got;
 
-  if (sl_writen(fd, line, n) != (ssize_t)n)
-    return 0;
-  got = gr_recv_all(c, fd, back, n, seconds);
-  return got == n && memcmp(back, line, n) == 0;
+  return echo_back(c, fd, line, seconds, back, sizeof back);
 }
 
 static void
@@ -225,6 +244,198 @@ partial_last_line(struct gr_ctx *c)
          got, (int)got, back);
 }
 
+/* The input's last line has no newline.  The server echoes that line
+ * only at the client's end of file (it cannot know the line is over
+ * before), so the client must half-close, then print what comes back;
+ * one that waits for the echo first waits for ever, and so does the
+ * server. */
+static void
+client_last_line(struct gr_ctx *c)
+{
+  int port = gr_port(c);
+  char *lines = gr_lines(c, 2 + (int)gr_rand(c, 4), 80), *out;
+  struct gr_buf in = {0};
+  struct gr_proc *cl;
+
+  gr_buf_printf(&in, "%sthe last line, %d, without a newline", lines,
+                (int)gr_rand(c, 1000));
+  free(lines);
+  gr_server(c, GR_REF, "echo_server", port, NULL, 0);
+  if (!gr_client(c, GR_STUDENT, "echo_client", port, NULL, in.s, in.len, 5,
+                 &cl)) {
+    gr_say(c,
+           "The last line of the input, \"%s\", had no newline. The "
+           "server echoes it only at your client's end of file: a client "
+           "that waits for that echo before it closes waits for ever, and "
+           "the server waits for it. After the last line, "
+           "sl_shutdown(fd, SHUT_WR), then print what comes back until "
+           "sl_readline returns 0.",
+           strrchr(in.s, '\n') + 1);
+    gr_buf_free(&in);
+    return;
+  }
+  out = gr_slurp(cl->out_path, NULL);
+  gr_score(c, gr_data_score(c, gr_compare_lines(c, in.s, out,
+                                                "what your echo_client "
+                                                "printed")));
+  gr_want_exit_0(c, cl);
+  gr_buf_free(&in);
+  free(out);
+}
+
+/* Sends line (n bytes) back in 2 to 4 pieces, each its own segment, 20 to
+ * 60 ms apart, as a slow path or a busy server might. */
+static void
+send_in_pieces(struct gr_ctx *c, int fd, const char *line, size_t n)
+{
+  size_t k = 2 + (size_t)gr_rand(c, 3), at = 0;
+
+  k = k > n ? n : k;
+  for (size_t i = 1; i <= k; i++) {
+    /* Piece i ends at a seeded point, leaving a byte for each one after. */
+    size_t end = i == k ? n : at + 1 + (size_t)gr_rand(c, n - at - (k - i));
+    sl_writen(fd, line + at, end - at);
+    at = end;
+    if (i < k)
+      usleep(20000 + (useconds_t)gr_rand(c, 40000));
+  }
+}
+
+/* The student's client against the grader's own server, which echoes each
+ * line in pieces: one sl_recv is not one line. */
+static void
+echo_in_pieces(struct gr_ctx *c)
+{
+  int port = gr_port(c), lfd, fd = -1;
+  char *lines = gr_lines(c, 8, 120), *out, p[16];
+  static char line[SL_READER_BUFSIZE];
+  static struct sl_reader r;
+  struct timeval patience = {5, 0};
+  struct pollfd pl;
+  struct gr_proc *cl;
+  ssize_t n;
+
+  if ((lfd = sl_tcp_listen(NULL, gr_itoa(port, p, sizeof p), 4)) < 0) {
+    gr_say(c, "grader error: %s", sl_strerror());
+    gr_end(c);
+  }
+  cl = gr_start(c, GR_STUDENT, "echo_client",
+                (const char *[]){gr_host(c), p, NULL});
+  gr_feed(cl, lines, strlen(lines));
+  gr_close_stdin(cl);
+  pl = (struct pollfd){.fd = lfd, .events = POLLIN};
+  if (sl_poll(&pl, 1, 5000) <= 0 || (fd = sl_accept(lfd, NULL, NULL)) < 0) {
+    gr_say(c, "Your echo_client did not connect to the grader's server.");
+    gr_expect_exit(c, cl, 1);
+    gr_show_stderr(c, cl);
+    free(lines);
+    return;
+  }
+  sl_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
+  sl_setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
+  sl_reader_init(&r, fd);
+  while ((n = sl_readline(&r, line, sizeof line)) > 0)
+    send_in_pieces(c, fd, line, (size_t)n);
+  sl_close(fd);
+  sl_close(lfd);
+  if (!gr_expect_exit(c, cl, 5)) {
+    free(lines);
+    return;
+  }
+  out = gr_slurp(cl->out_path, NULL);
+  gr_score(c, gr_data_score(c, gr_compare_lines(c, lines, out,
+                                                "what your echo_client "
+                                                "printed")));
+  if (c->score < 1)
+    gr_say(c, "The grader's server sent each line back in 2 to 4 pieces, "
+              "each in a segment of its own, 20-60 ms apart. One sl_recv "
+              "returns what has arrived, perhaps part of a line: read to "
+              "the newline (sl_readline does).");
+  gr_want_exit_0(c, cl);
+  free(lines);
+  free(out);
+}
+
+/* The longest line the handout allows: 8191 bytes with its newline
+ * (SL_READER_BUFSIZE - 1), seeded text, NUL-terminated. */
+static char *
+longest_line(struct gr_ctx *c)
+{
+  enum { LONG = SL_READER_BUFSIZE - 1 };
+  char *more = gr_lines(c, 200, 120), *big = malloc(LONG + 1);
+  size_t have = 0, n = strlen(more);
+
+  /* Seeded lines without their newlines, one after the other. */
+  while (have < LONG - 1) {
+    size_t take = n < LONG - 1 - have ? n : LONG - 1 - have;
+    for (size_t i = 0; i < take; i++)
+      big[have + i] = more[i] == '\n' ? ' ' : more[i];
+    have += take;
+  }
+  big[LONG - 1] = '\n';
+  big[LONG] = '\0';
+  free(more);
+  return big;
+}
+
+/* A line of 8191 bytes through the student's server (then a short one,
+ * to see it keeps its lines apart), and through the student's client
+ * with the reference server: half each. */
+static void
+long_line(struct gr_ctx *c)
+{
+  static char back[SL_READER_BUFSIZE];
+  char *big = longest_line(c), *out, shown[160];
+  size_t len = strlen(big), got;
+  int port = gr_port(c), fd, server_ok, client_ok = 0;
+  struct gr_buf in = {0};
+  struct gr_proc *cl, *srv;
+
+  srv = gr_server(c, GR_STUDENT, "echo_server", port, NULL, 0);
+  fd = gr_connect(c, port);
+  sl_writen(fd, big, len);
+  got = gr_recv_all(c, fd, back, len, 5);
+  server_ok = got == len && memcmp(back, big, len) == 0 &&
+              echo_one(c, fd, "a short line after the long one\n", 3);
+  sl_close(fd);
+  if (!server_ok)
+    gr_say(c,
+           "The grader sent your echo_server a line of %zu bytes (its "
+           "newline included: the longest the handout allows), then a "
+           "short one; it echoed %zu bytes of the long one%s. A buffer of "
+           "SL_READER_BUFSIZE bytes holds it: char line[SL_READER_BUFSIZE] "
+           "for sl_readline(&r, line, sizeof line).",
+           len, got,
+           got == len && memcmp(back, big, len) == 0
+               ? ", but not the short one after it"
+           : got > 0 ? ", and not as it went"
+                     : "");
+  if (!server_ok)
+    gr_show_stderr(c, srv);
+  port = gr_port(c);
+  gr_server(c, GR_REF, "echo_server", port, NULL, 0);
+  gr_buf_printf(&in, "a short line first\n%sand a short line after\n", big);
+  if (gr_client(c, GR_STUDENT, "echo_client", port, NULL, in.s, in.len, 5,
+                &cl)) {
+    out = gr_slurp(cl->out_path, NULL);
+    client_ok =
+        gr_compare_lines(c, in.s, out, "what your echo_client printed") >= 1 &&
+        gr_exited_ok(cl);
+    if (!client_ok)
+      gr_say(c,
+             "Your echo_client's input had a line of %zu bytes between "
+             "two short ones; it printed %s and %s. Its buffers must "
+             "hold SL_READER_BUFSIZE bytes: fgets and sl_readline both "
+             "keep room for the '\\0'.",
+             len, gr_show_output(out, shown, sizeof shown),
+             gr_exited_ok(cl) ? "exited with 0" : "did not exit with 0");
+    free(out);
+  }
+  gr_score(c, 0.5 * server_ok + 0.5 * client_ok);
+  gr_buf_free(&in);
+  free(big);
+}
+
 /* Clients that come and go leave nothing behind in the server. */
 static void
 no_leaks(struct gr_ctx *c)
@@ -263,6 +474,8 @@ no_leaks(struct gr_ctx *c)
 static void
 survives_reset(struct gr_ctx *c)
 {
+  static const char next[] = "after the reset\n";
+  char back[256], shown[160];
   int port = gr_port(c), fd, ok;
   struct gr_proc *srv = gr_server(c, GR_STUDENT, "echo_server", port, NULL, 0);
   struct linger lg = {1, 0};
@@ -285,13 +498,30 @@ survives_reset(struct gr_ctx *c)
     return;
   }
   fd = gr_connect(c, port);
-  ok = echo_one(c, fd, "after the reset\n", 3);
+  ok = echo_back(c, fd, next, 3, back, sizeof back);
   sl_close(fd);
-  if (ok)
+  if (ok) {
     gr_score(c, 1);
-  else
-    gr_say(c, "After a client reset its connection, the next client got "
-              "no echo.");
+    return;
+  }
+  if (back[0] == '\0') {
+    gr_say(c, "After a client reset its connection, the next client sent "
+              "\"after the reset\\n\" and got no echo within 3 s.");
+    return;
+  }
+  gr_say(c,
+         "After a client reset its connection, the next client sent "
+         "\"after the reset\\n\" and got back %s.",
+         gr_quote(back, strlen(back), 100, shown, sizeof shown));
+  if (strlen(back) > strlen(next) &&
+      strcmp(back + strlen(back) - strlen(next), next) == 0)
+    gr_say(c,
+           "The %zu bytes before it are bytes of the client that was "
+           "reset (it sent \"half a li\"): a buffer kept from one client "
+           "to the next (a static one?) must start empty for each "
+           "connection, as a struct sl_reader set up after each accept "
+           "does.",
+           strlen(back) - strlen(next));
 }
 
 static void
@@ -350,15 +580,27 @@ static const struct gr_test tests[] = {
      20, client_closes_first},
     {"client_refused", "your echo_client reports a refused connection", 1,
      GR_VISIBLE, 15, client_refused},
-    {"one_byte_writes", "a line that arrives one byte at a time", 1, GR_HIDDEN,
-     15, one_byte_writes},
-    {"partial_last_line", "a last line without a newline, then EOF", 1,
-     GR_HIDDEN, 15, partial_last_line},
+    {"one_byte_writes",
+     "your echo_server echoes a line that arrives one byte at a time", 2,
+     GR_VISIBLE, 15, one_byte_writes},
+    {"partial_last_line",
+     "your echo_server echoes a last line without a newline, then closes", 2,
+     GR_VISIBLE, 15, partial_last_line},
+    {"echo_in_pieces",
+     "your echo_client prints lines that come back in pieces, 20-60 ms apart",
+     2, GR_VISIBLE, 20, echo_in_pieces},
+    {"client_last_line",
+     "your echo_client half-closes after a last line without a newline and "
+     "prints its echo",
+     2, GR_VISIBLE, 15, client_last_line},
+    {"long_line",
+     "a line of 8191 bytes through your echo_server and your echo_client", 2,
+     GR_VISIBLE, 25, long_line},
     {"no_leaks", "no CLOSE_WAIT and no leaked descriptors after 8 clients", 1,
      GR_HIDDEN, 20, no_leaks},
     {"survives_reset",
-     "a client that resets mid-line does not stop the "
-     "server",
+     "a client that resets mid-line: the server goes on, the next client "
+     "gets its own echo",
      1, GR_HIDDEN, 15, survives_reset},
     {"lossy_link", "30 lines on a lossy link on socklab's stack", 1, GR_HIDDEN,
      40, lossy_link},

@@ -150,20 +150,21 @@ client_with_reference_server(struct gr_ctx *c)
 {
   struct upload u;
   long long bytes = 1 + (long long)gr_rand(c, 100000);
-  double score;
+  int counted, arrived;
 
   gr_use_stack(c, GR_USER, "");
   run_upload(c, &u, GR_REF, 1400, GR_STUDENT, 1460, bytes, 10);
   if (!u.ended)
     return;
-  /* Half for the count it printed, half for the bytes that arrived. */
-  score = count_ok(c, u.cl, "sent", bytes, "it was told BYTES") ? 0.5 : 0;
-  if (count_ok(c, u.srv, "received", bytes, "all your client should have sent"))
-    score += 0.5;
-  else
+  /* The bytes that arrived are the data: all or nothing.  Then half for
+   * them, half for the count the client printed. */
+  counted = count_ok(c, u.cl, "sent", bytes, "it was told BYTES");
+  arrived =
+      count_ok(c, u.srv, "received", bytes, "all your client should have sent");
+  if (!arrived)
     gr_say(c, "Did your client send all BYTES bytes (sl_writen loops over "
               "short writes) before it closed?");
-  gr_score(c, score);
+  gr_score(c, gr_data_score(c, arrived) * (0.5 + 0.5 * counted));
 }
 
 /* Each side's states in the trace: the handshake as the lecture draws it. */
@@ -204,21 +205,22 @@ client_with_your_server(struct gr_ctx *c)
   struct gr_trace ct, st;
   long long bytes = MANY_RECVS + (long long)gr_rand(c, 60000);
   double score = 0;
+  int counted;
 
   gr_use_stack(c, GR_USER, "");
   run_upload(c, &u, GR_STUDENT, 1400, GR_STUDENT, 1460, bytes, 10);
   if (!u.ended)
     return;
-  if (count_ok(c, u.cl, "sent", bytes, "it was told BYTES") &&
-      count_ok(c, u.srv, "received", bytes, "what your client sent"))
-    score += 0.5;
+  /* The counts are the data (all or nothing); the states half the rest. */
+  counted = count_ok(c, u.cl, "sent", bytes, "it was told BYTES") &&
+            count_ok(c, u.srv, "received", bytes, "what your client sent");
   if (read_traces(c, &u, &ct, &st) == 0) {
     if (handshake_states_ok(c, &u, &ct, &st))
       score += 0.5;
     else
       gr_ladder_excerpt(c, u.cl, u.srv, 30);
   }
-  gr_score(c, score);
+  gr_score(c, gr_data_score(c, counted) * (0.5 + score));
 }
 
 /* ---- the MSS in the handshake -------------------------------------------- */

@@ -184,12 +184,10 @@ upload(struct gr_ctx *c, enum gr_who who, int port, const struct upfile *f,
   if (got != NULL && strcmp(got, want) == 0) {
     score = 1;
   } else {
-    size_t n = got ? strcspn(got, "\n") : 0;
-    gr_say(c,
-           "Uploading a %zu-byte file, %s printed %s%.*s%s; expected "
-           "\"OK %zu\".",
-           f->size, cl->label, n ? "\"" : "", (int)(n < 100 ? n : 100),
-           n ? got : "nothing", n ? "\"" : "", f->size);
+    char shown[160];
+    gr_say(c, "Uploading a %zu-byte file, %s printed %s; expected \"OK %zu\".",
+           f->size, cl->label, gr_show_output(got, shown, sizeof shown),
+           f->size);
     if (got != NULL && strncmp(got, "OK ", 3) == 0) {
       if (who == GR_STUDENT)
         gr_say(c, "The server counted what arrived: bytes of the file were "
@@ -209,46 +207,31 @@ upload(struct gr_ctx *c, enum gr_who who, int port, const struct upfile *f,
   return score;
 }
 
-/* Uploads of these sizes, one after the other, scored by the fraction
- * that succeeded; the server is started first. */
+/* Uploads of these sizes, one after the other; the server is started
+ * first. */
 static void
 uploads(struct gr_ctx *c, enum gr_who server, enum gr_who client,
         const size_t *sizes, int n, double seconds)
 {
-  int port = gr_port(c);
-  double sum = 0;
+  int port = gr_port(c), right = 0;
+  double sum = 0, one;
 
   gr_server(c, server, "upload_server", port, NULL, 0);
   for (int i = 0; i < n; i++) {
     struct upfile f = {0};
     make_file(c, &f, sizes[i]);
-    sum += upload(c, client, port, &f, seconds, NULL);
+    sum += one = upload(c, client, port, &f, seconds, NULL);
+    right += one > 0; /* the reply counted every byte */
     free(f.data);
   }
-  gr_score(c, sum / n);
+  /* A wrong count is data lost: all or nothing.  A wrong exit status
+   * costs half of that upload's share. */
+  gr_score(c, gr_data_score(c, (double)right / n) * sum / n);
   if (sum < n)
     gr_say(c, "%.1f of %d uploads as expected.", sum, n);
 }
 
 /* ---- the grader's own connections ---------------------------------------- */
-
-/* Reads the server's reply line (to its newline, the end of file, or
- * seconds) into buf, NUL-terminated; returns its length. */
-static size_t
-read_reply(struct gr_ctx *c, int fd, char *buf, size_t len, double seconds)
-{
-  size_t got = 0;
-
-  buf[0] = '\0';
-  while (got + 1 < len && memchr(buf, '\n', got) == NULL) {
-    size_t n = gr_recv_all(c, fd, buf + got, 1, seconds);
-    if (n == 0)
-      break;
-    got += n;
-    buf[got] = '\0';
-  }
-  return got;
-}
 
 /* An upload of the grader's own: size seeded bytes, its FIN, and the
  * reply.  Is the reply "OK size"?  The connection is closed. */
@@ -264,7 +247,7 @@ own_upload(struct gr_ctx *c, int port, size_t size, char *reply, size_t len)
     sl_writen(fd, data, size);
   free(data);
   sl_shutdown(fd, SHUT_WR);
-  read_reply(c, fd, reply, len, 3);
+  gr_recv_line(c, fd, reply, len, 3);
   sl_close(fd);
   snprintf(want, sizeof want, "OK %zu\n", size);
   ok = strcmp(reply, want) == 0;
@@ -350,6 +333,11 @@ client_half_close(struct gr_ctx *c)
          n > 0 ? k[0].visited : "(no connection)",
          n > 0 && k[0].fin_cause[0] ? "; its FIN was sent by " : "",
          n > 0 ? k[0].fin_cause : "");
+  if (n > 0 && strcmp(k[0].fin_cause, "shutdown(SHUT_RDWR)") == 0)
+    gr_say(c, "SHUT_RDWR shuts the reading side too: the client says it "
+              "will read nothing more, yet the reply is still to come. "
+              "shutdown(SHUT_WR) ends the upload and leaves the client "
+              "able to read.");
   if (n > 0 && k[0].fin_cause[0] && !k[0].data_half)
     gr_say(c, "No reply arrived after your client's FIN.");
   gr_ladder_excerpt(c, cl, srv, 30);
@@ -481,7 +469,7 @@ server_no_time_wait(struct gr_ctx *c)
     }
     early = heard_within(fd, 1000);
     sl_shutdown(fd, SHUT_WR);
-    read_reply(c, fd, reply, sizeof reply, 3);
+    gr_recv_line(c, fd, reply, sizeof reply, 3);
     sl_close(fd);
     snprintf(want, sizeof want, "OK %zu", sizes[i]);
     reply[strcspn(reply, "\n")] = '\0';
@@ -594,13 +582,12 @@ reply_in_pieces(struct gr_ctx *c)
              "one line. Read to the newline (sl_readline() does).",
              f.size, (int)len, out);
     } else {
-      char how[200];
+      char how[200], shown[160];
       gr_exit_text(cl, how, sizeof how);
       gr_say(c,
              "The grader's server sent its reply \"OK %zu\" (one byte per "
-             "segment); your client printed %s%.*s%s and %s.",
-             f.size, len ? "\"" : "", (int)(len < 100 ? len : 100),
-             len ? out : "nothing", len ? "\"" : "", how);
+             "segment); your client printed %s and %s.",
+             f.size, gr_show_output(out, shown, sizeof shown), how);
     }
     free(out);
   }
@@ -722,13 +709,14 @@ static const struct gr_test tests[] = {
      "no TIME_WAIT on the server when the client pauses before its FIN", 2,
      GR_VISIBLE, 20, server_no_time_wait},
     {"reply_in_pieces",
-     "the upload byte for byte; a reply that arrives one byte at a time", 1,
-     GR_HIDDEN, 20, reply_in_pieces},
+     "the upload byte for byte; a reply that arrives one byte at a time", 2,
+     GR_VISIBLE, 20, reply_in_pieces},
+    {"large_upload", "your client uploads 3-4 MB on socklab's stack", 3,
+     GR_VISIBLE, 25, large_upload},
+
     {"survives_reset",
      "a client that resets mid-upload: closed, and the next one served", 1,
      GR_HIDDEN, 15, survives_reset},
-    {"large_upload", "your client uploads 3-4 MB on socklab's stack", 2,
-     GR_HIDDEN, 25, large_upload},
     {"lossy_link", "your client's upload over a lossy link", 1, GR_HIDDEN, 35,
      lossy_link},
 };

@@ -180,19 +180,21 @@ transfer_judge(struct gr_ctx *c, struct transfer *t, enum judged focus)
            t->snd->label, t->bytes, t->bytes,
            sline[0] ? "it printed \"" : "it printed nothing", sline,
            sline[0] ? "\"" : "");
+  /* Bytes that did not arrive (or were not counted) are data lost: all
+   * or nothing (labs/README.md). */
   switch (focus) {
   case RECEIVER:
-    score = 0.75 * arrived + 0.25 * gr_exited_ok(t->rcv);
+    score = 0.75 + 0.25 * gr_exited_ok(t->rcv);
     if (!gr_exited_ok(t->rcv))
       say_exit(c, t->rcv);
     break;
   case SENDER:
-    score = 0.5 * arrived + 0.25 * counted + 0.25 * gr_exited_ok(t->snd);
+    score = 0.5 + 0.25 * counted + 0.25 * gr_exited_ok(t->snd);
     if (!gr_exited_ok(t->snd))
       say_exit(c, t->snd);
     break;
   case BOTH:
-    score = 0.5 * arrived + 0.25 * counted +
+    score = 0.5 + 0.25 * counted +
             0.25 * (gr_exited_ok(t->snd) && gr_exited_ok(t->rcv));
     if (!gr_exited_ok(t->snd))
       say_exit(c, t->snd);
@@ -202,7 +204,7 @@ transfer_judge(struct gr_ctx *c, struct transfer *t, enum judged focus)
   }
   if (focus != RECEIVER && (!arrived || !counted))
     sender_hint(c, t, got, sent);
-  gr_score(c, score);
+  gr_score(c, gr_data_score(c, arrived) * score);
 }
 
 /* A whole transfer of bytes, DELAY_MS delay_ms, on the test's stack. */
@@ -458,9 +460,15 @@ sender_data_in_order(struct gr_ctx *c)
     gr_say(c,
            "The grader received %zu bytes of the %lld your nb_sender was to "
            "send; byte %lld was %u, expected %u (byte i of the stream is "
-           "i %% 251, what fill() makes): bytes were skipped or repeated "
-           "there. After a short send, send the rest of the chunk.",
+           "i %% 251, what fill() makes).",
            got, bytes, bad, buf[bad], pattern((unsigned long long)bad));
+    gr_say(c, "%s",
+           got == (size_t)bytes
+               ? "As many bytes as expected, but not the right ones: "
+                 "each chunk must go on with the pattern from its "
+                 "offset in the stream."
+               : "Bytes were skipped or repeated there. After a "
+                 "short send, send the rest of the chunk.");
   } else {
     gr_say(c,
            "The grader received %zu bytes, in order, of the %lld your "
@@ -553,13 +561,14 @@ static const struct gr_test tests[] = {
     {"sender_with_reference_receiver",
      "your nb_sender sends every byte through a zero window", 2, GR_VISIBLE, 20,
      sender_with_reference_receiver},
+    {"sender_data_in_order",
+     "every byte of your nb_sender's stream arrives, in order", 3, GR_VISIBLE,
+     20, sender_data_in_order},
     {"no_busy_wait", "your nb_sender sleeps while the window is zero", 2,
      GR_VISIBLE, 20, no_busy_wait},
     {"sender_with_your_receiver", "your nb_sender with your slow_receiver", 1,
      GR_VISIBLE, 20, sender_with_your_receiver},
-    {"sender_data_in_order",
-     "every byte of your nb_sender's stream arrives, in order", 1, GR_HIDDEN,
-     20, sender_data_in_order},
+
     {"kernel_stack", "your two programs on the kernel's stack, over 6 MB", 1,
      GR_HIDDEN, 25, kernel_stack},
     {"small_no_delay", "a few bytes, DELAY_MS 0", 1, GR_HIDDEN, 15,

@@ -495,13 +495,12 @@ reply_to_client(struct gr_ctx *c, int fd, struct gr_proc *cl, int k)
   out = gr_slurp(cl->out_path, NULL);
   ok = out != NULL && strcmp(out, reply) == 0 && gr_exited_ok(cl);
   if (!ok) {
-    char how[200];
+    char how[200], shown[160];
     gr_exit_text(cl, how, sizeof how);
     gr_say(c,
-           "The grader replied \"OK %d\"; your file_client printed "
-           "\"%.100s\" and %s. Expected: the reply on stdout, exit status "
-           "0.",
-           k, out ? out : "", how);
+           "The grader replied \"OK %d\"; your file_client printed %s and "
+           "%s. Expected: the reply on stdout, exit status 0.",
+           k, gr_show_output(out, shown, sizeof shown), how);
     gr_show_stderr(c, cl);
   }
   free(out);
@@ -531,15 +530,15 @@ transfer(struct gr_ctx *c, enum gr_who server, enum gr_who client)
   if (!gr_client(c, client, "file_client", port, argv, NULL, 0, 15, &cl))
     gr_netstat_excerpt(c, port);
   got = check_received(c, dir, f, n, srv->label);
-  gr_score(c, (double)got / n);
+  gr_score(c, gr_data_score(c, (double)got / n));
   out = gr_slurp(cl->out_path, NULL);
   if (!gr_exited_ok(cl) || out == NULL || !reply_is(out, n)) {
-    char how[200];
+    char how[200], shown[160];
     gr_exit_text(cl, how, sizeof how);
     gr_say(c,
-           "%s printed \"%.100s\" and %s; expected \"OK %d\" (the server's "
-           "reply) and exit status 0.",
-           cl->label, out ? out : "", how, n);
+           "%s printed %s and %s; expected \"OK %d\" (the server's reply) "
+           "and exit status 0.",
+           cl->label, gr_show_output(out, shown, sizeof shown), how, n);
     gr_show_stderr(c, client == GR_STUDENT ? cl : srv);
     gr_score(c, c->score * 0.5);
   } else if (got < n) {
@@ -1158,8 +1157,9 @@ static const struct gr_test tests[] = {
      "your file_server replies after the shutdown and closes after the "
      "client",
      1, GR_VISIBLE, 20, teardown},
-    {"one_byte_writes", "headers that arrive one byte at a time", 1, GR_HIDDEN,
-     20, one_byte_writes},
+    {"one_byte_writes",
+     "your file_server reads headers that arrive one byte at a time", 2,
+     GR_VISIBLE, 20, one_byte_writes},
     {"eof_mid_message",
      "clients that stop inside a header or a file: no partial file, the "
      "next served",

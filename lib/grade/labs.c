@@ -17,3 +17,12 @@ gr_find_lab(const char *name)
       return gr_labs[i];
   return NULL;
 }
+
+const struct gr_test *
+gr_find_test(const struct gr_lab *lab, const char *id)
+{
+  for (size_t i = 0; i < lab->ntests; i++)
+    if (strcmp(id, lab->tests[i].id) == 0)
+      return &lab->tests[i];
+  return NULL;
+}

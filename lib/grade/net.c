@@ -432,6 +432,23 @@ gr_recv_all(struct gr_ctx *c, int fd, void *buf, size_t len, double seconds)
   return got;
 }
 
+size_t
+gr_recv_line(struct gr_ctx *c, int fd, char *buf, size_t len, double seconds)
+{
+  int64_t until = gr_left_ms(c) - (int64_t)(seconds * 1000);
+  size_t got = 0;
+
+  buf[0] = '\0';
+  /* A byte at a time: what follows the newline stays in the socket. */
+  while (got + 1 < len && memchr(buf, '\n', got) == NULL) {
+    int64_t left = gr_left_ms(c) - until;
+    if (left <= 0 || gr_recv_all(c, fd, buf + got, 1, left / 1000.0) == 0)
+      break;
+    buf[++got] = '\0';
+  }
+  return got;
+}
+
 /* ---- traces -------------------------------------------------------------- */
 
 static void

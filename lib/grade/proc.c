@@ -153,6 +153,20 @@ sleep_ms(int ms)
     ;
 }
 
+int
+gr_lag_ms(void)
+{
+  int lag = 0;
+
+  for (int i = 0; i < 5; i++) {
+    int64_t t0 = now_ms();
+    sleep_ms(10);
+    if (now_ms() - t0 - 10 > lag)
+      lag = (int)(now_ms() - t0 - 10);
+  }
+  return lag;
+}
+
 /* ---- starting programs --------------------------------------------------- */
 
 static char pending_env[8][256];

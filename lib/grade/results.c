@@ -18,6 +18,25 @@ struct totals {
   int passed, failed, not_run;
 };
 
+/* Did r earn all its points?  (A sum of fractions may miss them by a
+ * rounding error, never by more.) */
+static int
+full(const struct gr_result *r)
+{
+  return r->points + 1e-9 >= r->test->points;
+}
+
+/* The points r shows, in every format: all of them, or what it earned cut
+ * down to hundredths, so that a loss is never rounded away (1.97 or
+ * 1.999 of 2 shows as 1.97 or 1.99, never 2.0). */
+static double
+shown(const struct gr_result *r)
+{
+  if (full(r))
+    return r->test->points;
+  return (double)(long long)(r->points * 100 + 1e-6) / 100;
+}
+
 static void
 sum(const struct gr_run *run, struct totals *t)
 {
@@ -25,10 +44,10 @@ sum(const struct gr_run *run, struct totals *t)
   for (size_t i = 0; i < run->nresults; i++) {
     const struct gr_result *r = &run->results[i];
     t->possible += r->test->points;
-    t->earned += r->points;
+    t->earned += shown(r);
     if (!r->ran)
       t->not_run++;
-    else if (r->points + 1e-9 >= r->test->points)
+    else if (full(r))
       t->passed++;
     else
       t->failed++;
@@ -180,13 +199,13 @@ write_text(const struct gr_run *run, FILE *f)
   fprintf(f, "\n");
   for (size_t i = 0; i < run->nresults; i++) {
     const struct gr_result *r = &run->results[i];
-    const char *mark = !r->ran                               ? "--"
-                       : r->points + 1e-9 >= r->test->points ? "ok"
-                       : r->points > 0                       ? "~~"
-                                                             : "XX";
-    fprintf(f, "%s %4.1f/%-4.1f %s%s\n", mark, r->points, r->test->points,
+    const char *mark = !r->ran         ? "--"
+                       : full(r)       ? "ok"
+                       : r->points > 0 ? "~~"
+                                       : "XX";
+    fprintf(f, "%s %5.2f/%-5.2f %s%s\n", mark, shown(r), r->test->points,
             r->test->name, r->test->visibility == GR_HIDDEN ? " (hidden)" : "");
-    if (feedback_of(r)[0] && (r->points + 1e-9 < r->test->points || !r->ran))
+    if (feedback_of(r)[0] && (!full(r) || !r->ran))
       text_str(f, feedback_of(r), "     ");
   }
   fprintf(f, "\n%d passed, %d lost points, %d not run.\n", t.passed, t.failed,
@@ -195,38 +214,74 @@ write_text(const struct gr_run *run, FILE *f)
   fprintf(f, "Points %g/%g\n", t.earned, t.possible);
 }
 
+/* Markdown that shows text as it is, monospaced: a fenced block whose
+ * fence has more backticks than any run in the text, so that nothing in
+ * it (a compiler's message, a program's output) can close it.  NULL when
+ * out of memory. */
+static char *
+md_fenced(const char *text)
+{
+  size_t run = 0, longest = 0;
+  char fence[64], *s;
+
+  for (const char *p = text; *p; p++) {
+    run = *p == '`' ? run + 1 : 0;
+    longest = run > longest ? run : longest;
+  }
+  longest = longest < 3 ? 3 : longest + 1;
+  if (longest >= sizeof fence)
+    longest = sizeof fence - 1; /* 63 backticks in a row: not from make */
+  memset(fence, '`', longest);
+  fence[longest] = '\0';
+  return asprintf(&s, "%s\n%s\n%s\n", fence, text, fence) < 0 ? NULL : s;
+}
+
+/* Gradescope's results.json (its autograder specification).  Before the
+ * due date a student must not learn that a hidden test lost points: the
+ * top-level output, which is always shown, says nothing of the tests
+ * (their own entries do, each when its visibility allows), and there is
+ * no top-level score, which would override the tests' total that
+ * Gradescope keeps from students while some tests are hidden.  Test
+ * output is "text", which Gradescope puts in a <pre> block, so ladders
+ * and netstat lines keep their columns; the top-level output is Markdown
+ * with the text in a fenced block, monospaced too, where the default
+ * ("simple_format", HTML) would eat a compiler's "<stdio.h>". */
 static void
 write_gradescope(const struct gr_run *run, FILE *f)
 {
-  struct totals t;
+  char *head = NULL, *out;
+  int n;
 
-  sum(run, &t);
-  fprintf(f, "{\"score\": %.4f,\n \"output\": ", t.earned);
-  if (run->build_failed) {
-    char *msg = NULL;
-    if (asprintf(&msg, "Your programs did not build. make said:\n%s",
-                 run->build_log) < 0)
-      msg = NULL;
-    json_str(f, msg ? msg : "Your programs did not build.");
-    free(msg);
-  } else {
-    char msg[160];
-    snprintf(msg, sizeof msg,
-             "socklab grade %s, seed %llu: %d passed, %d "
-             "lost points%s.",
-             run->lab->id, (unsigned long long)run->seed, t.passed, t.failed,
-             run->interrupted ? " (the grader was interrupted)" : "");
-    json_str(f, msg);
-  }
-  fprintf(f, ",\n \"visibility\": \"visible\",\n \"tests\": [");
+  if (run->build_failed)
+    n = asprintf(&head, "Your programs did not build. make said:\n%s",
+                 run->build_log ? run->build_log : "");
+  else
+    n = asprintf(&head,
+                 "socklab grade %s, seed %llu%s: each test below says what "
+                 "it expected and what happened.",
+                 run->lab->id, (unsigned long long)run->seed,
+                 run->interrupted ? " (the grader was interrupted)" : "");
+  if (n < 0)
+    head = NULL; /* asprintf leaves it undefined */
+  out = head == NULL ? NULL : md_fenced(head);
+  fprintf(f, "{\"output\": ");
+  json_str(f, out ? out : "socklab grade: out of memory");
+  fprintf(f, ",\n \"output_format\": \"md\",\n"
+             " \"test_output_format\": \"text\",\n"
+             " \"test_name_format\": \"text\",\n"
+             " \"visibility\": \"visible\",\n"
+             " \"stdout_visibility\": \"hidden\",\n"
+             " \"tests\": [");
+  free(head);
+  free(out);
   for (size_t i = 0; i < run->nresults; i++) {
     const struct gr_result *r = &run->results[i];
     fprintf(f, "%s\n  {\"number\": \"%zu\", \"name\": ", i ? "," : "", i + 1);
     json_str(f, r->test->name);
     fprintf(f,
             ", \"score\": %.4f, \"max_score\": %.4f, \"visibility\": \"%s\","
-            " \"output\": ",
-            r->points, r->test->points,
+            " \"output_format\": \"text\", \"output\": ",
+            shown(r), r->test->points,
             r->test->visibility == GR_HIDDEN ? "after_due_date" : "visible");
     json_str(f, feedback_of(r));
     fprintf(f, "}");
@@ -254,7 +309,7 @@ write_prairielearn(const struct gr_run *run, FILE *f)
     fprintf(f, ", \"description\": ");
     json_str(f, r->test->id);
     fprintf(f,
-            ", \"points\": %.4f, \"max_points\": %.4f, \"output\": ", r->points,
+            ", \"points\": %.4f, \"max_points\": %.4f, \"output\": ", shown(r),
             r->test->points);
     json_str(f, feedback_of(r));
     fprintf(f, "}");
@@ -273,14 +328,14 @@ write_tap(const struct gr_run *run, FILE *f)
   }
   for (size_t i = 0; i < run->nresults; i++) {
     const struct gr_result *r = &run->results[i];
-    int ok = r->ran && r->points + 1e-9 >= r->test->points;
+    int ok = r->ran && full(r);
     fprintf(f, "%s %zu - %s: ", ok ? "ok" : "not ok", i + 1, r->test->id);
     /* The description is one line: newlines and '#' would change it. */
     for (const char *p = r->test->name; *p; p++)
       fputc(*p == '#' || *p == '\n' ? ' ' : *p, f);
     if (!r->ran)
       fprintf(f, " # SKIP not run");
-    fprintf(f, "\n  ---\n  points: %g\n  max_points: %g\n", r->points,
+    fprintf(f, "\n  ---\n  points: %g\n  max_points: %g\n", shown(r),
             r->test->points);
     if (feedback_of(r)[0]) {
       fprintf(f, "  message: |\n");
@@ -310,8 +365,8 @@ write_junit(const struct gr_run *run, FILE *f)
       fprintf(f, "    <skipped message=\"");
       gr_xml_str(f, feedback_of(r));
       fprintf(f, "\"/>\n");
-    } else if (r->points + 1e-9 < r->test->points) {
-      fprintf(f, "    <failure message=\"%g of %g points\">", r->points,
+    } else if (!full(r)) {
+      fprintf(f, "    <failure message=\"%g of %g points\">", shown(r),
               r->test->points);
       gr_xml_str(f, feedback_of(r));
       fprintf(f, "</failure>\n");

@@ -137,9 +137,10 @@ receive_files(int cfd, const char *dir)
   }
 }
 
-/* One client, start to end.  After the reply the server waits for the
- * client's close before closing itself, so TIME_WAIT stays with the
- * client (the side that closes first) and never piles up here. */
+/* One client, start to end.  The reply goes only after the client's end
+ * of file, so its FIN came first and our close is the passive one:
+ * TIME_WAIT stays with the client (the side that closed first) and never
+ * piles up here. */
 static void
 serve(int cfd, const char *dir)
 {
@@ -157,7 +158,7 @@ serve(int cfd, const char *dir)
     return;
   }
   while (sl_recv(cfd, junk, sizeof junk, 0) > 0)
-    ; /* nothing more should come: we wait for end of file, blocked */
+    ; /* nothing more can come after the end of file: returns 0 at once */
   printf("%s: %ld file(s)\n", peer, count);
 }
 

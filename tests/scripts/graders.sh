@@ -10,6 +10,11 @@
 # that no longer applies exactly is an error, so it cannot drift.
 # Runs the grader GRADERS_JOBS times at once (default 6): most of a test
 # is waiting, not computing.
+#
+#   tests/scripts/graders.sh [LAB...]
+#
+# LAB (lab02 or lab02-tcp-echo) limits the run to those labs, for work on
+# one of them; make test runs them all.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 sl="$top/build/bin/socklab"
@@ -22,8 +27,18 @@ command -v patch >/dev/null ||
   fail "patch is missing (it makes the buggy solutions): apt-get install patch"
 
 # The labs the grader knows, as "lab02 lab02-tcp-echo".
-"$sl" grade --list | awk '/^lab/ { print $1, $2 }' >"$work/labs"
-[ -s "$work/labs" ] || fail "socklab grade --list names no lab"
+"$sl" grade --list | awk '/^lab/ { print $1, $2 }' >"$work/all-labs"
+[ -s "$work/all-labs" ] || fail "socklab grade --list names no lab"
+if [ $# -eq 0 ]; then
+  cp "$work/all-labs" "$work/labs"
+else
+  : >"$work/labs"
+  for want in "$@"; do
+    line=$(awk -v w="$want" '$1 == w || $2 == w' "$work/all-labs")
+    [ -n "$line" ] || fail "no lab $want (socklab grade --list names them)"
+    echo "$line" >>"$work/labs"
+  done
+fi
 
 # One grader run per line of $work/runs: "NAME LAB DIR SEED".
 : >"$work/runs"

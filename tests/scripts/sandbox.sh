@@ -5,7 +5,8 @@
 # writes it with OUT tests/graders/hostile/NAME) is graded as root,
 # all at once, with --format gradescope --out in a directory anyone may
 # write.  For each: the grader ends in bounded time, results.json is
-# whole, root's, and says what happened (the lines of REPORT), and shows
+# whole, root's, and says what happened (the lines of REPORT; the line
+# "= every point": the tests' scores add up to every point), and shows
 # no secret; afterwards no process of the run's user is left, no file of
 # it outside the work directory, no network namespace.
 set -euo pipefail
@@ -72,6 +73,10 @@ start=$(date +%s)
 echo "$hostile" | xargs -P 8 -I{} bash -c 'run_one {}'
 elapsed=$(($(date +%s) - start))
 
+# The sum of the tests' KEY ("score" or "max_score") in a results.json.
+points() {
+  grep -o "\"$1\": [0-9.]*" "$2" | awk '{ s += $2 } END { printf "%g", s }'
+}
 n=0
 for name in $hostile; do
   dir=$top/tests/graders/hostile/$name
@@ -85,10 +90,16 @@ $(cat "$work/$name.err")"
   if command -v python3 >/dev/null; then
     python3 -m json.tool "$res" >/dev/null || fail "$name: results.json is not JSON"
   fi
-  head -c 10 "$res" | grep -q '^{"score": ' || fail "$name: results.json starts badly"
+  head -c 11 "$res" | grep -q '^{"output": ' || fail "$name: results.json starts badly"
   tail -c 4 "$res" | grep -q '}' || fail "$name: results.json is cut short"
   grep -q '"score": 1000' "$res" && fail "$name: the program wrote the results"
   while IFS= read -r want; do
+    if [ "$want" = "= every point" ]; then # the tests' scores add up
+      [ "$(points score "$res")" = "$(points max_score "$res")" ] ||
+        fail "$name: $(points score "$res") of $(points max_score "$res") points:
+$(cat "$res")"
+      continue
+    fi
     [ -z "$want" ] || grep -qF -- "$want" "$res" ||
       fail "$name: results.json does not say \"$want\":
 $(cat "$res")"

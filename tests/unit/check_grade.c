@@ -45,11 +45,13 @@ hostile(size_t extra)
   return s;
 }
 
+/* The run in format: "passes" earned first (of 2), "hostile" 1.5 of 3
+ * with hostile feedback (extra bytes more of it), "not_run" did not. */
 static char *
-write_format(enum gr_format format, size_t extra, int build_failed)
+write_run(enum gr_format format, size_t extra, int build_failed, double first)
 {
   struct gr_result results[3] = {
-      {&tests[0], 2, 1, 0.5, strdup("")},
+      {&tests[0], first, 1, 0.5, strdup("")},
       {&tests[1], 1.5, 1, 1.25, hostile(extra)},
       {&tests[2], 0, 0, 0, strdup("not run: the grader was interrupted")},
   };
@@ -72,12 +74,18 @@ write_format(enum gr_format format, size_t extra, int build_failed)
   return text;
 }
 
+static char *
+write_format(enum gr_format format, size_t extra, int build_failed)
+{
+  return write_run(format, extra, build_failed, 2);
+}
+
 START_TEST(test_grade_gradescope_json_valid_on_hostile_output)
 {
   char *text = write_format(GR_GRADESCOPE, 1 << 20, 0);
 
   ck_assert_msg(json_valid(text), "invalid JSON:\n%.600s", text);
-  ck_assert_ptr_nonnull(strstr(text, "\"score\": 3.5000"));
+  ck_assert_ptr_nonnull(strstr(text, "\"score\": 1.5000"));
   ck_assert_ptr_nonnull(strstr(text, "\"after_due_date\""));
   ck_assert_ptr_nonnull(strstr(text, "caf\xc3\xa9 \xe2\x9c\x93"));
   ck_assert(utf8_valid(text));
@@ -87,6 +95,63 @@ START_TEST(test_grade_gradescope_json_valid_on_hostile_output)
   ck_assert_msg(json_valid(text), "invalid JSON:\n%.600s", text);
   ck_assert_ptr_nonnull(strstr(text, "did not build"));
   free(text);
+}
+END_TEST
+
+/* What students see before the due date is the top-level output and the
+ * visible tests: nothing there may count the hidden one, which lost
+ * points, and no top-level score may stand in for the tests' total that
+ * Gradescope hides.  Its text is in a fenced block that the build log,
+ * backticks and all, cannot close. */
+START_TEST(test_grade_gradescope_hides_hidden_tests_before_the_due_date)
+{
+  char *text = write_format(GR_GRADESCOPE, 0, 0), *output, *end;
+
+  ck_assert_ptr_null(strstr(text, "{\"score\""));
+  ck_assert_ptr_null(strstr(text, "\n \"score\""));
+  output = strstr(text, "\"output\": ");
+  ck_assert_ptr_nonnull(output);
+  end = strstr(output, "\",\n");
+  ck_assert_ptr_nonnull(end);
+  *end = '\0';
+  ck_assert_ptr_null(strstr(output, "passed"));
+  ck_assert_ptr_null(strstr(output, "lost"));
+  ck_assert_ptr_nonnull(strstr(output, "\"output\": \"```\\n"));
+  *end = '"';
+  ck_assert_ptr_nonnull(strstr(text, "\"output_format\": \"md\""));
+  ck_assert_ptr_nonnull(strstr(text, "\"test_output_format\": \"text\""));
+  ck_assert_ptr_nonnull(strstr(text, "\"stdout_visibility\": \"hidden\""));
+  free(text);
+}
+END_TEST
+
+/* A test that lost 0.03 points, or 0.001, must not show as full anywhere. */
+START_TEST(test_grade_a_loss_is_never_rounded_away)
+{
+  static const struct {
+    enum gr_format format;
+    const char *want;
+  } shows[] = {{GR_TEXT, "~~  1.97/2.00  a test that passes"},
+               {GR_TAP, "  points: 1.97\n  max_points: 2\n"},
+               {GR_JUNIT, "<failure message=\"1.97 of 2 points\">"},
+               {GR_GRADESCOPE, "\"score\": 1.9700, \"max_score\": 2.0000"},
+               {GR_PRAIRIELEARN, "\"points\": 1.9700, \"max_points\": 2.0000"}};
+
+  for (size_t i = 0; i < sizeof shows / sizeof *shows; i++) {
+    char *text = write_run(shows[i].format, 0, 0, 1.97);
+    ck_assert_msg(strstr(text, shows[i].want) != NULL,
+                  "format %d: no %s in\n%s", (int)shows[i].format,
+                  shows[i].want, text);
+    free(text);
+    text = write_run(shows[i].format, 0, 0, 2 - 0.001);
+    ck_assert_msg(strstr(text, "2.00/") == NULL &&
+                      strstr(text, "\"score\": 2.0000") == NULL &&
+                      strstr(text, "\"points\": 2.0000") == NULL &&
+                      strstr(text, "  points: 2\n") == NULL,
+                  "format %d shows 1.999 as 2:\n%s", (int)shows[i].format,
+                  text);
+    free(text);
+  }
 }
 END_TEST
 
@@ -151,6 +216,9 @@ grade_suite(void)
   TCase *tc = tcase_create("results");
 
   tcase_add_test(tc, test_grade_gradescope_json_valid_on_hostile_output);
+  tcase_add_test(tc,
+                 test_grade_gradescope_hides_hidden_tests_before_the_due_date);
+  tcase_add_test(tc, test_grade_a_loss_is_never_rounded_away);
   tcase_add_test(tc, test_grade_prairielearn_json_valid_on_hostile_output);
   tcase_add_test(tc, test_grade_junit_keeps_its_structure_on_hostile_output);
   tcase_add_test(tc, test_grade_tap_and_text_never_pass_escapes_to_a_terminal);

@@ -3,6 +3,7 @@
  * connection in its state with a builder and checks, segment by segment,
  * what the host does with one event. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
@@ -747,6 +748,40 @@ START_TEST(test_established_shutdown_wr_is_half_close)
   ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_TIME_WAIT);
   ck_assert_int_eq(sl__tcp_recv(th->t, buf, sizeof buf, 0), 0);
   sl__tcp_close(th->t);
+}
+END_TEST
+
+/* The trace names the call that sent the FIN, as it was made: a student
+ * who called shutdown(SHUT_RDWR) must not read that SHUT_WR did it. */
+static char last_cause[48];
+
+static void
+keep_cause(void *arg, const struct sl__event *ev)
+{
+  (void)arg;
+  if (ev->type == SL__EV_STATE)
+    snprintf(last_cause, sizeof last_cause, "%s", ev->cause);
+}
+
+START_TEST(test_established_shutdown_cause_names_the_call)
+{
+  static const struct {
+    int how;
+    const char *cause;
+  } calls[] = {{SHUT_WR, "shutdown(SHUT_WR)"},
+               {SHUT_RDWR, "shutdown(SHUT_RDWR)"}};
+
+  for (size_t i = 0; i < sizeof calls / sizeof *calls; i++) {
+    if (i > 0) {
+      th_free(th);
+      th_init(th, NULL);
+    }
+    th_established(th);
+    sl__host_set_trace(th->h, keep_cause, NULL);
+    ck_assert_int_eq(sl__tcp_shutdown(th->t, calls[i].how), 0);
+    ck_assert_int_eq(sl__tcp_state(th->t), SL_TCP_FIN_WAIT_1);
+    ck_assert_str_eq(last_cause, calls[i].cause);
+  }
 }
 END_TEST
 
@@ -1719,7 +1754,8 @@ tcp_suite(void)
   tc = tcase(s, "ESTABLISHED");
   tcase_add_test(tc, test_established_data_in_is_delivered_and_ack_delayed);
   tcase_add_test(tc, test_established_two_full_segments_ack_at_once);
-  tcase_add_test(tc, test_established_two_full_segments_of_peer_mss_ack_at_once);
+  tcase_add_test(tc,
+                 test_established_two_full_segments_of_peer_mss_ack_at_once);
   tcase_add_test(tc, test_established_delayed_ack_off_acks_every_segment);
   tcase_add_test(tc, test_established_fin_enters_close_wait_and_eof);
   tcase_add_test(tc, test_established_rst_at_rcv_nxt_resets);
@@ -1737,6 +1773,7 @@ tcp_suite(void)
   tcase_add_test(tc, test_established_nodelay_sends_small_tail_at_once);
   tcase_add_test(tc, test_established_peer_mss_limits_segments);
   tcase_add_test(tc, test_established_shutdown_wr_is_half_close);
+  tcase_add_test(tc, test_established_shutdown_cause_names_the_call);
   tcase_add_test(tc, test_established_shutdown_rd_then_data_is_still_readable);
   tcase_add_test(tc, test_established_shutdown_rd_data_read_close_sends_fin);
   tcase_add_test(tc, test_established_linger_zero_close_sends_rst);
@@ -1788,8 +1825,8 @@ tcp_suite(void)
 
   tc = tcase(s, "ports");
   tcase_set_timeout(tc, 120);
-  tcase_add_test(tc,
-                 test_closed_connect_shares_ephemeral_ports_across_remote_endpoints);
+  tcase_add_test(
+      tc, test_closed_connect_shares_ephemeral_ports_across_remote_endpoints);
   tcase_add_test(tc, test_closed_connect_never_shares_a_bound_port);
 
   tc = tcase(s, "flow_control");
