@@ -1166,7 +1166,10 @@ static const struct gr_test tests[] = {
      2, GR_HIDDEN, 30, eof_mid_message},
     {"survives_reset", "a client that resets mid-file does not stop the server",
      1, GR_HIDDEN, 20, survives_reset},
-    {"lossy_link", "files both ways on a lossy link on socklab's stack", 2,
+    {"lossy_link",
+     "your server and your client, each with the reference, on a lossy "
+     "link on socklab's stack",
+     2,
      GR_HIDDEN, 150, lossy_link},
     {"no_leaks", "no CLOSE_WAIT and no leaked descriptors after 8 clients", 1,
      GR_HIDDEN, 20, no_leaks},
