@@ -31,8 +31,8 @@ now_ms(void)
 
 /* ---- who is in the room -------------------------------------------------- */
 
-/* Waits up to seconds until srv has accepted at least n connections on
- * port; returns how many it holds. */
+/* Waits up to seconds (a gr_patience()) until srv has accepted at least n
+ * connections on port; returns how many it holds. */
 static int
 accepted(struct gr_ctx *c, struct gr_proc *srv, int port, int n, double seconds)
 {
@@ -56,7 +56,8 @@ static int
 all_accepted(struct gr_ctx *c, struct gr_proc *srv, int port, int n)
 {
   char where[96], how[200];
-  int have = accepted(c, srv, port, n, 3);
+  double waited = gr_patience(c, 3);
+  int have = accepted(c, srv, port, n, waited);
 
   if (have >= n)
     return 1;
@@ -77,6 +78,7 @@ all_accepted(struct gr_ctx *c, struct gr_proc *srv, int port, int n)
          c->stack == GR_KERNEL ? ", and their ESTABLISHED lines have no PID: "
                                  "no process holds them yet"
                                : "");
+  gr_say_waited(c, waited, 3);
   gr_netstat_excerpt(c, port);
   return 0;
 }
@@ -276,7 +278,8 @@ say_on(int fd, const char *text)
 }
 
 /* Reads from every connection at once until each has want[i] bytes (or
- * seconds pass), then 100 ms more for anything that should not come. */
+ * seconds, a gr_patience(), pass), then 100 ms more for anything that
+ * should not come. */
 static void
 gather(struct gr_ctx *c, const int *fds, struct gr_buf *got, const size_t *want,
        int n, double seconds)
@@ -340,19 +343,22 @@ visible(const char *s, size_t n, char *out, size_t len)
   return out;
 }
 
-/* Did fd receive exactly text within 4 s (generous: a loaded machine is
- * slow)?  Says what came otherwise. */
+/* Did fd receive exactly text within 4 s (more on a loaded machine)?
+ * Says what came otherwise. */
 static int
 hear(struct gr_ctx *c, int fd, const char *who, const char *text)
 {
   char back[512], w[600], g[600];
-  size_t n = strlen(text), got = gr_recv_all(c, fd, back, n, 4);
+  double waited = gr_patience(c, 4);
+  size_t n = strlen(text), got = gr_recv_all(c, fd, back, n, waited);
 
   if (got == n && memcmp(back, text, n) == 0)
     return 1;
   gr_say(c, "%s expected \"%s\"; it got %s%s%s.", who,
          visible(text, n, w, sizeof w), got ? "\"" : "nothing in 4 s",
          visible(back, got, g, sizeof g), got ? "\"" : "");
+  if (got < n && memcmp(back, text, got) == 0) /* late, not wrong */
+    gr_say_waited(c, waited, 4);
   return 0;
 }
 
@@ -383,6 +389,7 @@ room_of_programs(struct gr_ctx *c, enum gr_who server_who,
   struct gr_proc *srv, *cl[MAX_PEERS];
   struct talk t = {.n = n};
   int port = gr_port(c), good = 0, total = 0, said = 0, complete = 0;
+  double waited;
   int64_t until;
 
   srv = gr_server(c, server_who, "chat_server", port, NULL, 0);
@@ -398,7 +405,8 @@ room_of_programs(struct gr_ctx *c, enum gr_who server_who,
   for (int i = 0; i < n; i++)
     if (t.said[i] != NULL)
       gr_feed(cl[i], t.said[i], strlen(t.said[i]));
-  until = now_ms() + 10000;
+  waited = gr_patience(c, 10);
+  until = now_ms() + (int64_t)(waited * 1000);
   while (now_ms() < until && gr_left_ms(c) > 0) {
     complete = 0;
     for (int i = 0; i < n; i++)
@@ -427,6 +435,7 @@ room_of_programs(struct gr_ctx *c, enum gr_who server_who,
     gr_exit_text(cl[i], how, sizeof how);
     gr_say(c, "%s c%02d %s.", cl[i]->label, i, how);
     gr_show_stderr(c, cl[i]);
+    gr_say_waited(c, waited, 10);
     break;
   }
   gr_score(c, total ? (double)good / total : 0);
@@ -518,19 +527,22 @@ client_room(struct gr_ctx *c, int port, struct gr_proc **srv,
 {
   char p[16], how[200];
   const char *argv[] = {gr_host(c), gr_itoa(port, p, sizeof p), NULL};
+  double waited;
 
   *srv = gr_server(c, GR_REF, "chat_server", port, NULL, 0);
   g[0] = gr_connect(c, port);
   *cl = gr_start(c, GR_STUDENT, "chat_client", argv);
   for (int i = 1; i < ng; i++)
     g[i] = gr_connect(c, port);
-  if (accepted(c, *srv, port, ng + 1, 3) >= ng + 1)
+  waited = gr_patience(c, 3);
+  if (accepted(c, *srv, port, ng + 1, waited) >= ng + 1)
     return 1;
   gr_exit_text(*cl, how, sizeof how);
   gr_say(c,
          "Your chat_client did not connect to the reference chat_server "
          "within 3 s (it %s).",
          how);
+  gr_say_waited(c, waited, 3);
   gr_show_stderr(c, *cl);
   gr_netstat_excerpt(c, port);
   return 0;
@@ -549,7 +561,7 @@ client_with_reference_server(struct gr_ctx *c)
   if (!client_room(c, port, &srv, &cl, g, 2))
     goto out;
   gr_feed(cl, lines, strlen(lines));
-  gather(c, g, got, want, 2, 6);
+  gather(c, g, got, want, 2, gr_patience(c, 6));
   part = gr_compare_lines(c, lines, got[0].s,
                           "what the others received from your chat_client");
   if (part == 1)
@@ -590,14 +602,15 @@ client_prints_while_idle(struct gr_ctx *c)
   struct gr_proc *srv, *cl;
   char *lines = lines_of(c, 0, 3), *out;
   int64_t until;
-  double cpu;
+  double cpu, waited;
 
   if (!client_room(c, port, &srv, &cl, g, 1)) {
     free(lines);
     return;
   }
   say_on(g[0], lines);
-  until = now_ms() + 3000;
+  waited = gr_patience(c, 3);
+  until = now_ms() + (int64_t)(waited * 1000);
   while (file_size(cl->out_path) < strlen(lines) && now_ms() < until &&
          gr_running(cl))
     usleep(20000);
@@ -616,6 +629,7 @@ client_prints_while_idle(struct gr_ctx *c)
            "print what the server sends as soon as it comes, typing or "
            "not.",
            where[0] ? "; it was waiting in " : "", where);
+    gr_say_waited(c, waited, 3);
     if (!gr_running(cl)) {
       char how[200];
       gr_exit_text(cl, how, sizeof how);
@@ -649,6 +663,7 @@ many_clients(struct gr_ctx *c)
   struct gr_buf got[N] = {{0}};
   struct talk t = {.n = N};
   size_t want[N];
+  double waited;
 
   if (!join(c, srv, port, fds, 0, N))
     return;
@@ -663,7 +678,8 @@ many_clients(struct gr_ctx *c)
       say_on(fds[i], t.said[i]);
   for (int i = 0; i < N; i++)
     want[i] = to_hear(&t, i);
-  gather(c, fds, got, want, N, 6);
+  waited = gr_patience(c, 6);
+  gather(c, fds, got, want, N, waited);
   for (int i = 0; i < N; i++) {
     char who[32];
     snprintf(who, sizeof who, "Connection c%02d", i);
@@ -676,6 +692,8 @@ many_clients(struct gr_ctx *c)
            "%d clients connected at once, %d of them each said a line or "
            "two: %d of %d lines arrived whole where they should.",
            N, AUTHORS, good, total);
+  if (complete < N)
+    gr_say_waited(c, waited, 6);
   gr_score(c, total ? (double)good / total : 0);
   talk_free(&t);
 }
@@ -832,7 +850,8 @@ serves_while_another_is_silent(struct gr_ctx *c)
   double score = 0;
 
   fds[0] = gr_connect(c, port); /* connected, and says nothing */
-  if (accepted(c, srv, port, 1, 2) < 1 || !join(c, srv, port, fds, 1, 3)) {
+  if (accepted(c, srv, port, 1, gr_patience(c, 2)) < 1 ||
+      !join(c, srv, port, fds, 1, 3)) {
     gr_say(c, "(The first client was connected and silent.)");
     goto out;
   }
@@ -857,13 +876,13 @@ out:
   free(l2);
 }
 
-/* Waits up to seconds until srv holds at most n connections on port (or
- * exits); 1 when it does. */
+/* Waits up to seconds (more on a loaded machine) until srv holds at most
+ * n connections on port (or exits); 1 when it does. */
 static int
 dropped_to(struct gr_ctx *c, struct gr_proc *srv, int port, int n,
            double seconds)
 {
-  int64_t until = now_ms() + (int64_t)(seconds * 1000);
+  int64_t until = now_ms() + (int64_t)(gr_patience(c, seconds) * 1000);
 
   for (;;) {
     if (!gr_running(srv))
@@ -964,7 +983,7 @@ client_leaves(struct gr_ctx *c)
   int port = gr_port(c), fds[3], close_wait = 0;
   struct gr_proc *srv = gr_server(c, GR_STUDENT, "chat_server", port, NULL, 0);
   char *bye = lines_of(c, 0, 1), *l1 = lines_of(c, 1, 1);
-  double score = 0;
+  double score = 0, waited;
   int64_t until;
 
   if (!join(c, srv, port, fds, 0, 3))
@@ -973,7 +992,8 @@ client_leaves(struct gr_ctx *c)
   if (!hear(c, fds[1], "A client", bye) || !hear(c, fds[2], "A client", bye))
     goto out;
   sl_close(fds[0]); /* nothing unread: a FIN */
-  until = now_ms() + 2000;
+  waited = gr_patience(c, 2);
+  until = now_ms() + (int64_t)(waited * 1000);
   do {
     usleep(20000);
     close_wait = gr_count_state(c, srv, "CLOSE_WAIT", port);
@@ -991,6 +1011,7 @@ client_leaves(struct gr_ctx *c)
     gr_say(c, "A client closed its connection; 2 s later your chat_server "
               "still held it in CLOSE_WAIT: sl_recv returned 0 (end of file) "
               "and the server never called sl_close() on that socket.");
+    gr_say_waited(c, waited, 2);
     gr_netstat_excerpt(c, port);
   }
   say_on(fds[1], l1);
@@ -1009,14 +1030,14 @@ no_leaks(struct gr_ctx *c)
   enum { WAVE = 12, ONE_BY_ONE = 6 };
   int port = gr_port(c), fds[WAVE], before, after = 0, close_wait = 0;
   struct gr_proc *srv = gr_server(c, GR_STUDENT, "chat_server", port, NULL, 0);
-  double wait_eof = 1;
+  double wait_eof = 1, waited;
   int64_t until;
 
   before = gr_open_fds(srv);
   /* A dozen at once, silent, then all gone. */
   for (int i = 0; i < WAVE; i++)
     fds[i] = gr_connect(c, port);
-  accepted(c, srv, port, WAVE, 1);
+  accepted(c, srv, port, WAVE, gr_patience(c, 1));
   for (int i = 0; i < WAVE; i++)
     sl_close(fds[i]);
   /* Then one by one: a line, the end of its sending side, and the
@@ -1030,7 +1051,8 @@ no_leaks(struct gr_ctx *c)
       wait_eof = 0.2;
     sl_close(fd);
   }
-  until = now_ms() + 2000;
+  waited = gr_patience(c, 2);
+  until = now_ms() + (int64_t)(waited * 1000);
   do {
     usleep(20000);
     after = gr_open_fds(srv);
@@ -1051,6 +1073,7 @@ no_leaks(struct gr_ctx *c)
            "Your chat_server had %d descriptors open before %d clients "
            "came and went, and %d after.",
            before, WAVE + ONE_BY_ONE, after);
+  gr_say_waited(c, waited, 2);
   gr_netstat_excerpt(c, port);
 }
 
@@ -1063,7 +1086,7 @@ no_busy_loop(struct gr_ctx *c)
 
   for (int i = 0; i < 5; i++)
     fds[i] = gr_connect(c, port);
-  accepted(c, srv, port, 5, 1);
+  accepted(c, srv, port, 5, gr_patience(c, 1));
   say_on(fds[0], "half a li"); /* and then nobody says anything */
   usleep(100000);
   running = watch_idle(srv, 1500, &cpu);
@@ -1079,7 +1102,7 @@ no_busy_loop(struct gr_ctx *c)
          running * 100, cpu);
 }
 
-/* Did p print exactly want within seconds? */
+/* Did p print exactly want within seconds (a gr_patience())? */
 static int
 printed(struct gr_ctx *c, struct gr_proc *p, const char *want, double seconds)
 {
@@ -1105,6 +1128,7 @@ killed_client_on_socklab_stack(struct gr_ctx *c)
   struct gr_buf both = {0};
   char *l0, *l1, *out;
   int port, dropped;
+  double waited;
   int64_t until;
 
   gr_use_stack(c, GR_USER, "");
@@ -1115,16 +1139,18 @@ killed_client_on_socklab_stack(struct gr_ctx *c)
   if (!join_programs(c, GR_REF, srv, port, cl, 3))
     goto out;
   gr_feed(cl[0], l0, strlen(l0));
-  if (!printed(c, cl[1], l0, 6) || !printed(c, cl[2], l0, 3)) {
+  waited = gr_patience(c, 6);
+  if (!printed(c, cl[1], l0, waited) || !printed(c, cl[2], l0, waited)) {
     gr_say(c, "Three reference chat_clients on socklab's stack; before any "
               "was killed, a line from the first did not reach both others "
               "(the other tests say more).");
+    gr_say_waited(c, waited, 6);
     gr_netstat_excerpt(c, port);
     goto out;
   }
   kill(cl[0]->pid, SIGKILL);
   gr_wait(c, cl[0], 2);
-  until = now_ms() + 2000;
+  until = now_ms() + (int64_t)(gr_patience(c, 2) * 1000);
   do {
     usleep(20000);
     dropped = gr_count_state(c, srv, "ESTABLISHED", port) <= 2;
@@ -1143,12 +1169,14 @@ killed_client_on_socklab_stack(struct gr_ctx *c)
   gr_feed(cl[1], l1, strlen(l1));
   gr_buf_add(&both, l0, strlen(l0));
   gr_buf_add(&both, l1, strlen(l1));
-  if (printed(c, cl[2], both.s, 6)) {
+  waited = gr_patience(c, 6);
+  if (printed(c, cl[2], both.s, waited)) {
     gr_score(c, dropped ? 1 : 0.5);
   } else {
     out = gr_slurp(cl[2]->out_path, NULL);
     gr_compare_lines(c, both.s, out,
                      "what a client printed after another was killed");
+    gr_say_waited(c, waited, 6);
     free(out);
   }
   if (!dropped) {
