@@ -208,12 +208,47 @@ find_line(const char *text, size_t pos, const char *line, size_t len)
   return -1;
 }
 
+/* What the participants of a room heard, all together. */
+struct heard {
+  int good;  /* lines that came whole, to a client that should get them */
+  int want;  /* lines that should have come */
+  int own;   /* lines that came back to their author */
+  int stray; /* lines no one sent: cut, glued together or repeated */
+  int said;  /* problems said so far (only the first is) */
+};
+
+/* A line that should not have come costs as much as one that did not
+ * come: a server that sends each line back to its author too does not
+ * score full marks for "none of its own". */
+static double
+heard_score(const struct heard *h)
+{
+  int total = h->want + h->own + h->stray;
+
+  return total ? (double)h->good / total : 0;
+}
+
+/* "; 4 came back to their author; 2 were not lines anyone sent": what
+ * came that should not have, for the summary of a room. */
+static const char *
+heard_extra(const struct heard *h, char *buf, size_t len)
+{
+  buf[0] = '\0';
+  if (h->own > 0)
+    snprintf(buf, len, "; %d came back to their author", h->own);
+  if (h->stray > 0)
+    snprintf(buf + strlen(buf), len - strlen(buf),
+             "; %d were not lines any client sent (cut, glued or repeated)",
+             h->stray);
+  return buf;
+}
+
 /* Scores what participant r (called who) heard: each other's lines, whole
- * and in their author's order, and none of its own.  Adds to *good and
- * *total; says the first thing wrong (once: *said counts). */
+ * and in their author's order, and none of its own.  Adds to *h; says the
+ * first thing wrong of the whole room. */
 static void
 check_heard(struct gr_ctx *c, const struct talk *t, int r, const char *who,
-            const char *got, int *good, int *total, int *said)
+            const char *got, struct heard *h)
 {
   size_t pos[MAX_PEERS] = {0};
   int ok = 0, want = 0;
@@ -231,22 +266,27 @@ check_heard(struct gr_ctx *c, const struct talk *t, int r, const char *who,
     if (after >= 0) {
       ok++;
       pos[a] = (size_t)after;
-    } else if (a == r && (*said)++ == 0) {
-      gr_say(c,
-             "%s got its own line back: \"%.*s\".  A line goes to every "
-             "client except the one that sent it.",
-             who, (int)(len < 120 ? len : 120), l);
-    } else if (a != r && (*said)++ == 0) {
-      gr_say(c,
-             "%s got \"%.*s\"%s, which is not a line any client sent: "
-             "lines were cut, or glued together from pieces of several "
-             "(or came twice).  Keep each client's unfinished line until "
-             "its newline arrives, then send it whole.",
-             who, (int)(len < 160 ? len : 160), l, nl ? "" : " (no newline)");
+    } else if (a == r) {
+      h->own++;
+      if (h->said++ == 0)
+        gr_say(c,
+               "%s got its own line back: \"%.*s\".  A line goes to every "
+               "client except the one that sent it.",
+               who, (int)(len < 120 ? len : 120), l);
+    } else {
+      h->stray++;
+      if (h->said++ == 0)
+        gr_say(c,
+               "%s got \"%.*s\"%s, which is not a line any client sent: "
+               "lines were cut, or glued together from pieces of several "
+               "(or came twice).  Keep each client's unfinished line until "
+               "its newline arrives, then send it whole.",
+               who, (int)(len < 160 ? len : 160), l,
+               nl ? "" : " (no newline)");
     }
     l += len + (nl != NULL);
   }
-  if (ok < want && (*said)++ == 0) {
+  if (ok < want && h->said++ == 0) {
     for (int a = 0; a < t->n; a++)
       if (a != r && t->said[a] != NULL && t->said[a][pos[a]] != '\0') {
         const char *m = t->said[a] + pos[a];
@@ -257,8 +297,8 @@ check_heard(struct gr_ctx *c, const struct talk *t, int r, const char *who,
         break;
       }
   }
-  *good += ok;
-  *total += want;
+  h->good += ok;
+  h->want += want;
 }
 
 /* ---- the grader's own connections ---------------------------------------- */
@@ -388,7 +428,9 @@ room_of_programs(struct gr_ctx *c, enum gr_who server_who,
 {
   struct gr_proc *srv, *cl[MAX_PEERS];
   struct talk t = {.n = n};
-  int port = gr_port(c), good = 0, total = 0, said = 0, complete = 0;
+  struct heard h = {0};
+  int port = gr_port(c), complete = 0;
+  char extra[160];
   double waited;
   int64_t until;
 
@@ -419,15 +461,15 @@ room_of_programs(struct gr_ctx *c, enum gr_who server_who,
   for (int i = 0; i < n; i++) {
     char who[128], *out = gr_slurp(cl[i]->out_path, NULL);
     snprintf(who, sizeof who, "%s c%02d", cl[i]->label, i);
-    check_heard(c, &t, i, who, out, &good, &total, &said);
+    check_heard(c, &t, i, who, out, &h);
     free(out);
   }
-  if (good < total)
+  if (heard_score(&h) < 1)
     gr_say(c,
            "%d of %d clients printed everything; %d of %d lines "
-           "arrived whole.",
-           complete, n, good, total);
-  for (int i = 0; i < n && good < total; i++) {
+           "arrived whole%s.",
+           complete, n, h.good, h.want, heard_extra(&h, extra, sizeof extra));
+  for (int i = 0; i < n && h.good < h.want; i++) {
     char how[200];
     if (file_size(cl[i]->out_path) >= to_hear(&t, i))
       continue;
@@ -438,7 +480,7 @@ room_of_programs(struct gr_ctx *c, enum gr_who server_who,
     gr_say_waited(c, waited, 10);
     break;
   }
-  gr_score(c, total ? (double)good / total : 0);
+  gr_score(c, heard_score(&h));
   /* Each has read all it was sent: closing now is a clean FIN. */
   for (int i = 0; i < n; i++)
     gr_close_stdin(cl[i]);
@@ -658,11 +700,13 @@ static void
 many_clients(struct gr_ctx *c)
 {
   enum { N = 40, AUTHORS = 10 };
-  int port = gr_port(c), fds[N], good = 0, total = 0, said = 0, complete = 0;
+  int port = gr_port(c), fds[N], complete = 0;
   struct gr_proc *srv = gr_server(c, GR_STUDENT, "chat_server", port, NULL, 0);
   struct gr_buf got[N] = {{0}};
   struct talk t = {.n = N};
+  struct heard h = {0};
   size_t want[N];
+  char extra[160];
   double waited;
 
   if (!join(c, srv, port, fds, 0, N))
@@ -684,17 +728,17 @@ many_clients(struct gr_ctx *c)
     char who[32];
     snprintf(who, sizeof who, "Connection c%02d", i);
     complete += got[i].len >= want[i];
-    check_heard(c, &t, i, who, got[i].s, &good, &total, &said);
+    check_heard(c, &t, i, who, got[i].s, &h);
     gr_buf_free(&got[i]);
   }
-  if (good < total)
+  if (heard_score(&h) < 1)
     gr_say(c,
            "%d clients connected at once, %d of them each said a line or "
-           "two: %d of %d lines arrived whole where they should.",
-           N, AUTHORS, good, total);
+           "two: %d of %d lines arrived whole where they should%s.",
+           N, AUTHORS, h.good, h.want, heard_extra(&h, extra, sizeof extra));
   if (complete < N)
     gr_say_waited(c, waited, 6);
-  gr_score(c, total ? (double)good / total : 0);
+  gr_score(c, heard_score(&h));
   talk_free(&t);
 }
 
