@@ -163,7 +163,10 @@ void gr_say_waited(struct gr_ctx *c, double waited, double idle);
 
 /* The programs of this test run on socklab's stack, on a hub of their own
  * with these faults (hub options such as "--loss 10% --reorder 5%", or
- * ""), or on the kernel's (the default).  Call before starting any. */
+ * ""), or on the kernel's (the default).  Call before starting any; a
+ * test may go on to socklab's stack after a part on the kernel's (its
+ * programs stopped), but its own connections keep the stack of the first
+ * it made (SOCKLAB_STACK is read once). */
 void gr_use_stack(struct gr_ctx *c, enum gr_stack stack, const char *faults);
 
 /* Starts prog of who with argv (after the program name; NULL-ended) in
