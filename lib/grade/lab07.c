@@ -290,8 +290,7 @@ check_heard(struct gr_ctx *c, const struct talk *t, int r, const char *who,
                "lines were cut, or glued together from pieces of several "
                "(or came twice).  Keep each client's unfinished line until "
                "its newline arrives, then send it whole.",
-               who, (int)(len < 160 ? len : 160), l,
-               nl ? "" : " (no newline)");
+               who, (int)(len < 160 ? len : 160), l, nl ? "" : " (no newline)");
     }
     l += len + (nl != NULL);
   }
@@ -431,7 +430,7 @@ file_size(const char *path)
 /* One of a room: a connection of the grader's, or a reference chat_client
  * (its stdin what it says, its output what it heard). */
 struct peer {
-  int fd;           /* the connection, or -1 */
+  int fd;            /* the connection, or -1 */
   struct gr_proc *p; /* or the program */
   struct gr_buf got; /* the connection: what it received */
   size_t base;       /* the program: bytes of its output before */
@@ -1163,8 +1162,8 @@ flood(struct gr_ctx *c, struct peer *pe, const struct talk *t, double stall,
 
 /* A flood that did not end complete: what that looks like. */
 static void
-say_stuck(struct gr_ctx *c, struct gr_proc *srv, const struct talk *t,
-          int end, size_t volume, size_t moved, double stall)
+say_stuck(struct gr_ctx *c, struct gr_proc *srv, const struct talk *t, int end,
+          size_t volume, size_t moved, double stall)
 {
   char where[96], how[200];
 
@@ -1350,8 +1349,8 @@ stops_reading_socklab(struct gr_ctx *c)
   }
   kill(cl[0]->pid, SIGSTOP);
   for (int i = 0; i < N; i++) {
-    pe[i] = (struct peer){.fd = -1, .p = cl[i],
-                          .base = file_size(cl[i]->out_path)};
+    pe[i] =
+        (struct peer){.fd = -1, .p = cl[i], .base = file_size(cl[i]->out_path)};
     fcntl(cl[i]->stdin_fd, F_SETFL, O_NONBLOCK);
   }
   score = 0.5 * others_keep_hearing(c, srv, pe, 65536);
@@ -1398,14 +1397,16 @@ client_stops_reading(struct gr_ctx *c)
   double score = stops_reading_kernel(c);
 
   if (score < 1)
-    heading(c, mark, "On the kernel's stack (a connection of the grader's "
-                     "stopped reading)");
+    heading(c, mark,
+            "On the kernel's stack (a connection of the grader's "
+            "stopped reading)");
   gr_score(c, score / 2); /* kept should the next part end the test */
   mark = c->feedback.len;
   score += stops_reading_socklab(c);
   if (score < 2 && c->feedback.len > mark)
-    heading(c, mark, "On socklab's stack (a reference chat_client was "
-                     "stopped with SIGSTOP)");
+    heading(c, mark,
+            "On socklab's stack (a reference chat_client was "
+            "stopped with SIGSTOP)");
   gr_score(c, score / 2);
 }
 

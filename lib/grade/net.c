@@ -187,7 +187,7 @@ fnv(const char *s, size_t n)
 static int
 first_sight(struct seen *s, uint64_t h)
 {
-  h += h == 0; /* 0 marks an empty slot */
+  h += h == 0;              /* 0 marks an empty slot */
   if (s->n * 2 >= s->cap) { /* open addressing, kept half empty */
     size_t cap = s->cap ? s->cap * 2 : 256;
     uint64_t *v = calloc(cap, sizeof *v);
