@@ -129,7 +129,8 @@ FORMAT_FILES    = $(shell git ls-files --cached --others --exclude-standard '*.c
                     find lib tests labs solutions -name '*.[ch]')
 
 .PHONY: all help test check-deps lint format install uninstall clean demo bench \
-        fuzz fuzz-smoke grade gradescope unit memcheck slides slides-figures soak
+        fuzz fuzz-smoke grade gradescope unit memcheck slides slides-figures soak \
+        grader-stress
 
 all: $(LIB) $(CLI)
 
@@ -148,6 +149,8 @@ help:
 	@echo "make memcheck   the Check tests under valgrind"
 	@echo "make grade LAB=lab02 DIR=path   grade a submission (socklab grade)"
 	@echo "make gradescope LAB=lab02       build/gradescope-lab02.zip to upload"
+	@echo "make grader-stress [LABS=...]   every reference and correct solution"
+	@echo "                graded STRESS_RUNS=100 times beside 2 CPU hogs"
 	@echo "make slides-figures   redraw slides/figures/ from seeded socklab runs"
 	@echo "make slides     render slides/{en,ko}/*.md to slides/out/ with Marp (npx)"
 
@@ -232,6 +235,13 @@ FORMAT ?= text
 grade: all
 	@test -n "$(LAB)" || { echo "make grade LAB=lab02 DIR=path"; exit 2; }
 	$(CLI) grade $(LAB) --dir $(or $(DIR),.) --format $(FORMAT)
+
+# make grader-stress [LABS="lab01 lab07"]: every reference solution and
+# every correct solution in tests/graders graded STRESS_RUNS times (100)
+# per lab beside two CPU hogs; any point lost fails it.  Hours at 100 runs:
+# not part of make test.
+grader-stress: all
+	tests/graders/stress.sh $(LABS)
 
 gradescope: all
 	@test -n "$(LAB)" || { echo "make gradescope LAB=lab02"; exit 2; }

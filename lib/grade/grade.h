@@ -125,7 +125,8 @@ struct gr_ctx {
   uint64_t hub_seed; /* the seed the hub was given, for feedback */
   struct gr_proc procs[GR_MAX_PROCS];
   int nprocs;
-  double score; /* 0..1, set by the test (gr_score) */
+  double load_seen; /* the busiest gr_patience() found the machine */
+  double score;     /* 0..1, set by the test (gr_score) */
   int scored;
   struct gr_buf feedback;
   uint64_t rng;
@@ -150,9 +151,30 @@ int64_t gr_left_ms(const struct gr_ctx *c);
  * program. */
 int gr_lag_ms(void);
 
+/* How busy the machine is now: tasks that want a CPU, per CPU (the larger
+ * of the 1-minute load average and those runnable now), at least 1. */
+double gr_load(void);
+/* What a deadline is multiplied by on a machine this busy: gr_load(), at
+ * most GR_MAX_STRETCH.  A test's time limit is stretched when it starts. */
+#define GR_MAX_STRETCH 4.0
+double gr_stretch(void);
+/* How long to wait for what takes at most seconds on an idle machine:
+ * seconds times gr_stretch() now, never past the test's deadline.  A
+ * wait that ends early when what it waits for comes costs nothing more
+ * when the machine is idle; a fixed one made slow machines cost points. */
+double gr_patience(struct gr_ctx *c, double seconds);
+/* After a loss because something did not come within waited seconds (a
+ * gr_patience() of idle seconds): says that it was a wait, how long, and
+ * when the machine was busy or the test's time ran out, that the machine
+ * may be the cause, not the program. */
+void gr_say_waited(struct gr_ctx *c, double waited, double idle);
+
 /* The programs of this test run on socklab's stack, on a hub of their own
  * with these faults (hub options such as "--loss 10% --reorder 5%", or
- * ""), or on the kernel's (the default).  Call before starting any. */
+ * ""), or on the kernel's (the default).  Call before starting any; a
+ * test may go on to socklab's stack after a part on the kernel's (its
+ * programs stopped), but its own connections keep the stack of the first
+ * it made (SOCKLAB_STACK is read once). */
 void gr_use_stack(struct gr_ctx *c, enum gr_stack stack, const char *faults);
 
 /* Starts prog of who with argv (after the program name; NULL-ended) in

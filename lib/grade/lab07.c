@@ -3,12 +3,14 @@
  * client) and chat_client HOST PORT (polls stdin and the socket).
  * labs/README.md has the interface. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <unistd.h>
@@ -31,8 +33,8 @@ now_ms(void)
 
 /* ---- who is in the room -------------------------------------------------- */
 
-/* Waits up to seconds until srv has accepted at least n connections on
- * port; returns how many it holds. */
+/* Waits up to seconds (a gr_patience()) until srv has accepted at least n
+ * connections on port; returns how many it holds. */
 static int
 accepted(struct gr_ctx *c, struct gr_proc *srv, int port, int n, double seconds)
 {
@@ -56,7 +58,8 @@ static int
 all_accepted(struct gr_ctx *c, struct gr_proc *srv, int port, int n)
 {
   char where[96], how[200];
-  int have = accepted(c, srv, port, n, 3);
+  double waited = gr_patience(c, 3);
+  int have = accepted(c, srv, port, n, waited);
 
   if (have >= n)
     return 1;
@@ -77,6 +80,7 @@ all_accepted(struct gr_ctx *c, struct gr_proc *srv, int port, int n)
          c->stack == GR_KERNEL ? ", and their ESTABLISHED lines have no PID: "
                                  "no process holds them yet"
                                : "");
+  gr_say_waited(c, waited, 3);
   gr_netstat_excerpt(c, port);
   return 0;
 }
@@ -135,10 +139,11 @@ struct talk {
   char *said[MAX_PEERS];
 };
 
+/* k seeded lines of at most max_len bytes (and the tag) said by who. */
 static char *
-lines_of(struct gr_ctx *c, int who, int k)
+long_lines_of(struct gr_ctx *c, int who, int k, size_t max_len)
 {
-  char *plain = gr_lines(c, k, 48), tag[16];
+  char *plain = gr_lines(c, k, max_len), tag[16];
   struct gr_buf b = {0};
 
   snprintf(tag, sizeof tag, "c%02d: ", who);
@@ -150,6 +155,12 @@ lines_of(struct gr_ctx *c, int who, int k)
   }
   free(plain);
   return b.s;
+}
+
+static char *
+lines_of(struct gr_ctx *c, int who, int k)
+{
+  return long_lines_of(c, who, k, 48);
 }
 
 static void
@@ -206,12 +217,47 @@ find_line(const char *text, size_t pos, const char *line, size_t len)
   return -1;
 }
 
+/* What the participants of a room heard, all together. */
+struct heard {
+  int good;  /* lines that came whole, to a client that should get them */
+  int want;  /* lines that should have come */
+  int own;   /* lines that came back to their author */
+  int stray; /* lines no one sent: cut, glued together or repeated */
+  int said;  /* problems said so far (only the first is) */
+};
+
+/* A line that should not have come costs as much as one that did not
+ * come: a server that sends each line back to its author too does not
+ * score full marks for "none of its own". */
+static double
+heard_score(const struct heard *h)
+{
+  int total = h->want + h->own + h->stray;
+
+  return total ? (double)h->good / total : 0;
+}
+
+/* "; 4 came back to their author; 2 were not lines anyone sent": what
+ * came that should not have, for the summary of a room. */
+static const char *
+heard_extra(const struct heard *h, char *buf, size_t len)
+{
+  buf[0] = '\0';
+  if (h->own > 0)
+    snprintf(buf, len, "; %d came back to their author", h->own);
+  if (h->stray > 0)
+    snprintf(buf + strlen(buf), len - strlen(buf),
+             "; %d were not lines any client sent (cut, glued or repeated)",
+             h->stray);
+  return buf;
+}
+
 /* Scores what participant r (called who) heard: each other's lines, whole
- * and in their author's order, and none of its own.  Adds to *good and
- * *total; says the first thing wrong (once: *said counts). */
+ * and in their author's order, and none of its own.  Adds to *h; says the
+ * first thing wrong of the whole room. */
 static void
 check_heard(struct gr_ctx *c, const struct talk *t, int r, const char *who,
-            const char *got, int *good, int *total, int *said)
+            const char *got, struct heard *h)
 {
   size_t pos[MAX_PEERS] = {0};
   int ok = 0, want = 0;
@@ -229,22 +275,26 @@ check_heard(struct gr_ctx *c, const struct talk *t, int r, const char *who,
     if (after >= 0) {
       ok++;
       pos[a] = (size_t)after;
-    } else if (a == r && (*said)++ == 0) {
-      gr_say(c,
-             "%s got its own line back: \"%.*s\".  A line goes to every "
-             "client except the one that sent it.",
-             who, (int)(len < 120 ? len : 120), l);
-    } else if (a != r && (*said)++ == 0) {
-      gr_say(c,
-             "%s got \"%.*s\"%s, which is not a line any client sent: "
-             "lines were cut, or glued together from pieces of several "
-             "(or came twice).  Keep each client's unfinished line until "
-             "its newline arrives, then send it whole.",
-             who, (int)(len < 160 ? len : 160), l, nl ? "" : " (no newline)");
+    } else if (a == r) {
+      h->own++;
+      if (h->said++ == 0)
+        gr_say(c,
+               "%s got its own line back: \"%.*s\".  A line goes to every "
+               "client except the one that sent it.",
+               who, (int)(len < 120 ? len : 120), l);
+    } else {
+      h->stray++;
+      if (h->said++ == 0)
+        gr_say(c,
+               "%s got \"%.*s\"%s, which is not a line any client sent: "
+               "lines were cut, or glued together from pieces of several "
+               "(or came twice).  Keep each client's unfinished line until "
+               "its newline arrives, then send it whole.",
+               who, (int)(len < 160 ? len : 160), l, nl ? "" : " (no newline)");
     }
     l += len + (nl != NULL);
   }
-  if (ok < want && (*said)++ == 0) {
+  if (ok < want && h->said++ == 0) {
     for (int a = 0; a < t->n; a++)
       if (a != r && t->said[a] != NULL && t->said[a][pos[a]] != '\0') {
         const char *m = t->said[a] + pos[a];
@@ -255,8 +305,8 @@ check_heard(struct gr_ctx *c, const struct talk *t, int r, const char *who,
         break;
       }
   }
-  *good += ok;
-  *total += want;
+  h->good += ok;
+  h->want += want;
 }
 
 /* ---- the grader's own connections ---------------------------------------- */
@@ -276,7 +326,8 @@ say_on(int fd, const char *text)
 }
 
 /* Reads from every connection at once until each has want[i] bytes (or
- * seconds pass), then 100 ms more for anything that should not come. */
+ * seconds, a gr_patience(), pass), then 100 ms more for anything that
+ * should not come. */
 static void
 gather(struct gr_ctx *c, const int *fds, struct gr_buf *got, const size_t *want,
        int n, double seconds)
@@ -340,19 +391,22 @@ visible(const char *s, size_t n, char *out, size_t len)
   return out;
 }
 
-/* Did fd receive exactly text within 4 s (generous: a loaded machine is
- * slow)?  Says what came otherwise. */
+/* Did fd receive exactly text within 4 s (more on a loaded machine)?
+ * Says what came otherwise. */
 static int
 hear(struct gr_ctx *c, int fd, const char *who, const char *text)
 {
   char back[512], w[600], g[600];
-  size_t n = strlen(text), got = gr_recv_all(c, fd, back, n, 4);
+  double waited = gr_patience(c, 4);
+  size_t n = strlen(text), got = gr_recv_all(c, fd, back, n, waited);
 
   if (got == n && memcmp(back, text, n) == 0)
     return 1;
   gr_say(c, "%s expected \"%s\"; it got %s%s%s.", who,
          visible(text, n, w, sizeof w), got ? "\"" : "nothing in 4 s",
          visible(back, got, g, sizeof g), got ? "\"" : "");
+  if (got < n && memcmp(back, text, got) == 0) /* late, not wrong */
+    gr_say_waited(c, waited, 4);
   return 0;
 }
 
@@ -373,6 +427,90 @@ file_size(const char *path)
   return stat(path, &st) == 0 ? (size_t)st.st_size : 0;
 }
 
+/* One of a room: a connection of the grader's, or a reference chat_client
+ * (its stdin what it says, its output what it heard). */
+struct peer {
+  int fd;            /* the connection, or -1 */
+  struct gr_proc *p; /* or the program */
+  struct gr_buf got; /* the connection: what it received */
+  size_t base;       /* the program: bytes of its output before */
+};
+
+/* Bytes p received since base. */
+static size_t
+peer_heard(const struct peer *pe)
+{
+  size_t n;
+
+  if (pe->p == NULL)
+    return pe->got.len;
+  n = file_size(pe->p->out_path);
+  return n > pe->base ? n - pe->base : 0;
+}
+
+/* Says some of s without waiting: how much went, 0 when none could. */
+static size_t
+peer_say(struct peer *pe, const char *s, size_t n)
+{
+  ssize_t r;
+
+  if (pe->p == NULL)
+    r = sl_send(pe->fd, s, n, MSG_DONTWAIT);
+  else if (pe->p->stdin_fd >= 0)
+    r = write(pe->p->stdin_fd, s, n); /* a pipe made non-blocking */
+  else
+    r = -1;
+  return r > 0 ? (size_t)r : 0;
+}
+
+/* A connection reads what came, without waiting (a program reads by
+ * itself); 0 when the server closed it (a reference chat_client then
+ * exits). */
+static int
+peer_listen(struct peer *pe)
+{
+  char chunk[65536];
+  ssize_t r;
+
+  if (pe->p != NULL)
+    return gr_running(pe->p);
+  while ((r = sl_recv(pe->fd, chunk, sizeof chunk, MSG_DONTWAIT)) != 0) {
+    if (r < 0)
+      return errno == EAGAIN || errno == EINTR;
+    gr_buf_add(&pe->got, chunk, (size_t)r);
+  }
+  return 0;
+}
+
+/* What pe received since base (the caller frees it). */
+static char *
+peer_text(const struct peer *pe)
+{
+  char *all;
+  size_t n;
+
+  if (pe->p == NULL)
+    return strdup(pe->got.s ? pe->got.s : "");
+  all = gr_slurp(pe->p->out_path, &n);
+  if (all != NULL && pe->base <= n)
+    memmove(all, all + pe->base, n - pe->base + 1);
+  return all;
+}
+
+/* check_heard() for each of pe[from..t->n), "LABEL cNN" in the feedback. */
+static void
+check_peers(struct gr_ctx *c, const struct talk *t, const struct peer *pe,
+            int from, struct heard *h)
+{
+  for (int i = from; i < t->n; i++) {
+    char who[128], *text = peer_text(&pe[i]);
+    snprintf(who, sizeof who, "%s c%02d",
+             pe[i].p ? pe[i].p->label : "Connection", i);
+    check_heard(c, t, i, who, text, h);
+    free(text);
+  }
+}
+
 /* n chat_clients of client_who with server_who's chat_server; nauthors
  * of them (seeded) say k lines each, all at once; every client must
  * print what the others said. */
@@ -381,8 +519,12 @@ room_of_programs(struct gr_ctx *c, enum gr_who server_who,
                  enum gr_who client_who, int n, int nauthors, int k)
 {
   struct gr_proc *srv, *cl[MAX_PEERS];
+  struct peer pe[MAX_PEERS];
   struct talk t = {.n = n};
-  int port = gr_port(c), good = 0, total = 0, said = 0, complete = 0;
+  struct heard h = {0};
+  int port = gr_port(c), complete = 0;
+  char extra[160];
+  double waited;
   int64_t until;
 
   srv = gr_server(c, server_who, "chat_server", port, NULL, 0);
@@ -398,7 +540,8 @@ room_of_programs(struct gr_ctx *c, enum gr_who server_who,
   for (int i = 0; i < n; i++)
     if (t.said[i] != NULL)
       gr_feed(cl[i], t.said[i], strlen(t.said[i]));
-  until = now_ms() + 10000;
+  waited = gr_patience(c, 10);
+  until = now_ms() + (int64_t)(waited * 1000);
   while (now_ms() < until && gr_left_ms(c) > 0) {
     complete = 0;
     for (int i = 0; i < n; i++)
@@ -408,18 +551,15 @@ room_of_programs(struct gr_ctx *c, enum gr_who server_who,
     usleep(20000);
   }
   usleep(100000); /* anything that should not come */
-  for (int i = 0; i < n; i++) {
-    char who[128], *out = gr_slurp(cl[i]->out_path, NULL);
-    snprintf(who, sizeof who, "%s c%02d", cl[i]->label, i);
-    check_heard(c, &t, i, who, out, &good, &total, &said);
-    free(out);
-  }
-  if (good < total)
+  for (int i = 0; i < n; i++)
+    pe[i] = (struct peer){.fd = -1, .p = cl[i]};
+  check_peers(c, &t, pe, 0, &h);
+  if (heard_score(&h) < 1)
     gr_say(c,
            "%d of %d clients printed everything; %d of %d lines "
-           "arrived whole.",
-           complete, n, good, total);
-  for (int i = 0; i < n && good < total; i++) {
+           "arrived whole%s.",
+           complete, n, h.good, h.want, heard_extra(&h, extra, sizeof extra));
+  for (int i = 0; i < n && h.good < h.want; i++) {
     char how[200];
     if (file_size(cl[i]->out_path) >= to_hear(&t, i))
       continue;
@@ -427,9 +567,10 @@ room_of_programs(struct gr_ctx *c, enum gr_who server_who,
     gr_exit_text(cl[i], how, sizeof how);
     gr_say(c, "%s c%02d %s.", cl[i]->label, i, how);
     gr_show_stderr(c, cl[i]);
+    gr_say_waited(c, waited, 10);
     break;
   }
-  gr_score(c, total ? (double)good / total : 0);
+  gr_score(c, heard_score(&h));
   /* Each has read all it was sent: closing now is a clean FIN. */
   for (int i = 0; i < n; i++)
     gr_close_stdin(cl[i]);
@@ -518,19 +659,22 @@ client_room(struct gr_ctx *c, int port, struct gr_proc **srv,
 {
   char p[16], how[200];
   const char *argv[] = {gr_host(c), gr_itoa(port, p, sizeof p), NULL};
+  double waited;
 
   *srv = gr_server(c, GR_REF, "chat_server", port, NULL, 0);
   g[0] = gr_connect(c, port);
   *cl = gr_start(c, GR_STUDENT, "chat_client", argv);
   for (int i = 1; i < ng; i++)
     g[i] = gr_connect(c, port);
-  if (accepted(c, *srv, port, ng + 1, 3) >= ng + 1)
+  waited = gr_patience(c, 3);
+  if (accepted(c, *srv, port, ng + 1, waited) >= ng + 1)
     return 1;
   gr_exit_text(*cl, how, sizeof how);
   gr_say(c,
          "Your chat_client did not connect to the reference chat_server "
          "within 3 s (it %s).",
          how);
+  gr_say_waited(c, waited, 3);
   gr_show_stderr(c, *cl);
   gr_netstat_excerpt(c, port);
   return 0;
@@ -549,7 +693,7 @@ client_with_reference_server(struct gr_ctx *c)
   if (!client_room(c, port, &srv, &cl, g, 2))
     goto out;
   gr_feed(cl, lines, strlen(lines));
-  gather(c, g, got, want, 2, 6);
+  gather(c, g, got, want, 2, gr_patience(c, 6));
   part = gr_compare_lines(c, lines, got[0].s,
                           "what the others received from your chat_client");
   if (part == 1)
@@ -590,14 +734,15 @@ client_prints_while_idle(struct gr_ctx *c)
   struct gr_proc *srv, *cl;
   char *lines = lines_of(c, 0, 3), *out;
   int64_t until;
-  double cpu;
+  double cpu, waited;
 
   if (!client_room(c, port, &srv, &cl, g, 1)) {
     free(lines);
     return;
   }
   say_on(g[0], lines);
-  until = now_ms() + 3000;
+  waited = gr_patience(c, 3);
+  until = now_ms() + (int64_t)(waited * 1000);
   while (file_size(cl->out_path) < strlen(lines) && now_ms() < until &&
          gr_running(cl))
     usleep(20000);
@@ -616,6 +761,7 @@ client_prints_while_idle(struct gr_ctx *c)
            "print what the server sends as soon as it comes, typing or "
            "not.",
            where[0] ? "; it was waiting in " : "", where);
+    gr_say_waited(c, waited, 3);
     if (!gr_running(cl)) {
       char how[200];
       gr_exit_text(cl, how, sizeof how);
@@ -644,11 +790,14 @@ static void
 many_clients(struct gr_ctx *c)
 {
   enum { N = 40, AUTHORS = 10 };
-  int port = gr_port(c), fds[N], good = 0, total = 0, said = 0, complete = 0;
+  int port = gr_port(c), fds[N], complete = 0;
   struct gr_proc *srv = gr_server(c, GR_STUDENT, "chat_server", port, NULL, 0);
   struct gr_buf got[N] = {{0}};
   struct talk t = {.n = N};
+  struct heard h = {0};
   size_t want[N];
+  char extra[160];
+  double waited;
 
   if (!join(c, srv, port, fds, 0, N))
     return;
@@ -663,37 +812,49 @@ many_clients(struct gr_ctx *c)
       say_on(fds[i], t.said[i]);
   for (int i = 0; i < N; i++)
     want[i] = to_hear(&t, i);
-  gather(c, fds, got, want, N, 6);
+  waited = gr_patience(c, 6);
+  gather(c, fds, got, want, N, waited);
   for (int i = 0; i < N; i++) {
     char who[32];
     snprintf(who, sizeof who, "Connection c%02d", i);
     complete += got[i].len >= want[i];
-    check_heard(c, &t, i, who, got[i].s, &good, &total, &said);
+    check_heard(c, &t, i, who, got[i].s, &h);
     gr_buf_free(&got[i]);
   }
-  if (good < total)
+  if (heard_score(&h) < 1)
     gr_say(c,
            "%d clients connected at once, %d of them each said a line or "
-           "two: %d of %d lines arrived whole where they should.",
-           N, AUTHORS, good, total);
-  gr_score(c, total ? (double)good / total : 0);
+           "two: %d of %d lines arrived whole where they should%s.",
+           N, AUTHORS, h.good, h.want, heard_extra(&h, extra, sizeof extra));
+  if (complete < N)
+    gr_say_waited(c, waited, 6);
+  gr_score(c, heard_score(&h));
   talk_free(&t);
 }
 
+/* What a part of a test said since mark gets a heading that says what the
+ * part was. */
+static void
+heading(struct gr_ctx *c, size_t mark, const char *what)
+{
+  char *said = strdup(c->feedback.s ? c->feedback.s + mark : "");
+
+  c->feedback.len = mark;
+  gr_buf_printf(&c->feedback, "%s:\n%s", what, said ? said : "");
+  free(said);
+}
+
 /* One of the five parts of partial_lines ended: when it failed, what it
- * said since mark gets a heading that says what the part was. */
+ * said since mark gets a heading. */
 static double
 part_done(struct gr_ctx *c, size_t mark, int ok, const char *what,
           const int *fds)
 {
-  char junk[4096], *said;
+  char junk[4096];
 
   if (ok)
     return 0.2;
-  said = strdup(c->feedback.s ? c->feedback.s + mark : "");
-  c->feedback.len = mark;
-  gr_buf_printf(&c->feedback, "%s:\n%s", what, said ? said : "");
-  free(said);
+  heading(c, mark, what);
   for (int i = 0; i < 3; i++) /* leftovers of this part, not the next's */
     quiet(c, fds[i], 100, junk, sizeof junk);
   return 0;
@@ -832,7 +993,8 @@ serves_while_another_is_silent(struct gr_ctx *c)
   double score = 0;
 
   fds[0] = gr_connect(c, port); /* connected, and says nothing */
-  if (accepted(c, srv, port, 1, 2) < 1 || !join(c, srv, port, fds, 1, 3)) {
+  if (accepted(c, srv, port, 1, gr_patience(c, 2)) < 1 ||
+      !join(c, srv, port, fds, 1, 3)) {
     gr_say(c, "(The first client was connected and silent.)");
     goto out;
   }
@@ -857,13 +1019,404 @@ out:
   free(l2);
 }
 
-/* Waits up to seconds until srv holds at most n connections on port (or
- * exits); 1 when it does. */
+/* ---- a client that stops reading ----------------------------------------- */
+
+/* A connection of the grader's with the smallest receive buffer the stack
+ * allows, set before connect(): after it, the window already offered
+ * could not shrink. */
+static int
+connect_small(struct gr_ctx *c, int port)
+{
+  struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM};
+  struct addrinfo *ai = NULL;
+  char p[16];
+  int fd = -1;
+
+  if (sl_getaddrinfo(gr_host(c), gr_itoa(port, p, sizeof p), &hints, &ai) ==
+      0) {
+    fd = sl_socket(AF_INET, SOCK_STREAM, 0);
+    sl_setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){1}, sizeof(int));
+    if (fd >= 0 && sl_connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+      sl_close(fd);
+      fd = -1;
+    }
+    freeaddrinfo(ai);
+  }
+  if (fd < 0) {
+    gr_say(c, "The grader could not connect to your server: %s.",
+           sl_strerror());
+    gr_end(c);
+  }
+  return fd;
+}
+
+static long
+sysctl_long(const char *path, int field)
+{
+  FILE *f = fopen(path, "r");
+  long v = 0;
+
+  for (int i = 0; f != NULL && i <= field; i++)
+    if (fscanf(f, "%ld", &v) != 1)
+      v = 0;
+  if (f != NULL)
+    fclose(f);
+  return v;
+}
+
+/* The most a server can hold back for a client that reads nothing: the
+ * server's send buffer and that client's receive buffer (rcvbuf).  The
+ * kernel grows a send buffer up to tcp_wmem's maximum, and SO_SNDBUF may
+ * ask for twice wmem_max; socklab's stack keeps 64 KiB unless asked, and
+ * a client it runs that is stopped takes nothing at all. */
+static size_t
+held_back_at_most(struct gr_ctx *c, size_t rcvbuf)
+{
+  long snd = 65536, core;
+
+  if (c->stack == GR_KERNEL) {
+    snd = sysctl_long("/proc/sys/net/ipv4/tcp_wmem", 2);
+    core = 2 * sysctl_long("/proc/sys/net/core/wmem_max", 0);
+    snd = snd > core ? snd : core;
+    if (snd <= 0)
+      snd = 4 << 20; /* Linux's default tcp_wmem maximum */
+  }
+  return (size_t)snd + rcvbuf;
+}
+
+/* Bytes that reader r should have heard of what the talkers sent so far,
+ * and has not yet (a server that sends lines back to their author sends
+ * more). */
+static size_t
+in_flight(const struct talk *t, const size_t *sent, const struct peer *pe,
+          int r)
+{
+  size_t n = 0, heard = peer_heard(&pe[r]);
+
+  for (int a = 1; a < t->n; a++)
+    if (a != r)
+      n += sent[a];
+  return n > heard ? n - heard : 0;
+}
+
+/* The talkers of t say what they said, a piece at a time and without
+ * waiting, while pe[1..] listen; pe[0] reads nothing.  Ends when each has
+ * heard what it should (1), when nothing moved for stall seconds, a room
+ * stuck behind one client (0), or when the server closed connection i of
+ * the others (-i).  *moved: the bytes the others received.
+ * The talkers keep at most FLOOD_AHEAD bytes on the way to each of the
+ * others, as people wait for an answer: a server may drop a client whose
+ * send buffer is full (socklab's holds 64 KiB), and the grader, slowed by
+ * a busy machine, must not be that client. */
+enum { FLOOD_AHEAD = 32 * 1024 };
+
+static int
+flood(struct gr_ctx *c, struct peer *pe, const struct talk *t, double stall,
+      size_t *moved)
+{
+  size_t sent[MAX_PEERS] = {0}, len[MAX_PEERS], want[MAX_PEERS], was = 0;
+  int64_t last = now_ms();
+
+  for (int i = 1; i < t->n; i++) {
+    len[i] = t->said[i] ? strlen(t->said[i]) : 0;
+    want[i] = to_hear(t, i);
+  }
+  for (;;) {
+    struct pollfd p[MAX_PEERS];
+    size_t ahead = 0;
+    int done = 1, np = 0;
+    *moved = 0;
+    for (int i = 1; i < t->n; i++) {
+      size_t f = in_flight(t, sent, pe, i);
+      ahead = f > ahead ? f : ahead;
+      *moved += peer_heard(&pe[i]);
+      done &= sent[i] == len[i] && peer_heard(&pe[i]) >= want[i];
+    }
+    if (*moved > was) {
+      was = *moved;
+      last = now_ms();
+    }
+    if (done)
+      return 1;
+    if (now_ms() - last > (int64_t)(stall * 1000) || gr_left_ms(c) <= 0)
+      return 0;
+    for (int i = 1; i < t->n; i++) {
+      size_t n = len[i] - sent[i];
+      if (ahead < FLOOD_AHEAD && n > 0) {
+        n = peer_say(&pe[i], t->said[i] + sent[i],
+                     n < FLOOD_AHEAD - ahead ? n : FLOOD_AHEAD - ahead);
+        sent[i] += n;
+        ahead += n;
+      }
+      if (!peer_listen(&pe[i]))
+        return -i;
+      if (pe[i].p == NULL)
+        p[np++] = (struct pollfd){.fd = pe[i].fd, .events = POLLIN};
+    }
+    if (np > 0)
+      sl_poll(p, (nfds_t)np, 10);
+    else
+      usleep(10000);
+  }
+}
+
+/* A flood that did not end complete: what that looks like. */
+static void
+say_stuck(struct gr_ctx *c, struct gr_proc *srv, const struct talk *t, int end,
+          size_t volume, size_t moved, double stall)
+{
+  char where[96], how[200];
+
+  if (!gr_running(srv)) {
+    gr_exit_text(srv, how, sizeof how);
+    gr_say(c, "While one client read nothing, your chat_server %s.", how);
+    gr_show_stderr(c, srv);
+    return;
+  }
+  if (end < 0) {
+    gr_say(c,
+           "While one client read nothing, your chat_server closed the "
+           "connection of c%02d, which was reading all along.  Drop the "
+           "client that does not read, not the others.",
+           -end);
+    return;
+  }
+  gr_where(srv, where, sizeof where);
+  gr_say(c,
+         "One client stopped reading while two others talked (%zu bytes, "
+         "more than its buffers and the server's hold).  The three others "
+         "had received %zu of the %zu bytes they should when nothing more "
+         "came for %.1f s%s%s.",
+         volume, moved, to_hear(t, 1) + to_hear(t, 2) + to_hear(t, 3), stall,
+         where[0] ? ": your chat_server was in " : "", where);
+  if (strstr(where, "send") != NULL || strstr(where, "write") != NULL)
+    gr_say(c, "A blocking send to a client that does not read waits for "
+              "ever once its buffers are full, and the whole room with it: "
+              "newcomers are not even accepted.");
+  else
+    gr_say(c, "The room waited for the client that does not read.");
+  gr_say(c, "Send with MSG_DONTWAIT and drop that client on EAGAIN (or keep "
+            "what it has not taken, poll for POLLOUT, and go on serving the "
+            "others).");
+  gr_say_waited(c, stall, 3);
+}
+
+/* The others of a room whose pe[0] stopped reading talk more than it and
+ * the server can hold: 1 when they all heard every line, whole, and none
+ * that should not have come (less when some were wrong), 0 when the room
+ * got stuck. */
+static double
+others_keep_hearing(struct gr_ctx *c, struct gr_proc *srv, struct peer *pe,
+                    size_t rcvbuf)
+{
+  enum { N = 4 }; /* 0 stops reading, 1 and 2 talk, 3 listens */
+  struct talk t = {.n = N};
+  struct heard h = {0};
+  char extra[160];
+  size_t volume = held_back_at_most(c, rcvbuf) * 5 / 4 + 65536, moved = 0;
+  size_t each = volume / 2 / 105 + 1; /* lines of 105 bytes on average */
+  double stall = gr_patience(c, 3);
+  int end;
+
+  t.said[1] = long_lines_of(c, 1, (int)each, 200);
+  t.said[2] = long_lines_of(c, 2, (int)each, 200);
+  if ((end = flood(c, pe, &t, stall, &moved)) != 1) {
+    say_stuck(c, srv, &t, end, volume, moved, stall);
+    talk_free(&t);
+    return 0;
+  }
+  check_peers(c, &t, pe, 1, &h);
+  if (heard_score(&h) < 1)
+    gr_say(c,
+           "While one client read nothing, %d of the %d lines the others "
+           "should have heard arrived whole%s.",
+           h.good, h.want, heard_extra(&h, extra, sizeof extra));
+  talk_free(&t);
+  return heard_score(&h);
+}
+
+/* On the kernel's stack, the grader's own connections: one with the
+ * smallest receive buffer hears a line and reads no more; two talk, one
+ * listens; then a newcomer says a line (it is in the room once the
+ * others hear it) and hears one. */
+static double
+stops_reading_kernel(struct gr_ctx *c)
+{
+  enum { N = 4 };
+  int port = gr_port(c), fds[N], fd, rcvbuf = 0;
+  struct gr_proc *srv = gr_server(c, GR_STUDENT, "chat_server", port, NULL, 0);
+  struct peer pe[N] = {{0}};
+  char *first = lines_of(c, 1, 1), *l4 = lines_of(c, 4, 1);
+  char *l1 = lines_of(c, 1, 1);
+  socklen_t len = sizeof rcvbuf;
+  double score = 0;
+
+  fds[0] = connect_small(c, port);
+  if (!all_accepted(c, srv, port, 1) || !join(c, srv, port, fds, 1, N))
+    goto out;
+  say_on(fds[1], first);
+  if (!hear(c, fds[0], "A client", first) ||
+      !hear(c, fds[2], "A client", first) ||
+      !hear(c, fds[3], "A client", first))
+    goto out;
+  for (int i = 0; i < N; i++)
+    pe[i].fd = fds[i];
+  sl_getsockopt(fds[0], SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len);
+  score = 0.5 * others_keep_hearing(c, srv, pe, (size_t)rcvbuf);
+  if (score == 0)
+    goto out;
+  fd = gr_connect(c, port);
+  say_on(fd, l4);
+  if (hear(c, fds[2], "With a client that reads nothing, another", l4) &&
+      hear(c, fds[3], "With a client that reads nothing, another", l4)) {
+    say_on(fds[1], l1);
+    if (hear(c, fd, "A client that joined after one stopped reading", l1) &&
+        hear(c, fds[3], "With a client that reads nothing, another", l1))
+      score += 0.5;
+  } else {
+    gr_say(c, "(That line came from a client that joined after the one "
+              "that stopped reading.)");
+  }
+out:
+  for (int i = 0; i < N; i++)
+    gr_buf_free(&pe[i].got);
+  gr_stop(srv);
+  free(first);
+  free(l1);
+  free(l4);
+  return score;
+}
+
+/* Did p's output grow by exactly want from base within seconds? */
+static int
+printed_after(struct gr_ctx *c, struct gr_proc *p, size_t base,
+              const char *want, double seconds)
+{
+  struct peer pe = {.fd = -1, .p = p, .base = base};
+  int64_t until = now_ms() + (int64_t)(seconds * 1000);
+  char *text;
+  int same;
+
+  while (peer_heard(&pe) < strlen(want) && now_ms() < until &&
+         gr_left_ms(c) > 0)
+    usleep(20000);
+  text = peer_text(&pe);
+  same = text != NULL && strcmp(text, want) == 0;
+  free(text);
+  return same;
+}
+
+/* Did p print exactly want within seconds (a gr_patience())? */
+static int
+printed(struct gr_ctx *c, struct gr_proc *p, const char *want, double seconds)
+{
+  return printed_after(c, p, 0, want, seconds);
+}
+
+/* On socklab's stack, reference chat_clients: one is stopped (SIGSTOP),
+ * and with it its stack, which then acknowledges nothing; two talk, one
+ * listens; then a newcomer. */
+static double
+stops_reading_socklab(struct gr_ctx *c)
+{
+  enum { N = 4 };
+  struct gr_proc *srv, *cl[N + 1] = {NULL};
+  struct peer pe[N] = {{0}};
+  char *first, *l1, *l4, p[16];
+  const char *argv[3];
+  double score = 0, waited;
+  int port;
+
+  gr_use_stack(c, GR_USER, "");
+  port = gr_port(c);
+  argv[0] = gr_host(c);
+  argv[1] = gr_itoa(port, p, sizeof p);
+  argv[2] = NULL;
+  first = lines_of(c, 1, 1);
+  l1 = lines_of(c, 1, 1);
+  l4 = lines_of(c, 4, 1);
+  srv = gr_server(c, GR_STUDENT, "chat_server", port, NULL, 0);
+  if (!join_programs(c, GR_REF, srv, port, cl, N))
+    goto out;
+  gr_feed(cl[1], first, strlen(first));
+  waited = gr_patience(c, 6);
+  if (!printed(c, cl[0], first, waited) || !printed(c, cl[2], first, waited) ||
+      !printed(c, cl[3], first, waited)) {
+    gr_say(c, "Four reference chat_clients; a line from one did not reach "
+              "the others (the other tests say more).");
+    gr_say_waited(c, waited, 6);
+    goto out;
+  }
+  kill(cl[0]->pid, SIGSTOP);
+  for (int i = 0; i < N; i++) {
+    pe[i] =
+        (struct peer){.fd = -1, .p = cl[i], .base = file_size(cl[i]->out_path)};
+    fcntl(cl[i]->stdin_fd, F_SETFL, O_NONBLOCK);
+  }
+  score = 0.5 * others_keep_hearing(c, srv, pe, 65536);
+  if (score == 0)
+    goto out;
+  for (int i = 1; i < N; i++) /* the lines of the newcomer's part */
+    pe[i].base = file_size(cl[i]->out_path);
+  cl[N] = gr_start(c, GR_REF, "chat_client", argv);
+  gr_feed(cl[N], l4, strlen(l4));
+  waited = gr_patience(c, 6);
+  if (printed_after(c, cl[2], pe[2].base, l4, waited) &&
+      printed_after(c, cl[3], pe[3].base, l4, waited)) {
+    gr_feed(cl[1], l1, strlen(l1));
+    if (printed(c, cl[N], l1, waited) &&
+        printed_after(c, cl[3], pe[3].base + strlen(l4), l1, waited))
+      score += 0.5;
+    else
+      gr_say(c, "A reference chat_client that joined after one stopped "
+                "reading did not print a line another said then.");
+  } else {
+    gr_say(c, "A line from a reference chat_client that joined after one "
+              "stopped reading did not reach the others.");
+  }
+  if (score < 1)
+    gr_say_waited(c, waited, 6);
+out:
+  if (cl[0] != NULL)
+    kill(cl[0]->pid, SIGCONT);
+  free(first);
+  free(l1);
+  free(l4);
+  return score;
+}
+
+/* A client that stops reading must not stop the room: once its buffers
+ * are full, a blocking send to it waits for a reader that never comes,
+ * and every other client -- and every newcomer -- waits with it.  On both
+ * stacks, for their buffers differ: the kernel's grows a send buffer to
+ * megabytes, socklab's keeps 64 KiB. */
+static void
+client_stops_reading(struct gr_ctx *c)
+{
+  size_t mark = c->feedback.len;
+  double score = stops_reading_kernel(c);
+
+  if (score < 1)
+    heading(c, mark,
+            "On the kernel's stack (a connection of the grader's "
+            "stopped reading)");
+  gr_score(c, score / 2); /* kept should the next part end the test */
+  mark = c->feedback.len;
+  score += stops_reading_socklab(c);
+  if (score < 2 && c->feedback.len > mark)
+    heading(c, mark,
+            "On socklab's stack (a reference chat_client was "
+            "stopped with SIGSTOP)");
+  gr_score(c, score / 2);
+}
+
+/* Waits up to seconds (more on a loaded machine) until srv holds at most
+ * n connections on port (or exits); 1 when it does. */
 static int
 dropped_to(struct gr_ctx *c, struct gr_proc *srv, int port, int n,
            double seconds)
 {
-  int64_t until = now_ms() + (int64_t)(seconds * 1000);
+  int64_t until = now_ms() + (int64_t)(gr_patience(c, seconds) * 1000);
 
   for (;;) {
     if (!gr_running(srv))
@@ -964,7 +1517,7 @@ client_leaves(struct gr_ctx *c)
   int port = gr_port(c), fds[3], close_wait = 0;
   struct gr_proc *srv = gr_server(c, GR_STUDENT, "chat_server", port, NULL, 0);
   char *bye = lines_of(c, 0, 1), *l1 = lines_of(c, 1, 1);
-  double score = 0;
+  double score = 0, waited;
   int64_t until;
 
   if (!join(c, srv, port, fds, 0, 3))
@@ -973,7 +1526,8 @@ client_leaves(struct gr_ctx *c)
   if (!hear(c, fds[1], "A client", bye) || !hear(c, fds[2], "A client", bye))
     goto out;
   sl_close(fds[0]); /* nothing unread: a FIN */
-  until = now_ms() + 2000;
+  waited = gr_patience(c, 2);
+  until = now_ms() + (int64_t)(waited * 1000);
   do {
     usleep(20000);
     close_wait = gr_count_state(c, srv, "CLOSE_WAIT", port);
@@ -991,6 +1545,7 @@ client_leaves(struct gr_ctx *c)
     gr_say(c, "A client closed its connection; 2 s later your chat_server "
               "still held it in CLOSE_WAIT: sl_recv returned 0 (end of file) "
               "and the server never called sl_close() on that socket.");
+    gr_say_waited(c, waited, 2);
     gr_netstat_excerpt(c, port);
   }
   say_on(fds[1], l1);
@@ -1009,14 +1564,14 @@ no_leaks(struct gr_ctx *c)
   enum { WAVE = 12, ONE_BY_ONE = 6 };
   int port = gr_port(c), fds[WAVE], before, after = 0, close_wait = 0;
   struct gr_proc *srv = gr_server(c, GR_STUDENT, "chat_server", port, NULL, 0);
-  double wait_eof = 1;
+  double wait_eof = 1, waited;
   int64_t until;
 
   before = gr_open_fds(srv);
   /* A dozen at once, silent, then all gone. */
   for (int i = 0; i < WAVE; i++)
     fds[i] = gr_connect(c, port);
-  accepted(c, srv, port, WAVE, 1);
+  accepted(c, srv, port, WAVE, gr_patience(c, 1));
   for (int i = 0; i < WAVE; i++)
     sl_close(fds[i]);
   /* Then one by one: a line, the end of its sending side, and the
@@ -1030,7 +1585,8 @@ no_leaks(struct gr_ctx *c)
       wait_eof = 0.2;
     sl_close(fd);
   }
-  until = now_ms() + 2000;
+  waited = gr_patience(c, 2);
+  until = now_ms() + (int64_t)(waited * 1000);
   do {
     usleep(20000);
     after = gr_open_fds(srv);
@@ -1051,6 +1607,7 @@ no_leaks(struct gr_ctx *c)
            "Your chat_server had %d descriptors open before %d clients "
            "came and went, and %d after.",
            before, WAVE + ONE_BY_ONE, after);
+  gr_say_waited(c, waited, 2);
   gr_netstat_excerpt(c, port);
 }
 
@@ -1063,7 +1620,7 @@ no_busy_loop(struct gr_ctx *c)
 
   for (int i = 0; i < 5; i++)
     fds[i] = gr_connect(c, port);
-  accepted(c, srv, port, 5, 1);
+  accepted(c, srv, port, 5, gr_patience(c, 1));
   say_on(fds[0], "half a li"); /* and then nobody says anything */
   usleep(100000);
   running = watch_idle(srv, 1500, &cpu);
@@ -1079,23 +1636,6 @@ no_busy_loop(struct gr_ctx *c)
          running * 100, cpu);
 }
 
-/* Did p print exactly want within seconds? */
-static int
-printed(struct gr_ctx *c, struct gr_proc *p, const char *want, double seconds)
-{
-  int64_t until = now_ms() + (int64_t)(seconds * 1000);
-  char *out;
-  int same;
-
-  while (file_size(p->out_path) < strlen(want) && now_ms() < until &&
-         gr_left_ms(c) > 0)
-    usleep(20000);
-  out = gr_slurp(p->out_path, NULL);
-  same = out != NULL && strcmp(out, want) == 0;
-  free(out);
-  return same;
-}
-
 /* On socklab's stack, a chat_client killed with SIGKILL: the hub answers
  * for the dead process with a reset, as a kernel would. */
 static void
@@ -1105,6 +1645,7 @@ killed_client_on_socklab_stack(struct gr_ctx *c)
   struct gr_buf both = {0};
   char *l0, *l1, *out;
   int port, dropped;
+  double waited;
   int64_t until;
 
   gr_use_stack(c, GR_USER, "");
@@ -1115,16 +1656,18 @@ killed_client_on_socklab_stack(struct gr_ctx *c)
   if (!join_programs(c, GR_REF, srv, port, cl, 3))
     goto out;
   gr_feed(cl[0], l0, strlen(l0));
-  if (!printed(c, cl[1], l0, 6) || !printed(c, cl[2], l0, 3)) {
+  waited = gr_patience(c, 6);
+  if (!printed(c, cl[1], l0, waited) || !printed(c, cl[2], l0, waited)) {
     gr_say(c, "Three reference chat_clients on socklab's stack; before any "
               "was killed, a line from the first did not reach both others "
               "(the other tests say more).");
+    gr_say_waited(c, waited, 6);
     gr_netstat_excerpt(c, port);
     goto out;
   }
   kill(cl[0]->pid, SIGKILL);
   gr_wait(c, cl[0], 2);
-  until = now_ms() + 2000;
+  until = now_ms() + (int64_t)(gr_patience(c, 2) * 1000);
   do {
     usleep(20000);
     dropped = gr_count_state(c, srv, "ESTABLISHED", port) <= 2;
@@ -1143,12 +1686,14 @@ killed_client_on_socklab_stack(struct gr_ctx *c)
   gr_feed(cl[1], l1, strlen(l1));
   gr_buf_add(&both, l0, strlen(l0));
   gr_buf_add(&both, l1, strlen(l1));
-  if (printed(c, cl[2], both.s, 6)) {
+  waited = gr_patience(c, 6);
+  if (printed(c, cl[2], both.s, waited)) {
     gr_score(c, dropped ? 1 : 0.5);
   } else {
     out = gr_slurp(cl[2]->out_path, NULL);
     gr_compare_lines(c, both.s, out,
                      "what a client printed after another was killed");
+    gr_say_waited(c, waited, 6);
     free(out);
   }
   if (!dropped) {
@@ -1182,6 +1727,9 @@ static const struct gr_test tests[] = {
     {"serves_while_another_is_silent",
      "clients are served while another is connected and silent", 2, GR_VISIBLE,
      20, serves_while_another_is_silent},
+    {"client_stops_reading",
+     "a client that stops reading does not stop the others or newcomers", 2,
+     GR_VISIBLE, 40, client_stops_reading},
     {"survives_reset", "clients that reset are dropped, the others carry on", 2,
      GR_HIDDEN, 20, survives_reset},
     {"client_leaves", "a client that closes is closed and dropped", 1,

@@ -167,8 +167,62 @@ static const char *const proc_states[] = {
 
 typedef void (*row_fn)(void *arg, const struct sock_row *r);
 
+/* The rows of one scan seen so far, by a hash of "local remote state". */
+struct seen {
+  uint64_t *h;
+  size_t n, cap;
+};
+
+static uint64_t
+fnv(const char *s, size_t n)
+{
+  uint64_t h = 1469598103934665603ull;
+
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+  return h;
+}
+
+/* 1 the first time a row is seen in this scan, 0 after. */
+static int
+first_sight(struct seen *s, uint64_t h)
+{
+  h += h == 0;              /* 0 marks an empty slot */
+  if (s->n * 2 >= s->cap) { /* open addressing, kept half empty */
+    size_t cap = s->cap ? s->cap * 2 : 256;
+    uint64_t *v = calloc(cap, sizeof *v);
+    if (v == NULL)
+      return 1; /* a row counted twice, rarely, rather than none */
+    for (size_t i = 0; i < s->cap; i++)
+      for (size_t k = s->h[i] % cap; s->h[i] != 0; k = (k + 1) % cap)
+        if (v[k] == 0) {
+          v[k] = s->h[i];
+          break;
+        }
+    free(s->h);
+    s->h = v;
+    s->cap = cap;
+  }
+  for (size_t k = h % s->cap;; k = (k + 1) % s->cap) {
+    if (s->h[k] == h)
+      return 0;
+    if (s->h[k] == 0) {
+      s->h[k] = h;
+      s->n++;
+      return 1;
+    }
+  }
+}
+
+/* /proc/net/tcp is no snapshot: the kernel writes it a read() at a time,
+ * each time finding its place again by counting its way along a hash
+ * chain that may have changed since, so a socket that connects or is
+ * accepted meanwhile can be listed twice (or missed).  Counted twice, a
+ * client the server had not accepted yet looked accepted, and lab07 went
+ * on without it: that client got none of the lines.  A socket is its
+ * addresses: in one state it counts once per scan. */
 static void
-kernel_rows(const char *file, int udp, row_fn fn, void *arg)
+kernel_rows(const char *file, int udp, struct seen *seen, row_fn fn, void *arg)
 {
   char line[512];
   FILE *f = fopen(file, "r");
@@ -178,10 +232,13 @@ kernel_rows(const char *file, int udp, row_fn fn, void *arg)
   while (fgets(line, sizeof line, f) != NULL) {
     unsigned port, st;
     unsigned long inode;
+    int from = 0, to = 0;
     struct sock_row r = {.udp = udp};
-    if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*s %x %*x:%x %*s %*s %*s %*s %lu",
-               &port, &st, &r.recv_q, &inode) != 4 ||
-        st >= sizeof proc_states / sizeof *proc_states)
+    if (sscanf(line,
+               " %*d: %n%*[0-9A-Fa-f]:%x %*s %x%n %*x:%x %*s %*s %*s %*s %lu",
+               &from, &port, &st, &to, &r.recv_q, &inode) != 4 ||
+        st >= sizeof proc_states / sizeof *proc_states ||
+        !first_sight(seen, fnv(line + from, (size_t)(to - from)) ^ udp))
       continue;
     r.port = (int)port;
     r.inode = inode;
@@ -233,15 +290,17 @@ static void
 each_socket(struct gr_ctx *c, row_fn fn, void *arg)
 {
   struct user_walk w = {fn, arg};
+  struct seen seen = {0};
 
   if (c->stack == GR_USER) {
     sl__export_ask("DUMP\n", user_answer, &w);
     return;
   }
-  kernel_rows("/proc/net/tcp", 0, fn, arg);
-  kernel_rows("/proc/net/tcp6", 0, fn, arg);
-  kernel_rows("/proc/net/udp", 1, fn, arg);
-  kernel_rows("/proc/net/udp6", 1, fn, arg);
+  kernel_rows("/proc/net/tcp", 0, &seen, fn, arg);
+  kernel_rows("/proc/net/tcp6", 0, &seen, fn, arg);
+  kernel_rows("/proc/net/udp", 1, &seen, fn, arg);
+  kernel_rows("/proc/net/udp6", 1, &seen, fn, arg);
+  free(seen.h);
 }
 
 struct listen_arg {
@@ -264,7 +323,8 @@ gr_wait_listen(struct gr_ctx *c, struct gr_proc *p, int port, int udp,
 {
   struct listen_arg a = {port, udp, 0};
   /* By the clock: on a loaded machine each look takes longer. */
-  int64_t until = gr_left_ms(c) - (int64_t)(seconds * 1000);
+  double waited = gr_patience(c, seconds);
+  int64_t until = gr_left_ms(c) - (int64_t)(waited * 1000);
   char how[256];
 
   while (gr_left_ms(c) > 0 && gr_left_ms(c) > until) {
@@ -284,40 +344,75 @@ gr_wait_listen(struct gr_ctx *c, struct gr_proc *p, int port, int udp,
          "%s was not %s on port %d after %.0f s (nothing in socklab "
          "netstat -%sln).",
          p->label, udp ? "bound" : "listening", port, seconds, udp ? "u" : "t");
+  if (waited > seconds * 1.2 || gr_left_ms(c) <= 100)
+    gr_say_waited(c, waited, seconds);
   return 0;
 }
 
-/* Is socket inode in process pid's descriptor table? */
-static int
-owns_inode(int pid, unsigned long inode)
+/* The sockets in process pid's descriptor table, by inode: read once per
+ * count, not once per row (with 50 clients, thousands of readlink()s). */
+struct inodes {
+  unsigned long *v;
+  size_t n, cap;
+};
+
+static void
+inodes_of(int pid, struct inodes *s)
 {
-  char path[64], link[64], want[48];
+  char path[64], link[64];
   DIR *d;
   struct dirent *e;
-  int found = 0;
 
   snprintf(path, sizeof path, "/proc/%d/fd", pid);
-  snprintf(want, sizeof want, "socket:[%lu]", inode);
   if ((d = opendir(path)) == NULL)
-    return 0;
-  while (!found && (e = readdir(d)) != NULL) {
+    return;
+  while ((e = readdir(d)) != NULL) {
     char fdpath[320];
+    unsigned long inode;
     ssize_t n;
     snprintf(fdpath, sizeof fdpath, "%s/%s", path, e->d_name);
     n = readlink(fdpath, link, sizeof link - 1);
-    if (n > 0) {
-      link[n] = '\0';
-      found = strcmp(link, want) == 0;
+    if (n <= 0)
+      continue;
+    link[n] = '\0';
+    if (sscanf(link, "socket:[%lu]", &inode) != 1)
+      continue;
+    if (s->n == s->cap) {
+      size_t cap = s->cap ? s->cap * 2 : 64;
+      unsigned long *v = realloc(s->v, cap * sizeof *v);
+      if (v == NULL)
+        break;
+      s->v = v;
+      s->cap = cap;
     }
+    s->v[s->n++] = inode;
   }
   closedir(d);
-  return found;
+}
+
+static int
+has_inode(const struct inodes *s, unsigned long inode)
+{
+  for (size_t i = 0; i < s->n; i++)
+    if (s->v[i] == inode)
+      return 1;
+  return 0;
 }
 
 struct count_arg {
   const char *state;
   int pid, port, n;
+  struct inodes own; /* the kernel's sockets of pid */
 };
+
+/* Is the row's socket pid's?  socklab's rows say; the kernel's have an
+ * inode to find in pid's descriptors (0 for one no process holds yet). */
+static int
+owned(const struct count_arg *a, const struct sock_row *r)
+{
+  return r->pid == a->pid ||
+         (r->pid == 0 && r->inode != 0 && has_inode(&a->own, r->inode));
+}
 
 static void
 count_row(void *arg, const struct sock_row *r)
@@ -327,8 +422,7 @@ count_row(void *arg, const struct sock_row *r)
   if (r->udp || strcmp(r->state, a->state) != 0 ||
       (a->port != 0 && r->port != a->port))
     return;
-  if (a->pid == 0 || r->pid == a->pid ||
-      (r->pid == 0 && owns_inode(a->pid, r->inode)))
+  if (a->pid == 0 || owned(a, r))
     a->n++;
 }
 
@@ -338,28 +432,34 @@ backlog_row(void *arg, const struct sock_row *r)
   struct count_arg *a = arg;
 
   if (!r->udp && strcmp(r->state, "LISTEN") == 0 && r->port == a->port &&
-      (r->pid == a->pid || (r->pid == 0 && owns_inode(a->pid, r->inode))))
+      owned(a, r))
     a->n += (int)r->recv_q;
 }
 
 int
 gr_backlog(struct gr_ctx *c, struct gr_proc *p, int port)
 {
-  struct count_arg a = {"LISTEN", (int)p->pid, port, 0};
+  struct count_arg a = {"LISTEN", (int)p->pid, port, 0, {0}};
 
+  if (c->stack == GR_KERNEL)
+    inodes_of(a.pid, &a.own);
   each_socket(c, backlog_row, &a);
+  free(a.own.v);
   return a.n;
 }
 
 int
 gr_count_state(struct gr_ctx *c, struct gr_proc *p, const char *state, int port)
 {
-  struct count_arg a = {state, p != NULL ? (int)p->pid : 0, port, 0};
+  struct count_arg a = {state, p != NULL ? (int)p->pid : 0, port, 0, {0}};
 
   /* TIME_WAIT sockets belong to no process any more: count them all. */
   if (strcmp(state, "TIME_WAIT") == 0)
     a.pid = 0;
+  if (a.pid != 0 && c->stack == GR_KERNEL)
+    inodes_of(a.pid, &a.own);
   each_socket(c, count_row, &a);
+  free(a.own.v);
   return a.n;
 }
 

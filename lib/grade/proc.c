@@ -144,6 +144,70 @@ gr_left_ms(const struct gr_ctx *c)
   return c->deadline_ms - now_ms();
 }
 
+double
+gr_load(void)
+{
+  FILE *f = fopen("/proc/loadavg", "r");
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  double avg = 0, load;
+  int running = 0;
+
+  if (f != NULL) {
+    if (fscanf(f, "%lf %*f %*f %d/", &avg, &running) != 2)
+      avg = running = 0;
+    fclose(f);
+  }
+  /* The 1-minute average lags a burst by seconds; the runnable count (the
+   * reader among them) is a moment's.  Either can say "busy". */
+  load = avg > running - 1 ? avg : running - 1;
+  load /= cpus > 0 ? (double)cpus : 1;
+  return load > 1 ? load : 1;
+}
+
+static double
+capped(double load)
+{
+  return load < GR_MAX_STRETCH ? load : GR_MAX_STRETCH;
+}
+
+double
+gr_stretch(void)
+{
+  return capped(gr_load());
+}
+
+double
+gr_patience(struct gr_ctx *c, double seconds)
+{
+  double load = gr_load(), left = (double)gr_left_ms(c) / 1000;
+  double s = seconds * capped(load);
+
+  if (load > c->load_seen)
+    c->load_seen = load;
+  return s < left ? s : left > 0 ? left : 0;
+}
+
+void
+gr_say_waited(struct gr_ctx *c, double waited, double idle)
+{
+  if (gr_left_ms(c) <= 100) {
+    gr_say(c,
+           "(The grader waited %.1f s, and then the test's time ran out: "
+           "the machine was running %.1f tasks per CPU.  A machine that "
+           "busy, not your program, may have cost these points: grade "
+           "again.)",
+           waited, c->load_seen);
+  } else if (waited > idle * 1.2) {
+    gr_say(c,
+           "(The grader waited %.1f s: %.0f s, longer because the machine "
+           "was running %.1f tasks per CPU.)",
+           waited, idle, c->load_seen);
+  } else {
+    gr_say(c, "(The grader waited %.1f s, on a machine with CPU to spare.)",
+           waited);
+  }
+}
+
 static void
 sleep_ms(int ms)
 {
@@ -374,12 +438,15 @@ int
 gr_expect_exit(struct gr_ctx *c, struct gr_proc *p, double seconds)
 {
   char where[96];
+  double waited = gr_patience(c, seconds);
 
-  if (gr_wait(c, p, seconds))
+  if (gr_wait(c, p, waited))
     return 1;
   gr_where(p, where, sizeof where);
   gr_say(c, "%s did not finish within %.0f s%s%s.", p->label, seconds,
          where[0] ? ": it was still in " : "", where);
+  if (waited > seconds * 1.2 || gr_left_ms(c) <= 100)
+    gr_say_waited(c, waited, seconds);
   gr_stop(p);
   gr_show_stderr(c, p); /* what it said before it got stuck, if anything */
   return 0;

@@ -3,7 +3,9 @@
 # scores every point on 10 seeds; the starter code at most 20%; each
 # deliberately buggy solution in tests/graders/LAB/BUG/ loses exactly the
 # tests its EXPECT file names (one test id per line; "? ID" for one it may
-# lose, depending on timing), and only those.
+# lose, depending on timing), and only those.  An EXPECT that names no
+# test is a correct solution of another design, which must lose nothing
+# (tests/graders/stress.sh grades those many times too).
 # A buggy solution is stored as BUG/bug.patch, its difference from
 # solutions/LAB/ (tests/graders/mkpatch.sh writes it): it is graded in a
 # copy of the solution with the patch applied (patch -p1), and a patch
