@@ -14,8 +14,7 @@ VERSION := $(shell sed -n 's/^\#define SL_VERSION_STRING "\(.*\)"/\1/p' \
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers
 CFLAGS  ?= -O2 -g
-CPPFLAGS_ALL := -Ilib/include -Ilib/src -Ilib/core -Ilib/obs -Ilib/rt -Ilib/grade \
-                -D_GNU_SOURCE
+CPPFLAGS_ALL := -Ilib/include -Ilib -Ilib/obs -Ilib/runtime -D_GNU_SOURCE
 CFLAGS_ALL   := -std=c11 $(WARN) $(CFLAGS) -MMD -MP
 LDLIBS_ALL   := -lpthread -lm
 
@@ -32,40 +31,50 @@ CORE_SRCS := \
   lib/core/host.c \
   lib/core/ring.c \
   lib/core/rng.c \
-  lib/core/sim.c \
   lib/core/sockopt.c \
   lib/core/tcp_in.c \
   lib/core/tcp_out.c \
   lib/core/tcp_state.c \
   lib/core/tcp_user.c \
   lib/core/udp.c \
-  lib/core/wire.c \
-  lib/core/xfer.c
+  lib/core/wire.c
+
+SIM_SRCS := \
+  lib/sim/sim.c \
+  lib/sim/xfer.c
 
 OBS_SRCS := \
+  lib/obs/ladder.c \
   lib/obs/netstat.c \
   lib/obs/netstat_stats.c \
   lib/obs/pcap.c \
   lib/obs/trace.c
 
-RT_SRCS := \
-  lib/rt/config.c \
-  lib/rt/export.c \
-  lib/rt/hub.c \
-  lib/rt/link.c \
-  lib/rt/link_hub.c \
-  lib/rt/link_raw.c \
-  lib/rt/link_tun.c \
-  lib/rt/rt.c \
-  lib/rt/usock.c
+HUB_SRCS := \
+  lib/hub/hub.c
 
-LIB_SRCS := $(CORE_SRCS) $(OBS_SRCS) $(RT_SRCS) \
-  lib/src/api.c \
-  lib/src/error.c \
-  lib/src/fdtab.c \
-  lib/src/net.c \
-  lib/src/reader.c \
-  lib/src/version.c
+LINK_SRCS := \
+  lib/link/link.c \
+  lib/link/link_hub.c \
+  lib/link/link_raw.c \
+  lib/link/link_tun.c
+
+RUNTIME_SRCS := \
+  lib/runtime/config.c \
+  lib/runtime/exporter.c \
+  lib/runtime/rt.c \
+  lib/runtime/usock.c
+
+API_SRCS := \
+  lib/api/api.c \
+  lib/api/error.c \
+  lib/api/fdtab.c \
+  lib/api/helpers.c \
+  lib/api/reader.c \
+  lib/api/version.c
+
+LIB_SRCS := $(CORE_SRCS) $(SIM_SRCS) $(OBS_SRCS) $(HUB_SRCS) $(LINK_SRCS) \
+  $(RUNTIME_SRCS) $(API_SRCS)
 
 GRADE_SRCS := \
   lib/grade/sandbox.c \
@@ -85,16 +94,15 @@ GRADE_SRCS := \
 
 CLI_SRCS := $(GRADE_SRCS) \
   lib/cli/args.c \
-  lib/cli/demo.c \
-  lib/cli/grade.c \
-  lib/cli/grade_batch.c \
-  lib/cli/demo_udp.c \
-  lib/cli/hub.c \
-  lib/cli/ladder.c \
-  lib/cli/main.c \
-  lib/cli/serve.c \
-  lib/cli/sim.c \
-  lib/cli/states.c
+  lib/cli/cmd_demo.c \
+  lib/cli/cmd_demo_udp.c \
+  lib/cli/cmd_grade.c \
+  lib/cli/cmd_grade_batch.c \
+  lib/cli/cmd_hub.c \
+  lib/cli/cmd_serve.c \
+  lib/cli/cmd_sim.c \
+  lib/cli/cmd_states.c \
+  lib/cli/main.c
 
 TEST_SRCS := \
   tests/unit/check_main.c \
@@ -334,7 +342,7 @@ FUZZ_CC   ?= clang
 FUZZ_SECONDS ?=
 FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
                -fno-omit-frame-pointer $(CPPFLAGS_ALL) -std=c11 $(WARN) -MMD -MP
-FUZZ_LIB_SRCS := $(LIB_SRCS) lib/grade/results.c lib/cli/ladder.c \
+FUZZ_LIB_SRCS := $(LIB_SRCS) lib/grade/results.c \
                  tests/unit/json_check.c
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZ_LIB      := $(BUILD)/fuzz/libfuzzsocklab.a
@@ -387,8 +395,7 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 \
 	  --enable=warning,performance,portability \
 	  --suppress=missingIncludeSystem --inline-suppr \
-	  -D__GNUC__ -D_GNU_SOURCE -Ilib/include -Ilib/src -Ilib/core -Ilib/obs \
-	  -Ilib/rt -Ilib/grade lib tests
+	  -D__GNUC__ -D_GNU_SOURCE -Ilib/include -Ilib lib tests
 
 format:
 	clang-format -i $(FORMAT_FILES)

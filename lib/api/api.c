@@ -14,7 +14,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
-#include "internal.h"
+#include "api/internal.h"
 #include "socklab/tcp.h"
 
 /* ---- which stack: SOCKLAB_STACK, read once ----------------------------- */

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "internal.h"
+#include "api/internal.h"
 #include "socklab/net.h"
 
 /* What the last failure recorded; formatted into err.msg on demand. */

@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "api/internal.h"
 
 #define PAGE_BITS  10
 #define PAGE_SLOTS (1 << PAGE_BITS)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "api/internal.h"
 #include "socklab/net.h"
 
 char *

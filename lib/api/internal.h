@@ -1,4 +1,4 @@
-/* Library internals shared between lib/src files: error recording and the
+/* Library internals shared between lib/api files: error recording and the
  * descriptor table that keeps socklab-stack sockets apart from kernel
  * descriptors.  Not installed; students never include it. */
 #ifndef SOCKLAB_INTERNAL_H

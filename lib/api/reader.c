@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "internal.h"
+#include "api/internal.h"
 #include "socklab/reader.h"
 
 void

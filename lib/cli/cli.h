@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdint.h>
 
-#include "sim.h"
+#include "sim/sim.h"
 
 struct cli_command {
   const char *name;

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "demo.h"
-#include "xfer.h"
+#include "cli/cli.h"
+#include "cli/cmd_demo.h"
+#include "sim/xfer.h"
 
 /* --zero-window: a receive buffer of three segments, filled at once, and
  * a server that sleeps for 1.5 s: long enough for the persist timer to

@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pcap.h"
-#include "trace.h"
+#include "obs/pcap.h"
+#include "obs/trace.h"
 
 /* The options beyond the run itself. */
 struct cli_demo_opts {

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "demo.h"
-#include "xfer.h"
+#include "cli/cli.h"
+#include "cli/cmd_demo.h"
+#include "sim/xfer.h"
 
 #define COUNT       10
 #define INTERVAL_US 10000 /* one datagram every 10 ms */

@@ -10,9 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "grade.h"
-#include "grade_batch.h"
+#include "cli/cli.h"
+#include "grade/grade.h"
+#include "cli/cmd_grade_batch.h"
 
 static const struct {
   const char *name;

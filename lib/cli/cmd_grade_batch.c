@@ -17,9 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "grade.h"
-#include "grade_batch.h"
+#include "cli/cli.h"
+#include "grade/grade.h"
+#include "cli/cmd_grade_batch.h"
 
 enum { MAX_STUDENTS = 5000, NAME_MAX_LEN = 200 };
 

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "grade.h"
+#include "grade/grade.h"
 
 struct gr_batch {
   const struct gr_lab *lab;

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
-#include "hub.h"
-#include "rt.h"
+#include "cli/cli.h"
+#include "hub/hub.h"
+#include "runtime/rt.h"
 
 static void
 hub_usage(FILE *out)

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "socklab.h"
 
 /* One client at a time, as the course's first servers do. */

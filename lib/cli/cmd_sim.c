@@ -7,10 +7,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
-#include "pcap.h"
-#include "trace.h"
-#include "xfer.h"
+#include "cli/cli.h"
+#include "obs/pcap.h"
+#include "obs/trace.h"
+#include "sim/xfer.h"
 
 static void
 sim_usage(FILE *out)

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "grade.h"
-#include "trace.h"
+#include "cli/cli.h"
+#include "grade/grade.h"
+#include "obs/trace.h"
 
 /* The states in RFC order, as the trace spells them, and as netstat. */
 enum { NSTATES = 11 };

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "netstat.h"
+#include "cli/cli.h"
+#include "obs/netstat_priv.h"
 #include "socklab.h"
 
 static const struct cli_command commands[] = {

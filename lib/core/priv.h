@@ -7,9 +7,9 @@
 
 #include <errno.h>
 
-#include "ring.h"
-#include "rng.h"
-#include "stack.h"
+#include "core/ring.h"
+#include "core/rng.h"
+#include "core/stack.h"
 
 #define SL__TCB_HASH_SIZE   16384 /* buckets; a power of two */
 #define SL__EPHEMERAL_LO    49152 /* RFC 6335 dynamic ports */

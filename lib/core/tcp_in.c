@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "priv.h"
+#include "core/priv.h"
 
 /* What one arriving segment carries, once parsed. */
 struct arrival {

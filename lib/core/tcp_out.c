@@ -5,7 +5,7 @@
  * 1122 4.2.3.2), and the RFC 5961 challenge ACK. */
 #include <string.h>
 
-#include "priv.h"
+#include "core/priv.h"
 
 static const char *const timer_names[SL__TIMER_COUNT] = {
     [SL__TIMER_REXMT] = "rexmt",           [SL__TIMER_PERSIST] = "persist",

@@ -19,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hub.h"
-#include "pcap.h"
-#include "wire.h"
+#include "hub/hub.h"
+#include "obs/pcap.h"
+#include "core/wire.h"
 
 #define MAX_MEMBERS 1024
 #define MAX_FD      4096 /* connections above this are refused */

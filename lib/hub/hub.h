@@ -42,7 +42,7 @@
 #include <netinet/in.h>
 #include <stdint.h>
 
-#include "sim.h"
+#include "sim/sim.h"
 
 #define SL__HUB_NET     0x0a4d0000u /* 10.77.0.0/16 */
 #define SL__HUB_NETMASK 0xffff0000u

@@ -8,7 +8,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "rt.h"
+#include "runtime/rt.h"
 
 struct loop_pkt {
   struct loop_pkt *next;

@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hub.h"
-#include "rt.h"
+#include "hub/hub.h"
+#include "runtime/rt.h"
 
 #define BATCH      64   /* packets sent with one sendmmsg */
 #define BATCH_SLOT 2048 /* bytes a batched packet may have */

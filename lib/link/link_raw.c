@@ -20,8 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rt.h"
-#include "wire.h"
+#include "runtime/rt.h"
+#include "core/wire.h"
 
 #define ARP_CACHE   64
 #define ARP_PENDING 64 /* packets waiting for an answer, all peers */

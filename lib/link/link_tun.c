@@ -14,7 +14,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "rt.h"
+#include "runtime/rt.h"
 
 static void
 tun_send(struct sl__link *l, const uint8_t *pkt, size_t len)

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "grade.h"
-#include "trace.h"
+#include "cli/cli.h"
+#include "grade/grade.h"
+#include "obs/trace.h"
 
 #define MAX_EVENTS 100000
 #define ARROW      43 /* columns between the two time lines */

@@ -27,10 +27,10 @@
 #include <netinet/tcp.h>
 #include <unistd.h>
 
-#include "netstat.h"
+#include "obs/netstat_priv.h"
 #include "socklab/netstat.h"
-#include "rt.h"
-#include "trace.h"
+#include "runtime/rt.h"
+#include "obs/trace.h"
 
 struct row {
   char proto[5]; /* tcp, tcp6, udp, udp6 */

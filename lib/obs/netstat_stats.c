@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netstat.h"
-#include "rt.h"
+#include "obs/netstat_priv.h"
+#include "runtime/rt.h"
 
 enum { MAX_DROPS = 64 };
 

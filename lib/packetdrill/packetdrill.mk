@@ -23,7 +23,7 @@ PD_DRIVER    := $(BUILD)/tests/packetdrill-driver
 # packetdrill_interface_init is exported; everything else is hidden so the
 # core cannot clash with symbols of the program that loads us.
 PD_OBJS      := $(patsubst %.c,$(BUILD)/pic/%.o,$(PD_CORE_SRCS) $(PD_SRCS))
-PD_CPPFLAGS  := -Ilib/include -Ilib/core -Ilib/packetdrill -D_GNU_SOURCE
+PD_CPPFLAGS  := -Ilib/include -Ilib -D_GNU_SOURCE
 PD_CFLAGS    := $(CFLAGS_ALL) -fPIC -fvisibility=hidden
 # -z defs catches an undefined symbol at link time, except under the
 # sanitizers, whose runtime the executable provides.

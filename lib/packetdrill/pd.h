@@ -27,9 +27,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "packetdrill_if.h"
-#include "sockopt.h"
-#include "stack.h"
+#include "packetdrill/packetdrill_if.h"
+#include "core/sockopt.h"
+#include "core/stack.h"
 
 /* Descriptors are indexes into a flat table; open() gives small numbers. */
 #define SL__PD_MAX_FD 4096

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rt.h"
+#include "runtime/rt.h"
 
 void
 sl__hub_default_path(char *buf, size_t len)

@@ -33,8 +33,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "priv.h"
-#include "rt.h"
+#include "core/priv.h"
+#include "runtime/rt.h"
 
 void
 sl__sockdir(char *buf, size_t len)

@@ -18,9 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "priv.h"
-#include "rt.h"
+#include "api/internal.h"
+#include "core/priv.h"
+#include "runtime/rt.h"
 
 static pthread_mutex_t rt_init_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sl__rt *the_rt;

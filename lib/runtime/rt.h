@@ -10,9 +10,9 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "pcap.h"
-#include "trace.h"
-#include "stack.h"
+#include "obs/pcap.h"
+#include "obs/trace.h"
+#include "core/stack.h"
 
 /* ---- configuration from the environment (config.c) -------------------- */
 

@@ -14,10 +14,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "internal.h"
-#include "priv.h"
-#include "rt.h"
-#include "sockopt.h"
+#include "api/internal.h"
+#include "core/priv.h"
+#include "runtime/rt.h"
+#include "core/sockopt.h"
 
 struct usock {
   struct sl__sock base;

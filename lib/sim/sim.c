@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
-#include "sim.h"
+#include "core/rng.h"
+#include "sim/sim.h"
 
 #define NS_PER_US       UINT64_C(1000)
 #define NS_PER_S        UINT64_C(1000000000)

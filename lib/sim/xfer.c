@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "priv.h"
-#include "xfer.h"
+#include "core/priv.h"
+#include "sim/xfer.h"
 
 /* The pattern: a block of PERIOD bytes derived from the seed, repeated,
  * with the repetition count added to every byte.  PERIOD is prime, so a

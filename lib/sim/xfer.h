@@ -6,8 +6,8 @@
 #ifndef SOCKLAB_CORE_XFER_H
 #define SOCKLAB_CORE_XFER_H
 
-#include "sim.h"
-#include "stack.h"
+#include "sim/sim.h"
+#include "core/stack.h"
 
 #define SL__XFER_CLIENT 0x0a000001u /* 10.0.0.1 */
 #define SL__XFER_SERVER 0x0a000002u /* 10.0.0.2 */

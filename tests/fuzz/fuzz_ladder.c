@@ -1,5 +1,5 @@
 /* libFuzzer target: the trace reader behind `socklab ladder`
- * (lib/cli/ladder.c): its line parser and its connection and ladder
+ * (lib/obs/ladder.c): its line parser and its connection and ladder
  * builder, fed arbitrary bytes as one trace or as several traces merged
  * by time, drawn as text and as SVG.  A trace file may come from anywhere
  * (a student's program writes it); whatever it holds, the ladder prints a
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/cli/cli.h"
+#include "cli/cli.h"
 
 #define MAX_TRACES 4
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "netstat.h"
+#include "obs/netstat_priv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "../unit/sockopt_cases.h"
-#include "packetdrill_if.h"
+#include "packetdrill/packetdrill_if.h"
 
 #define LOCAL_IP   0xc0a80001u /* 192.168.0.1: packetdrill's local default */
 #define REMOTE_IP  0xc0000201u /* 192.0.2.1: its remote default */

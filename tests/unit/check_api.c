@@ -13,7 +13,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "api/internal.h"
 #include "socklab.h"
 #include "suites.h"
 #include "testutil.h"

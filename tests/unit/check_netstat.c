@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netstat.h"
+#include "obs/netstat_priv.h"
 #include "suites.h"
 
 #define TCP6_HEADER                                                            \

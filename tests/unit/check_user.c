@@ -19,10 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hub.h"
-#include "rt.h"
+#include "hub/hub.h"
+#include "runtime/rt.h"
 #include "socklab.h"
-#include "wire.h"
+#include "core/wire.h"
 #include "sockopt_cases.h"
 #include "suites.h"
 #include "testutil.h"
