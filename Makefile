@@ -44,6 +44,7 @@ SIM_SRCS := \
   lib/sim/xfer.c
 
 OBS_SRCS := \
+  lib/obs/export.c \
   lib/obs/ladder.c \
   lib/obs/netstat.c \
   lib/obs/netstat_stats.c \
@@ -51,7 +52,8 @@ OBS_SRCS := \
   lib/obs/trace.c
 
 HUB_SRCS := \
-  lib/hub/hub.c
+  lib/hub/hub.c \
+  lib/hub/proto.c
 
 LINK_SRCS := \
   lib/link/link.c \

@@ -79,18 +79,29 @@ sl_stack_of(int fd)
 
 /* ---- creating sockets -------------------------------------------------- */
 
+static void
+listen_to_runtime(void)
+{
+  sl__user_set_notify(sl__fd_notify);
+}
+
 static int
 user_socket(int domain, int type, int protocol)
 {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  struct sl__user_failure why = {0};
   struct sl__sock *sock;
   int r;
 
-  sl__err_clear();
-  r = sl__user_socket(domain, type, protocol, &sock);
-  if (r < 0 && sl__err_recorded(-r)) {
-    errno = -r; /* the runtime said why (configuration, link) */
-    return -1;
-  }
+  /* Before the first socklab socket: the runtime says when readiness may
+   * have changed, and sl_poll's waiters look again. */
+  pthread_once(&once, listen_to_runtime);
+  r = sl__user_socket(domain, type, protocol, &sock, &why);
+  /* The runtime may have said why it could not start (configuration,
+   * link): its message is the better one. */
+  if (r < 0 && why.msg[0] != '\0')
+    return sl__err_msg(why.usage ? SL_ERR_USAGE : SL_ERR_SYSTEM, -r, "%s",
+                       why.msg);
   if (r < 0)
     return sl__err_fd("socket", -1, -r);
   r = sl__fd_attach(sock);

@@ -165,19 +165,6 @@ format_lazy(struct err_state *st)
   st->formatted = 1;
 }
 
-void
-sl__err_clear(void)
-{
-  tls_err.err.kind = SL_ERR_NONE;
-  tls_err.errno_value = 0;
-}
-
-int
-sl__err_recorded(int err)
-{
-  return tls_err.err.kind != SL_ERR_NONE && tls_err.errno_value == err;
-}
-
 const struct sl_error *
 sl_last_error(void)
 {

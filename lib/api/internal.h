@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 
+#include "runtime/sock.h"
 #include "socklab/error.h"
 #include "socklab/socket.h"
 
@@ -29,59 +30,10 @@ int sl__err_sys(int err, const char *fmt, ...)
 int sl__err_msg(enum sl_error_kind kind, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Forgets the thread's last error, and asks whether one was recorded
- * since with this errno: a deeper layer may record the better message
- * (sl_socket lets the runtime explain why it could not start). */
-void sl__err_clear(void);
-int sl__err_recorded(int err);
-
 /* Records a getaddrinfo failure for host:port; sets errno as error.h says. */
 int sl__err_gai(int gai, const char *host, const char *port);
 
 /* ---- user-stack sockets behind real descriptor numbers (fdtab.c) ------ */
-
-struct sl__sock;
-
-/* What a socket implementation provides.  Each call has the BSD mirror's
- * contract but returns 0 / a count or a negative errno, never -1/errno:
- * the dispatch layer turns the result into libc's convention and records
- * the message. */
-struct sl__sock_ops {
-  const char *name; /* "user" */
-  int (*bind)(struct sl__sock *, const struct sockaddr *, socklen_t);
-  int (*listen)(struct sl__sock *, int backlog);
-  /* On success stores a new socket in *out; the dispatcher gives it an fd. */
-  int (*accept)(struct sl__sock *, struct sl__sock **out, struct sockaddr *,
-                socklen_t *);
-  int (*connect)(struct sl__sock *, const struct sockaddr *, socklen_t);
-  ssize_t (*sendto)(struct sl__sock *, const void *, size_t, int flags,
-                    const struct sockaddr *, socklen_t);
-  ssize_t (*recvfrom)(struct sl__sock *, void *, size_t, int flags,
-                      struct sockaddr *, socklen_t *);
-  int (*shutdown)(struct sl__sock *, int how);
-  int (*setsockopt)(struct sl__sock *, int level, int name, const void *,
-                    socklen_t);
-  int (*getsockopt)(struct sl__sock *, int level, int name, void *,
-                    socklen_t *);
-  int (*getsockname)(struct sl__sock *, struct sockaddr *, socklen_t *);
-  int (*getpeername)(struct sl__sock *, struct sockaddr *, socklen_t *);
-  /* Readiness now: the subset of POLLIN/POLLOUT/POLLERR/POLLHUP/POLLRDHUP
-   * that holds.  Must not block. */
-  short (*poll)(struct sl__sock *, short events);
-  /* The TCP state (enum sl_tcp_state), or -ENOPROTOOPT for UDP. */
-  int (*tcp_state)(struct sl__sock *);
-  /* Releases the socket; the descriptor is already out of the table. */
-  int (*close)(struct sl__sock *);
-};
-
-/* Every socket implementation embeds this first. */
-struct sl__sock {
-  const struct sl__sock_ops *ops;
-  atomic_int nonblock; /* O_NONBLOCK, set through sl_fcntl */
-  atomic_int refs;     /* table reference + calls in progress */
-  int fd;              /* the reserved descriptor number */
-  unsigned long ino;   /* inode of the reserved memfd, to spot misuse */
-};
 
 /* Gives sock a descriptor number of its own: a real descriptor (a memfd
  * named "socklab-socket") reserved so the kernel cannot hand the same
@@ -106,23 +58,12 @@ int sl__fd_detach(int fd);
 void sl__fd_forget_stale(int fd);
 
 /* Socket implementations call this whenever readiness may have changed, so
- * threads blocked in sl_poll look again. */
+ * threads blocked in sl_poll look again (the runtime through the hook
+ * sl__user_set_notify, which api.c sets to it). */
 void sl__fd_notify(void);
 
 /* sl_poll over any mix of descriptors (fdtab.c). */
 int sl__poll_mixed(struct pollfd *fds, nfds_t nfds, int timeout_ms);
-
-/* ---- the socklab stack's entry point ----------------------------------- */
-
-/* Creates a socklab-stack socket (socket(2)'s arguments, SOCK_NONBLOCK
- * honoured) and stores it in *out; returns 0 or a negative errno.  A build
- * without socklab's stack returns -ENOSYS. */
-int sl__user_socket(int domain, int type, int protocol, struct sl__sock **out);
-
-/* A name the hub knows (a process's SOCKLAB_HOSTNAME), as a dotted
- * quad in buf.  0, or -ENOENT when the hub does not know it (or there is
- * no hub).  Names that look like addresses are not looked up. */
-int sl__user_resolve(const char *name, char *buf, size_t len);
 
 /* Number of live socklab sockets in the table (fdtab.c). */
 int sl__fd_live(void);

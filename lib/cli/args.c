@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "runtime/rt.h"
+#include "sim/sim.h"
 
 int
 cli_parse_prob(const char *s, double *out)

@@ -11,7 +11,7 @@
 
 #include "cli/cli.h"
 #include "hub/hub.h"
-#include "runtime/rt.h"
+#include "hub/proto.h"
 
 static void
 hub_usage(FILE *out)

@@ -19,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/wire.h"
 #include "hub/hub.h"
 #include "obs/pcap.h"
-#include "core/wire.h"
 
 #define MAX_MEMBERS 1024
 #define MAX_FD      4096 /* connections above this are refused */
@@ -233,55 +233,6 @@ reply(const struct peer *to, const char *text)
 }
 
 /* ---- forwarding ---------------------------------------------------------- */
-
-int
-sl__hub_bundle_add(uint8_t *b, size_t *len, size_t cap, const uint8_t *pkt,
-                   size_t n)
-{
-  size_t at = *len ? *len : 1;
-
-  if (n > 65535 || at + 2 + n > cap)
-    return -1;
-  b[0] = SL__HUB_BUNDLE;
-  sl__put16(b + at, (uint16_t)n);
-  memcpy(b + at + 2, pkt, n);
-  *len = at + 2 + n;
-  return 0;
-}
-
-size_t
-sl__hub_bundle_cap(int fd, const struct sockaddr_in *to)
-{
-  int sndbuf = 0, type = 0;
-  socklen_t len = sizeof sndbuf, tlen = sizeof type, plen = sizeof(*to);
-  struct sockaddr_in peer = {0};
-  size_t most = SL__HUB_BUNDLE_MAX;
-
-  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0 &&
-      type == SOCK_DGRAM) {
-    if (to == NULL && getpeername(fd, (struct sockaddr *)&peer, &plen) == 0)
-      to = &peer;
-    most = to != NULL && ntohl(to->sin_addr.s_addr) >> 24 == 127
-               ? SL__HUB_UDP_MAX
-               : SL__HUB_UDP_LAN;
-  }
-  if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) < 0 ||
-      (size_t)sndbuf >= most + 64)
-    return most;
-  return sndbuf > 64 ? (size_t)sndbuf - 64 : 0;
-}
-
-const uint8_t *
-sl__hub_bundle_next(const uint8_t *b, size_t len, size_t *off, size_t *n)
-{
-  size_t at = *off;
-
-  if (at + 2 > len || at + 2 + sl__get16(b + at) > len)
-    return NULL;
-  *n = sl__get16(b + at);
-  *off = at + 2 + *n;
-  return b + at + 2;
-}
 
 /* Puts a reset on the wire as if `from` had sent it. */
 static void

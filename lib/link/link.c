@@ -8,7 +8,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "runtime/rt.h"
+#include "link/link.h"
 
 struct loop_pkt {
   struct loop_pkt *next;
@@ -109,10 +109,16 @@ sl__loop_link_open(uint32_t addr, struct sl__link **out, char *msg,
 }
 
 int
-sl__link_open(const struct sl__rt_config *cfg, struct sl__link **out, char *msg,
+sl__link_is_hub(const struct sl__link_config *cfg)
+{
+  return cfg->kind == SL__LINK_HUB || cfg->kind == SL__LINK_UDP;
+}
+
+int
+sl__link_open(const struct sl__link_config *cfg, struct sl__link **out, char *msg,
               size_t msglen)
 {
-  switch (cfg->link) {
+  switch (cfg->kind) {
   case SL__LINK_LOOP: /* a host alone: 10.77.0.1 unless SOCKLAB_ADDR says */
     return sl__loop_link_open(cfg->addr ? cfg->addr : 0x0a4d0001u, out, msg,
                               msglen);

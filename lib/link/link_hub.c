@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include "hub/hub.h"
-#include "runtime/rt.h"
+#include "hub/proto.h"
+#include "link/hub_client.h"
+#include "link/link.h"
 
 #define BATCH      64   /* packets sent with one sendmmsg */
 #define BATCH_SLOT 2048 /* bytes a batched packet may have */
@@ -100,20 +102,20 @@ udp_socket(const char *host, uint16_t port)
 }
 
 static int
-hub_socket(const struct sl__rt_config *cfg)
+hub_socket(const struct sl__link_config *cfg)
 {
-  return cfg->link == SL__LINK_UDP ? udp_socket(cfg->link_arg, cfg->link_port)
-                                   : unix_socket(cfg->link_arg);
+  return cfg->kind == SL__LINK_UDP ? udp_socket(cfg->arg, cfg->port)
+                                   : unix_socket(cfg->arg);
 }
 
 /* "udp:HOST:PORT" or the socket's path, for messages. */
 static void
-hub_where(const struct sl__rt_config *cfg, char *buf, size_t len)
+hub_where(const struct sl__link_config *cfg, char *buf, size_t len)
 {
-  if (cfg->link == SL__LINK_UDP)
-    snprintf(buf, len, "udp:%s:%u", cfg->link_arg, cfg->link_port);
+  if (cfg->kind == SL__LINK_UDP)
+    snprintf(buf, len, "udp:%s:%u", cfg->arg, cfg->port);
   else
-    snprintf(buf, len, "%s", cfg->link_arg);
+    snprintf(buf, len, "%s", cfg->arg);
 }
 
 /* Sends a control message and waits up to a second for the answer, tries
@@ -148,15 +150,15 @@ ask(int fd, const char *q, char *answer, size_t len, int tries)
 }
 
 static int
-tries_for(const struct sl__rt_config *cfg)
+tries_for(const struct sl__link_config *cfg)
 {
-  return cfg->link == SL__LINK_UDP ? 3 : 1;
+  return cfg->kind == SL__LINK_UDP ? 3 : 1;
 }
 
 /* One question to the hub on a socket of its own (the link's socket is
  * the runtime thread's).  0 with the answer, or a negative errno. */
 int
-sl__hub_ask(const struct sl__rt_config *cfg, const char *q, char *answer,
+sl__hub_ask(const struct sl__link_config *cfg, const char *q, char *answer,
             size_t len)
 {
   int fd = hub_socket(cfg), r;
@@ -169,7 +171,7 @@ sl__hub_ask(const struct sl__rt_config *cfg, const char *q, char *answer,
 }
 
 static int
-ask_addr(const struct sl__rt_config *cfg, const char *q, uint32_t *addr)
+ask_addr(const struct sl__link_config *cfg, const char *q, uint32_t *addr)
 {
   char a[96];
   struct in_addr in;
@@ -184,7 +186,7 @@ ask_addr(const struct sl__rt_config *cfg, const char *q, uint32_t *addr)
 }
 
 int
-sl__hub_resolve(const struct sl__rt_config *cfg, const char *name,
+sl__hub_resolve(const struct sl__link_config *cfg, const char *name,
                 uint32_t *addr)
 {
   char q[96];
@@ -194,7 +196,7 @@ sl__hub_resolve(const struct sl__rt_config *cfg, const char *name,
 }
 
 int
-sl__hub_who(const struct sl__rt_config *cfg, int tcp, uint16_t port,
+sl__hub_who(const struct sl__link_config *cfg, int tcp, uint16_t port,
             uint32_t *addr)
 {
   char q[64];
@@ -347,45 +349,19 @@ static const struct sl__link_ops udp_ops = {.name = "udp hub",
                                             .leave = hub_leave};
 
 int
-sl__hub_parse_welcome(const char *a, uint32_t *addr, int *bundles,
-                      int *keepalive_ms)
-{
-  char buf[160], *save = NULL, *w;
-  struct in_addr in;
-
-  if (strncmp(a, "WELCOME ", 8) != 0)
-    return -1;
-  snprintf(buf, sizeof buf, "%s", a + 8);
-  w = strtok_r(buf, " ", &save);
-  if (w == NULL || inet_pton(AF_INET, w, &in) != 1)
-    return -1;
-  *addr = ntohl(in.s_addr);
-  *bundles = 0;
-  *keepalive_ms = 0;
-  while ((w = strtok_r(NULL, " ", &save)) != NULL) {
-    if (strcmp(w, "bundle") == 0)
-      *bundles = 1;
-    else if (strcmp(w, "keepalive") == 0 &&
-             (w = strtok_r(NULL, " ", &save)) != NULL)
-      *keepalive_ms = atoi(w) > 0 ? atoi(w) : 0;
-  }
-  return 0;
-}
-
-int
-sl__hub_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
+sl__hub_link_open(const struct sl__link_config *cfg, struct sl__link **out,
                   char *msg, size_t msglen)
 {
   char q[160], a[160], where[280], want[INET_ADDRSTRLEN] = "0";
   struct in_addr in;
   struct hub_link *hl;
   uint32_t addr = 0;
-  int fd, r, bundles = 0, keepalive_ms = 0, udp = cfg->link == SL__LINK_UDP;
+  int fd, r, bundles = 0, keepalive_ms = 0, udp = cfg->kind == SL__LINK_UDP;
 
   hub_where(cfg, where, sizeof where);
   fd = hub_socket(cfg);
   if (!udp && (fd == -ENOENT || fd == -ECONNREFUSED)) {
-    r = sl__hub_spawn(cfg->link_arg);
+    r = sl__hub_spawn(cfg->arg);
     if (r < 0) {
       snprintf(msg, msglen, "starting a hub at %s: %s", where, strerror(-r));
       return r;

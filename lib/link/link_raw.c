@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runtime/rt.h"
+#include "link/link.h"
 #include "core/wire.h"
 
 #define ARP_CACHE   64
@@ -278,7 +278,7 @@ static const struct sl__link_ops raw_ops = {
     .name = "raw", .send = raw_send, .recv = raw_recv, .close = raw_close};
 
 int
-sl__raw_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
+sl__raw_link_open(const struct sl__link_config *cfg, struct sl__link **out,
                   char *msg, size_t msglen)
 {
   struct sockaddr_ll sll = {.sll_family = AF_PACKET,
@@ -291,7 +291,7 @@ sl__raw_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
     snprintf(msg, msglen,
              "SOCKLAB_LINK=raw:%s needs SOCKLAB_ADDR, the "
              "address of socklab's stack on that network",
-             cfg->link_arg);
+             cfg->arg);
     return -EINVAL;
   }
   fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
@@ -299,17 +299,17 @@ sl__raw_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
   if (fd < 0) {
     r = -errno;
     snprintf(msg, msglen, "SOCKLAB_LINK=raw:%s: packet socket: %s%s",
-             cfg->link_arg, strerror(-r),
+             cfg->arg, strerror(-r),
              r == -EPERM ? " (raw links need CAP_NET_RAW)" : "");
     return r;
   }
   memset(&ifr, 0, sizeof ifr);
-  memcpy(ifr.ifr_name, cfg->link_arg, strnlen(cfg->link_arg, IFNAMSIZ - 1));
-  sll.sll_ifindex = (int)if_nametoindex(cfg->link_arg);
+  memcpy(ifr.ifr_name, cfg->arg, strnlen(cfg->arg, IFNAMSIZ - 1));
+  sll.sll_ifindex = (int)if_nametoindex(cfg->arg);
   if (sll.sll_ifindex == 0 || ioctl(fd, SIOCGIFHWADDR, &ifr) < 0 ||
       bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) {
     r = -errno;
-    snprintf(msg, msglen, "SOCKLAB_LINK=raw:%s: %s", cfg->link_arg,
+    snprintf(msg, msglen, "SOCKLAB_LINK=raw:%s: %s", cfg->arg,
              strerror(-r));
     close(fd);
     return r;

@@ -14,7 +14,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "runtime/rt.h"
+#include "link/link.h"
 
 static void
 tun_send(struct sl__link *l, const uint8_t *pkt, size_t len)
@@ -72,7 +72,7 @@ drop_root(char *msg, size_t msglen)
 }
 
 int
-sl__tun_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
+sl__tun_link_open(const struct sl__link_config *cfg, struct sl__link **out,
                   char *msg, size_t msglen)
 {
   struct ifreq ifr;
@@ -83,23 +83,23 @@ sl__tun_link_open(const struct sl__rt_config *cfg, struct sl__link **out,
     snprintf(msg, msglen,
              "SOCKLAB_LINK=tun:%s needs SOCKLAB_ADDR, the "
              "address of socklab's stack on that network",
-             cfg->link_arg);
+             cfg->arg);
     return -EINVAL;
   }
   fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     r = -errno;
     snprintf(msg, msglen, "SOCKLAB_LINK=tun:%s: /dev/net/tun: %s",
-             cfg->link_arg, strerror(-r));
+             cfg->arg, strerror(-r));
     return r;
   }
   memset(&ifr, 0, sizeof ifr);
   ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
   /* config.c allows at most 15 characters: IFNAMSIZ with its NUL. */
-  memcpy(ifr.ifr_name, cfg->link_arg, strnlen(cfg->link_arg, IFNAMSIZ - 1));
+  memcpy(ifr.ifr_name, cfg->arg, strnlen(cfg->arg, IFNAMSIZ - 1));
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
     r = -errno;
-    snprintf(msg, msglen, "SOCKLAB_LINK=tun:%s: %s%s", cfg->link_arg,
+    snprintf(msg, msglen, "SOCKLAB_LINK=tun:%s: %s%s", cfg->arg,
              strerror(-r),
              r == -EPERM ? " (a TUN device needs CAP_NET_ADMIN)" : "");
     close(fd);

@@ -2,7 +2,7 @@
  * side, in netstat's format, with a column that says which stack.  Kernel
  * sockets come from /proc/net/{tcp,tcp6,udp,udp6} (PID/program from the
  * /proc/PID/fd links); socklab sockets from each running socklab process,
- * which answers on SOCKDIR/PID.sock (lib/rt/export.c). */
+ * which answers on SOCKDIR/PID.sock (obs/export.h, obs/EXPORT.md). */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -27,10 +27,10 @@
 #include <netinet/tcp.h>
 #include <unistd.h>
 
+#include "obs/export.h"
 #include "obs/netstat_priv.h"
-#include "socklab/netstat.h"
-#include "runtime/rt.h"
 #include "obs/trace.h"
+#include "socklab/netstat.h"
 
 struct row {
   char proto[5]; /* tcp, tcp6, udp, udp6 */
@@ -534,77 +534,81 @@ struct dump {
   int n, max;
 };
 
-/* One process's answer to DUMP (lib/rt/export.c), a row per socket. */
+static void
+dotted_port(char *out, size_t len, uint32_t a, unsigned port)
+{
+  snprintf(out, len, "%u.%u.%u.%u:%u", a >> 24, (a >> 16) & 255,
+           (a >> 8) & 255, a & 255, port);
+}
+
+/* One socket of a DUMP answer as a row. */
+static void
+dump_row(const struct dump *d, int pid, const struct sl__dump_row *s,
+         struct row *r)
+{
+  memset(r, 0, sizeof *r);
+  snprintf(r->proto, sizeof r->proto, "%s", s->udp ? "udp" : "tcp");
+  dotted_port(r->local, sizeof r->local, s->laddr, s->lport);
+  if (s->rport == 0)
+    snprintf(r->remote, sizeof r->remote, "0.0.0.0:*");
+  else
+    dotted_port(r->remote, sizeof r->remote, s->raddr, s->rport);
+  r->sendq = s->send_q;
+  r->recvq = s->recv_q;
+  r->stack = "user";
+  r->pid = pid;
+  r->uid = uid_of(pid);
+  r->timer_code = proc_timer_code(s->timer);
+  r->when_ms = (unsigned long)s->timer_ms;
+  r->backoff = s->backoff;
+  r->rto_ms = (unsigned)(s->rto_us / 1000);
+  /* Linux counts these in segments; socklab's stack in bytes. */
+  r->cwnd = s->snd_mss ? s->cwnd / s->snd_mss : 0;
+  r->ssthresh =
+      s->snd_mss && s->ssthresh <= 1000000000u ? s->ssthresh / s->snd_mss : 0;
+  if (s->udp) {
+    r->listening = s->rport == 0;
+    snprintf(r->state, sizeof r->state, "%s", s->rport ? "ESTABLISHED" : "");
+  } else {
+    r->listening = s->state == SL_TCP_LISTEN;
+    if (r->listening)
+      r->sendq = 0; /* netstat shows no Send-Q for a listener */
+    snprintf(r->state, sizeof r->state, "%s",
+             d->o->rfc ? sl_tcp_state_rfc(s->state)
+                       : sl_tcp_state_netstat(s->state));
+  }
+  if (d->o->timers)
+    snprintf(r->timer, sizeof r->timer, "%s (%.2f/%u/0)",
+             strcmp(s->timer, "-") == 0 ? "off" : s->timer,
+             (double)s->timer_ms / 1000.0, s->backoff);
+  r->rcv_wnd = r->snd_wnd = -1;
+  if (s->nfields == SL__DUMP_FIELDS) {
+    r->rcv_wnd = (int)s->rcv_wnd;
+    r->snd_wnd = (int)s->snd_wnd;
+  }
+  if (s->nfields == SL__DUMP_FIELDS && !s->udp)
+    snprintf(r->info, sizeof r->info,
+             "rto:%.0fms rtt:%.3f/%.3fms mss:%u rcv_mss:%u cwnd:%u "
+             "ssthresh:%u snd_una:%u snd_nxt:%u rcv_nxt:%u snd_wnd:%u "
+             "rcv_wnd:%u retrans:%llu",
+             (double)s->rto_us / 1000, (double)s->srtt_us / 1000,
+             (double)s->rttvar_us / 1000, s->snd_mss, s->rcv_mss, s->cwnd,
+             s->ssthresh > 1000000000u ? 0 : s->ssthresh, s->snd_una,
+             s->snd_nxt, s->rcv_nxt, s->snd_wnd, s->rcv_wnd,
+             (unsigned long long)s->retransmits);
+}
+
+/* One process's answer to DUMP (obs/EXPORT.md), a row per socket. */
 static void
 add_dump(void *arg, int pid, FILE *f)
 {
   struct dump *d = arg;
+  struct sl__dump_row s;
   char line[256];
 
-  while (d->n < d->max && fgets(line, sizeof line, f) != NULL) {
-    char proto[8], state[16], la[16], ra[16], timer[16];
-    unsigned lport, rport, sendq, recvq, backoff;
-    unsigned smss = 0, rmss = 0, cwnd = 0, ssth = 0, una = 0, nxt = 0;
-    unsigned rnxt = 0, swnd = 0, rwnd = 0;
-    unsigned long long ms, rto = 0, srtt = 0, rttvar = 0, retrans = 0;
-    struct row *r = &d->rows[d->n];
-    int got;
-
-    got = sscanf(line,
-                 "%7s %15s %15s %u %15s %u %u %u %15s %llu %u %u %u %llu %llu "
-                 "%llu %u %u %u %u %u %u %u %llu",
-                 proto, state, la, &lport, ra, &rport, &sendq, &recvq, timer,
-                 &ms, &backoff, &smss, &rmss, &rto, &srtt, &rttvar, &cwnd,
-                 &ssth, &una, &nxt, &rnxt, &swnd, &rwnd, &retrans);
-    if (got < 11)
-      continue;
-    memset(r, 0, sizeof *r);
-    snprintf(r->proto, sizeof r->proto, "%.4s", proto);
-    snprintf(r->local, sizeof r->local, "%s:%u", la, lport);
-    if (rport == 0)
-      snprintf(r->remote, sizeof r->remote, "0.0.0.0:*");
-    else
-      snprintf(r->remote, sizeof r->remote, "%s:%u", ra, rport);
-    r->sendq = sendq;
-    r->recvq = recvq;
-    r->stack = "user";
-    r->pid = pid;
-    r->uid = uid_of(pid);
-    r->timer_code = proc_timer_code(timer);
-    r->when_ms = (unsigned long)ms;
-    r->backoff = backoff;
-    r->rto_ms = (unsigned)(rto / 1000);
-    /* Linux counts these in segments; socklab's stack in bytes. */
-    r->cwnd = smss ? cwnd / smss : 0;
-    r->ssthresh = smss && ssth <= 1000000000u ? ssth / smss : 0;
-    if (strcmp(proto, "udp") == 0) {
-      r->listening = rport == 0;
-      snprintf(r->state, sizeof r->state, "%s", rport ? "ESTABLISHED" : "");
-    } else {
-      r->listening = strcmp(state, "LISTEN") == 0;
-      if (r->listening)
-        r->sendq = 0; /* netstat shows no Send-Q for a listener */
-      snprintf(r->state, sizeof r->state, "%s", user_state(state, d->o->rfc));
-    }
-    if (d->o->timers)
-      snprintf(r->timer, sizeof r->timer, "%s (%.2f/%u/0)",
-               strcmp(timer, "-") == 0 ? "off" : timer, (double)ms / 1000.0,
-               backoff);
-    r->rcv_wnd = r->snd_wnd = -1;
-    if (got == 24) {
-      r->rcv_wnd = (int)rwnd;
-      r->snd_wnd = (int)swnd;
-    }
-    if (got == 24 && strcmp(proto, "tcp") == 0)
-      snprintf(r->info, sizeof r->info,
-               "rto:%.0fms rtt:%.3f/%.3fms mss:%u rcv_mss:%u cwnd:%u "
-               "ssthresh:%u snd_una:%u snd_nxt:%u rcv_nxt:%u snd_wnd:%u "
-               "rcv_wnd:%u retrans:%llu",
-               (double)rto / 1000, (double)srtt / 1000, (double)rttvar / 1000,
-               smss, rmss, cwnd, ssth > 1000000000u ? 0 : ssth, una, nxt, rnxt,
-               swnd, rwnd, retrans);
-    d->n++;
-  }
+  while (d->n < d->max && fgets(line, sizeof line, f) != NULL)
+    if (sl__dump_parse(line, &s))
+      dump_row(d, pid, &s, &d->rows[d->n++]);
 }
 
 /* --self: this process's own socklab sockets, asked in-process. */
@@ -989,35 +993,18 @@ print_change(FILE *out, double t, const char *stack, const char *prog,
 static int
 subscribe(struct watched *w, int n, int max)
 {
-  char dir[96], path[400];
-  DIR *d;
-  struct dirent *e;
+  int pids[256], np = sl__export_pids(pids, 256);
 
-  sl__sockdir(dir, sizeof dir);
-  if ((d = opendir(dir)) == NULL)
-    return n;
-  while ((e = readdir(d)) != NULL && n < max) {
-    struct sockaddr_un sun = {.sun_family = AF_UNIX};
-    int pid = atoi(e->d_name), seen = 0, fd;
-    if (pid <= 0 || strstr(e->d_name, ".sock") == NULL)
-      continue;
+  for (int k = 0; k < np && n < max; k++) {
+    int seen = 0, fd;
     for (int i = 0; i < n; i++)
-      seen |= w[i].pid == pid && w[i].fd >= 0;
-    snprintf(path, sizeof path, "%s/%.255s", dir, e->d_name);
-    if (seen || strlen(path) >= sizeof sun.sun_path)
+      seen |= w[i].pid == pids[k] && w[i].fd >= 0;
+    if (seen || (fd = sl__export_connect(pids[k], "WATCH\n")) < 0)
       continue;
-    memcpy(sun.sun_path, path, strlen(path) + 1);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0 &&
-        send(fd, "WATCH\n", 6, MSG_NOSIGNAL) == 6) {
-      w[n] = (struct watched){.fd = fd, .pid = pid};
-      program(pid, w[n].prog, sizeof w[n].prog);
-      n++;
-    } else if (fd >= 0) {
-      close(fd);
-    }
+    w[n] = (struct watched){.fd = fd, .pid = pids[k]};
+    program(pids[k], w[n].prog, sizeof w[n].prog);
+    n++;
   }
-  closedir(d);
   return n;
 }
 
@@ -1114,16 +1101,11 @@ watch(const struct opts *o, int seconds, struct row *rows, int max)
   double end = now_s() + seconds, last_scan = 0;
   FILE *out = o->out;
 
-  char marker[160], dir[96];
-
   if (prev == NULL)
     return 1;
   /* Processes that exit while we watch wait a moment to be heard. */
-  sl__sockdir(dir, sizeof dir);
-  mkdir(dir, 0700);
-  snprintf(marker, sizeof marker, "%s/watching.%d", dir, (int)getpid());
   if (o->user)
-    close(open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+    sl__export_watching(1);
   fprintf(out, "time            stack  PID/Program        connection          "
                "                          state change\n");
   if (o->kernel)
@@ -1155,7 +1137,7 @@ watch(const struct opts *o, int seconds, struct row *rows, int max)
   for (int i = 0; i < nw; i++)
     if (w[i].fd >= 0)
       close(w[i].fd);
-  unlink(marker);
+  sl__export_watching(0);
   free(prev);
   return 0;
 }

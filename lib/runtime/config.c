@@ -8,18 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runtime/rt.h"
-
-void
-sl__hub_default_path(char *buf, size_t len)
-{
-  const char *dir = getenv("XDG_RUNTIME_DIR");
-
-  if (dir != NULL && dir[0] == '/')
-    snprintf(buf, len, "%s/socklab-hub.sock", dir);
-  else
-    snprintf(buf, len, "/tmp/socklab-hub-%u.sock", (unsigned)getuid());
-}
+#include "hub/proto.h"
+#include "runtime/config.h"
 
 static int
 refuse(char *msg, size_t msglen, const char *var, const char *val,
@@ -49,26 +39,26 @@ parse_uint(const char *s, unsigned long long lo, unsigned long long hi,
 /* "HOST:PORT" of udp:HOST:PORT, HOST a name or an IPv4 address (resolved
  * when the link opens), PORT 1 to 65535. */
 static int
-parse_udp_hub(const char *s, struct sl__rt_config *cfg)
+parse_udp_hub(const char *s, struct sl__link_config *link)
 {
   const char *colon = strrchr(s, ':');
   size_t len = colon ? (size_t)(colon - s) : 0;
   unsigned long long port;
 
-  if (len == 0 || len >= sizeof cfg->link_arg ||
+  if (len == 0 || len >= sizeof link->arg ||
       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                 "0123456789-.") != len ||
       parse_uint(colon + 1, 1, 65535, &port) < 0)
     return -1;
-  cfg->link = SL__LINK_UDP;
-  memcpy(cfg->link_arg, s, len);
-  cfg->link_arg[len] = '\0';
-  cfg->link_port = (uint16_t)port;
+  link->kind = SL__LINK_UDP;
+  memcpy(link->arg, s, len);
+  link->arg[len] = '\0';
+  link->port = (uint16_t)port;
   return 0;
 }
 
 static int
-read_link(struct sl__rt_config *cfg, char *msg, size_t msglen)
+read_link(struct sl__link_config *link, char *msg, size_t msglen)
 {
   const char *v = getenv("SOCKLAB_LINK");
   static const char accepts[] =
@@ -76,34 +66,28 @@ read_link(struct sl__rt_config *cfg, char *msg, size_t msglen)
       "port, HOST a name or IPv4 address), loop, tun:IFNAME or raw:IFNAME";
 
   if (v == NULL || v[0] == '\0' || strcmp(v, "hub") == 0) {
-    cfg->link = SL__LINK_HUB;
-    sl__hub_default_path(cfg->link_arg, sizeof cfg->link_arg);
+    link->kind = SL__LINK_HUB;
+    sl__hub_default_path(link->arg, sizeof link->arg);
     return 0;
   }
   if (strcmp(v, "loop") == 0) {
-    cfg->link = SL__LINK_LOOP;
+    link->kind = SL__LINK_LOOP;
     return 0;
   }
   if (strncmp(v, "hub:", 4) == 0 && v[4] != '\0') {
-    cfg->link = SL__LINK_HUB;
-    snprintf(cfg->link_arg, sizeof cfg->link_arg, "%s", v + 4);
+    link->kind = SL__LINK_HUB;
+    snprintf(link->arg, sizeof link->arg, "%s", v + 4);
     return 0;
   }
-  if (strncmp(v, "udp:", 4) == 0 && parse_udp_hub(v + 4, cfg) == 0)
+  if (strncmp(v, "udp:", 4) == 0 && parse_udp_hub(v + 4, link) == 0)
     return 0;
   if ((strncmp(v, "tun:", 4) == 0 || strncmp(v, "raw:", 4) == 0) &&
       v[4] != '\0' && strlen(v + 4) < 16) {
-    cfg->link = v[0] == 't' ? SL__LINK_TUN : SL__LINK_RAW;
-    snprintf(cfg->link_arg, sizeof cfg->link_arg, "%s", v + 4);
+    link->kind = v[0] == 't' ? SL__LINK_TUN : SL__LINK_RAW;
+    snprintf(link->arg, sizeof link->arg, "%s", v + 4);
     return 0;
   }
   return refuse(msg, msglen, "SOCKLAB_LINK", v, accepts);
-}
-
-int
-sl__link_is_hub(const struct sl__rt_config *cfg)
-{
-  return cfg->link == SL__LINK_HUB || cfg->link == SL__LINK_UDP;
 }
 
 int
@@ -117,7 +101,7 @@ sl__rt_config_read(struct sl__rt_config *cfg, char *msg, size_t msglen)
   memset(cfg, 0, sizeof *cfg);
   cfg->mtu = 1500;
   cfg->msl_us = 1000000; /* labs: TIME-WAIT of 2 s, not 60 */
-  if ((r = read_link(cfg, msg, msglen)) < 0)
+  if ((r = read_link(&cfg->link, msg, msglen)) < 0)
     return r;
   if ((v = getenv("SOCKLAB_ADDR")) != NULL && v[0] != '\0') {
     if (inet_pton(AF_INET, v, &in) != 1 || in.s_addr == 0 ||
@@ -125,17 +109,17 @@ sl__rt_config_read(struct sl__rt_config *cfg, char *msg, size_t msglen)
       return refuse(msg, msglen, "SOCKLAB_ADDR", v,
                     "expected a unicast IPv4 address such as 10.77.0.5 "
                     "(not 0.0.0.0, 127.x or multicast)");
-    cfg->addr = ntohl(in.s_addr);
+    cfg->link.addr = ntohl(in.s_addr);
   }
   if ((v = getenv("SOCKLAB_HOSTNAME")) != NULL && v[0] != '\0') {
     size_t len = strlen(v);
-    if (len >= sizeof cfg->hostname || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+    if (len >= sizeof cfg->link.hostname || strspn(v, "abcdefghijklmnopqrstuvwxyz"
                                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                                  "0123456789-.") != len)
       return refuse(msg, msglen, "SOCKLAB_HOSTNAME", v,
                     "expected a host name of letters, digits, '-' and "
                     "'.', at most 63 characters");
-    memcpy(cfg->hostname, v, len + 1);
+    memcpy(cfg->link.hostname, v, len + 1);
   }
   if ((v = getenv("SOCKLAB_MTU")) != NULL && v[0] != '\0') {
     if (parse_uint(v, 576, 65535, &n) < 0)

@@ -18,14 +18,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api/internal.h"
-#include "core/priv.h"
+#include "link/hub_client.h"
+#include "link/link.h"
+#include "obs/export.h"
+#include "runtime/exporter.h"
 #include "runtime/rt.h"
+#include "runtime/sock.h"
 
 static pthread_mutex_t rt_init_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sl__rt *the_rt;
 static int generation;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+/* The layer above's readiness hook (sl__user_set_notify). */
+static _Atomic(void (*)(void)) user_notify;
 
 static uint64_t
 mono_ns(void)
@@ -135,15 +140,23 @@ rt_output(void *arg, const uint8_t *pkt, size_t len)
   l->ops->send(l, pkt, len);
 }
 
+void
+sl__user_set_notify(void (*fn)(void))
+{
+  atomic_store(&user_notify, fn);
+}
+
 static void
 rt_notify(void *arg, struct sl__tcb *tcb, struct sl__udp_pcb *pcb)
 {
   struct sl__rt *rt = arg;
+  void (*notify)(void) = atomic_load(&user_notify);
 
   (void)tcb;
   (void)pcb;
   pthread_cond_broadcast(&rt->changed);
-  sl__fd_notify();
+  if (notify != NULL)
+    notify();
 }
 
 /* ---- the thread --------------------------------------------------------- */
@@ -219,7 +232,7 @@ rt_thread(void *arg)
     pthread_mutex_lock(&rt->lock);
     rt->sleep_until = 0;
     if (p[2].revents & POLLIN)
-      sl__export_serve(rt);
+      sl__exporter_serve(rt);
     if (((p[0].revents & (POLLIN | POLLHUP | POLLERR)) || rt->link->pending) &&
         drain_link(rt, rt->link) < 0)
       p[0].fd = -1; /* stop polling a dead link */
@@ -247,6 +260,44 @@ register_atfork(void)
   pthread_atfork(NULL, NULL, on_fork_child);
 }
 
+/* The first connection the program still holds (not yet closed), for
+ * the exit handler; NULL when none is left. */
+static void
+first_held(void *arg, const struct sl__tcb *t)
+{
+  const struct sl__tcb **first = arg;
+  struct sl__tcp_info in;
+
+  if (*first != NULL)
+    return;
+  sl__tcp_get_info(t, &in);
+  if (!in.orphan)
+    *first = t;
+}
+
+/* What the exit handler waits for: 2 while data or FINs are in flight,
+ * 1 while only connections in FIN-WAIT-2 wait for the peer's FIN (until
+ * fin_wait_limit), 0 when nothing is left to wait for. */
+struct exit_wait {
+  struct sl__rt *rt;
+  uint64_t fin_wait_limit;
+  int busy;
+};
+
+static void
+still_busy(void *arg, const struct sl__tcb *t)
+{
+  struct exit_wait *w = arg;
+  enum sl_tcp_state s = sl__tcp_state(t);
+
+  if (s == SL_TCP_FIN_WAIT_2) {
+    if (sl__rt_now(w->rt) < w->fin_wait_limit && w->busy == 0)
+      w->busy = 1;
+  } else if (s != SL_TCP_TIME_WAIT) {
+    w->busy = 2;
+  }
+}
+
 /* At exit: close what the program left open, then give the connections
  * up to five seconds to deliver their data and FINs (a kernel would keep
  * trying for minutes; a process cannot linger that long).  A connection
@@ -257,30 +308,32 @@ static void
 rt_at_exit(void)
 {
   struct sl__rt *rt = the_rt;
-  uint64_t limit, fin_wait_limit;
-  int busy;
+  struct exit_wait w = {.rt = rt};
+  const struct sl__tcb *held;
+  uint64_t limit;
 
   if (rt == NULL || rt->generation != generation)
     return;
   sl__rt_lock(rt);
-  for (struct sl__tcb *t = rt->host->all_tcbs, *next; t != NULL; t = next) {
-    next = t->next_all;
-    if (!t->orphan)
-      sl__tcp_close(t);
+  /* Closing one connection may free others (a listener's children), so
+   * each round looks for the next one afresh; close() marks each one
+   * closed, so every round makes progress.  sl__host_foreach_tcb lends
+   * connections out read-only, for views; the exit handler is the
+   * program's own close(), so it may take them back. */
+  for (;;) {
+    held = NULL;
+    sl__host_foreach_tcb(rt->host, first_held, &held);
+    if (held == NULL)
+      break;
+    sl__tcp_close((struct sl__tcb *)held);
   }
-  fin_wait_limit = sl__rt_now(rt) + 1000000;
+  w.fin_wait_limit = sl__rt_now(rt) + 1000000;
   limit = sl__rt_now(rt) + 5000000;
   do {
-    busy = 0; /* 2: data or FINs in flight; 1: only FIN-WAIT-2 waits */
-    for (struct sl__tcb *t = rt->host->all_tcbs; t != NULL; t = t->next_all)
-      if (t->state == SL_TCP_FIN_WAIT_2) {
-        if (sl__rt_now(rt) < fin_wait_limit && busy == 0)
-          busy = 1;
-      } else if (t->state != SL_TCP_TIME_WAIT) {
-        busy = 2;
-      }
-  } while (busy &&
-           sl__rt_wait(rt, busy == 2 ? limit : fin_wait_limit, "exit") == 0);
+    w.busy = 0;
+    sl__host_foreach_tcb(rt->host, still_busy, &w);
+  } while (w.busy && sl__rt_wait(rt, w.busy == 2 ? limit : w.fin_wait_limit,
+                                 "exit") == 0);
   if (rt->pcap != NULL) {
     sl__pcap_close(rt->pcap);
     rt->pcap = NULL;
@@ -296,7 +349,7 @@ rt_at_exit(void)
         watched |= rt->watchers[i] >= 0;
     }
   }
-  sl__export_close(rt);
+  sl__exporter_close(rt);
   if (rt->link->ops->leave)
     rt->link->ops->leave(rt->link);
   if (rt->trace != NULL) {
@@ -307,8 +360,9 @@ rt_at_exit(void)
   pthread_mutex_unlock(&rt->lock);
 }
 
+/* Starts the runtime; 0, or a negative errno with *why explaining. */
 static int
-rt_start(struct sl__rt *rt)
+rt_start(struct sl__rt *rt, struct sl__user_failure *why)
 {
   char msg[300];
   struct sl__host_config hc;
@@ -318,16 +372,19 @@ rt_start(struct sl__rt *rt)
   r = sl__rt_config_read(&rt->cfg, msg, sizeof msg);
   if (r < 0) {
     fprintf(stderr, "socklab: %s\n", msg);
-    return sl__err_msg(SL_ERR_USAGE, -r, "socket: %s", msg);
+    why->usage = 1;
+    snprintf(why->msg, sizeof why->msg, "socket: %s", msg);
+    return r;
   }
-  r = sl__link_open(&rt->cfg, &rt->link, msg, sizeof msg);
-  if (r == 0 && rt->cfg.link == SL__LINK_LOOP)
+  r = sl__link_open(&rt->cfg.link, &rt->link, msg, sizeof msg);
+  if (r == 0 && rt->cfg.link.kind == SL__LINK_LOOP)
     rt->self = rt->link;
   else if (r == 0)
     r = sl__loop_link_open(rt->link->addr, &rt->self, msg, sizeof msg);
   if (r < 0) {
     fprintf(stderr, "socklab: %s\n", msg);
-    return sl__err_msg(SL_ERR_SYSTEM, -r, "socket: %s", msg);
+    snprintf(why->msg, sizeof why->msg, "socket: %s", msg);
+    return r;
   }
   sl__host_config_default(&hc);
   hc.mtu = rt->cfg.mtu;
@@ -345,10 +402,12 @@ rt_start(struct sl__rt *rt)
     if (f)
       fclose(f);
   }
-  rt->host = sl__host_new(rt->link->addr ? rt->link->addr : rt->cfg.addr, &hc,
-                          rt_output, rt);
-  if (rt->host == NULL)
-    return sl__err_msg(SL_ERR_SYSTEM, ENOMEM, "socket: out of memory");
+  rt->host = sl__host_new(rt->link->addr ? rt->link->addr : rt->cfg.link.addr,
+                          &hc, rt_output, rt);
+  if (rt->host == NULL) {
+    snprintf(why->msg, sizeof why->msg, "socket: out of memory");
+    return -ENOMEM;
+  }
   sl__host_set_notify(rt->host, rt_notify, rt);
   /* A forked child writes its own files (PATH.PID), not over its
    * parent's. */
@@ -376,7 +435,7 @@ rt_start(struct sl__rt *rt)
   }
   /* Always: the trace file, netstat --watch, and the recent changes a
    * late watcher is told all come through it. */
-  sl__host_set_trace(rt->host, sl__export_trace, rt);
+  sl__host_set_trace(rt->host, sl__exporter_trace, rt);
   pthread_mutex_init(&rt->lock, NULL);
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -386,33 +445,37 @@ rt_start(struct sl__rt *rt)
   rt->export_fd = -1;
   for (int i = 0; i < 8; i++)
     rt->watchers[i] = -1;
-  if (sl__export_open(rt) < 0)
+  if (sl__exporter_open(rt) < 0)
     rt->export_fd = -1; /* netstat will not see us; nothing else changes */
+  sl__export_set_self(sl__exporter_answer_self);
   rt->generation = generation;
   rt->epoch_ns = mono_ns();
   if (rt->wake_fd < 0 ||
-      (r = pthread_create(&rt->thread, NULL, rt_thread, rt)) != 0)
-    return sl__err_sys(rt->wake_fd < 0 ? errno : r,
-                       "socket: starting socklab's stack");
+      (r = pthread_create(&rt->thread, NULL, rt_thread, rt)) != 0) {
+    int e = rt->wake_fd < 0 ? errno : r;
+    snprintf(why->msg, sizeof why->msg,
+             "socket: starting socklab's stack: %s", strerror(e));
+    return -e;
+  }
   atexit(rt_at_exit);
   return 0;
 }
 
 struct sl__rt *
-sl__rt_get(void)
+sl__rt_get(struct sl__user_failure *why)
 {
   struct sl__rt *rt;
+  int r = 0;
 
   pthread_once(&atfork_once, register_atfork);
   pthread_mutex_lock(&rt_init_lock);
   rt = the_rt;
   if (rt == NULL) {
     rt = calloc(1, sizeof *rt);
-    if (rt == NULL || rt_start(rt) < 0) {
-      int e = errno;
+    if (rt == NULL || (r = rt_start(rt, why)) < 0) {
       free(rt); /* a half-started runtime is left to the exit */
       rt = NULL;
-      errno = e;
+      errno = r < 0 ? -r : ENOMEM;
     } else {
       the_rt = rt;
     }
@@ -439,7 +502,8 @@ sl__rt_localhost(struct sl__rt *rt, int tcp, uint16_t port)
 {
   uint32_t addr;
 
-  if (sl__link_is_hub(&rt->cfg) && sl__hub_who(&rt->cfg, tcp, port, &addr) == 0)
+  if (sl__link_is_hub(&rt->cfg.link) &&
+      sl__hub_who(&rt->cfg.link, tcp, port, &addr) == 0)
     return addr;
   return sl__host_addr(rt->host);
 }
@@ -453,7 +517,7 @@ port_message(struct sl__rt *rt, const char *verb, int tcp, uint16_t port,
 
   snprintf(q, sizeof q, "%s %s %u %u.%u.%u.%u", verb, tcp ? "tcp" : "udp", port,
            a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
-  return sl__hub_ask(&rt->cfg, q, answer, len);
+  return sl__hub_ask(&rt->cfg.link, q, answer, len);
 }
 
 int
@@ -461,7 +525,7 @@ sl__rt_claim_port(struct sl__rt *rt, int tcp, uint16_t port)
 {
   char a[64];
 
-  if (!sl__link_is_hub(&rt->cfg))
+  if (!sl__link_is_hub(&rt->cfg.link))
     return 0;
   if (port_message(rt, "CLAIM", tcp, port, a, sizeof a) < 0)
     return 0; /* a hub that does not answer cannot object */
@@ -473,7 +537,7 @@ sl__rt_release_port(struct sl__rt *rt, int tcp, uint16_t port)
 {
   char a[64];
 
-  if (sl__link_is_hub(&rt->cfg))
+  if (sl__link_is_hub(&rt->cfg.link))
     (void)port_message(rt, "RELEASE", tcp, port, a, sizeof a);
 }
 
@@ -488,8 +552,8 @@ sl__user_resolve(const char *name, char *buf, size_t len)
   if (inet_pton(AF_INET, name, &in) == 1 || strcmp(name, "localhost") == 0 ||
       strchr(name, ':') != NULL)
     return -ENOENT; /* numeric, or what the system resolver does best */
-  if (sl__rt_config_read(&cfg, msg, sizeof msg) < 0 || !sl__link_is_hub(&cfg) ||
-      sl__hub_resolve(&cfg, name, &addr) < 0)
+  if (sl__rt_config_read(&cfg, msg, sizeof msg) < 0 ||
+      !sl__link_is_hub(&cfg.link) || sl__hub_resolve(&cfg.link, name, &addr) < 0)
     return -ENOENT;
   in.s_addr = htonl(addr);
   return inet_ntop(AF_INET, &in, buf, (socklen_t)len) ? 0 : -ENOSPC;

@@ -14,10 +14,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "api/internal.h"
-#include "core/priv.h"
-#include "runtime/rt.h"
 #include "core/sockopt.h"
+#include "core/stack.h"
+#include "runtime/rt.h"
+#include "runtime/sock.h"
 
 struct usock {
   struct sl__sock base;
@@ -119,7 +119,8 @@ deadline_after(struct usock *u, uint64_t timeo_us)
 /* ---- creating ------------------------------------------------------------ */
 
 int
-sl__user_socket(int domain, int type, int protocol, struct sl__sock **out)
+sl__user_socket(int domain, int type, int protocol, struct sl__sock **out,
+                struct sl__user_failure *why)
 {
   int base_type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
   struct sl__rt *rt;
@@ -132,7 +133,7 @@ sl__user_socket(int domain, int type, int protocol, struct sl__sock **out)
   if (protocol != 0 && !(base_type == SOCK_STREAM && protocol == IPPROTO_TCP) &&
       !(base_type == SOCK_DGRAM && protocol == IPPROTO_UDP))
     return -EPROTONOSUPPORT;
-  rt = sl__rt_get();
+  rt = sl__rt_get(why);
   if (rt == NULL)
     return -(errno ? errno : EIO);
   u = calloc(1, sizeof *u);
@@ -201,6 +202,7 @@ static int
 u_listen(struct sl__sock *s, int backlog)
 {
   struct usock *u = us(s);
+  uint16_t port = 0;
   int r;
 
   if (u->type != SOCK_STREAM)
@@ -208,10 +210,15 @@ u_listen(struct sl__sock *s, int backlog)
   if ((r = enter(u)) < 0)
     return r;
   r = sl__tcp_listen(u->tcb, backlog);
+  if (r == 0) {
+    struct sl__tcp_info info;
+    sl__tcp_get_info(u->tcb, &info);
+    port = info.lport;
+  }
   if (r == 0 && u->claimed == 0)
-    u->claimed = u->tcb->lport; /* bound just now, automatically */
+    u->claimed = port; /* bound just now, automatically */
   leave(u);
-  if (r == 0 && u->claimed == u->tcb->lport)
+  if (r == 0 && u->claimed == port)
     (void)sl__rt_claim_port(u->rt, 1, u->claimed);
   return r;
 }
@@ -353,6 +360,18 @@ u_sendto(struct sl__sock *s, const void *buf, size_t len, int flags,
   return r;
 }
 
+/* Would the next read on t hand out its pending error (SO_ERROR)? */
+static int
+error_next(const struct sl__tcb *t)
+{
+  struct sl__tcp_info info;
+
+  if (!(sl__tcp_poll(t) & POLLERR))
+    return 0;
+  sl__tcp_get_info(t, &info);
+  return info.recv_q == 0;
+}
+
 /* One TCP read: data, 0 at end of stream, or a negative errno. */
 static ssize_t
 tcp_recv(struct usock *u, uint8_t *buf, size_t len, int flags, int nonblock)
@@ -362,6 +381,11 @@ tcp_recv(struct usock *u, uint8_t *buf, size_t len, int flags, int nonblock)
   ssize_t r;
 
   for (;;) {
+    /* Data first; a pending error is the next call's answer, so it is
+     * left where it is (the core hands it out, and clears it, only once
+     * no data is queued: sl__tcp_recv). */
+    if (done > 0 && error_next(u->tcb))
+      break;
     r = sl__tcp_recv(u->tcb, buf + done, len - done, flags);
     if (r > 0) {
       done += (size_t)r;
@@ -374,11 +398,7 @@ tcp_recv(struct usock *u, uint8_t *buf, size_t len, int flags, int nonblock)
         sl__rt_wait(u->rt, deadline, "recv") == -ETIMEDOUT)
       break;
   }
-  if (done == 0)
-    return r;
-  if (r < 0 && r != -EAGAIN)
-    u->tcb->error = (int)r; /* data first; the error on the next call */
-  return (ssize_t)done;
+  return done > 0 ? (ssize_t)done : r;
 }
 
 static ssize_t
@@ -479,7 +499,9 @@ u_getsockname(struct sl__sock *s, struct sockaddr *sa, socklen_t *len)
     sl__tcp_get_info(u->tcb, &info);
     to_sockaddr(info.laddr, info.lport, sa, len);
   } else {
-    to_sockaddr(u->udp->laddr, u->udp->lport, sa, len);
+    struct sl__udp_info ui;
+    sl__udp_get_info(u->udp, &ui);
+    to_sockaddr(ui.laddr, ui.lport, sa, len);
   }
   leave(u);
   return 0;
@@ -503,9 +525,13 @@ u_getpeername(struct sl__sock *s, struct sockaddr *sa, socklen_t *len)
       to_sockaddr(info.raddr, info.rport, sa, len);
       r = 0;
     }
-  } else if (u->udp->raddr != 0) {
-    to_sockaddr(u->udp->raddr, u->udp->rport, sa, len);
-    r = 0;
+  } else {
+    struct sl__udp_info ui;
+    sl__udp_get_info(u->udp, &ui);
+    if (ui.raddr != 0) {
+      to_sockaddr(ui.raddr, ui.rport, sa, len);
+      r = 0;
+    }
   }
   leave(u);
   return r;

@@ -20,7 +20,8 @@
 #include <unistd.h>
 
 #include "hub/hub.h"
-#include "runtime/rt.h"
+#include "link/link.h"
+#include "runtime/config.h"
 #include "socklab.h"
 #include "core/wire.h"
 #include "sockopt_cases.h"
@@ -862,20 +863,20 @@ START_TEST(test_config_udp_hub_link)
 
   setenv("SOCKLAB_LINK", "udp:pc-12.lab.example:7777", 1);
   ck_assert_int_eq(sl__rt_config_read(&cfg, msg, sizeof msg), 0);
-  ck_assert_int_eq(cfg.link, SL__LINK_UDP);
-  ck_assert_str_eq(cfg.link_arg, "pc-12.lab.example");
-  ck_assert_uint_eq(cfg.link_port, 7777);
-  ck_assert(sl__link_is_hub(&cfg));
+  ck_assert_int_eq(cfg.link.kind, SL__LINK_UDP);
+  ck_assert_str_eq(cfg.link.arg, "pc-12.lab.example");
+  ck_assert_uint_eq(cfg.link.port, 7777);
+  ck_assert(sl__link_is_hub(&cfg.link));
   setenv("SOCKLAB_LINK", "udp:192.168.1.20:1", 1);
   ck_assert_int_eq(sl__rt_config_read(&cfg, msg, sizeof msg), 0);
-  ck_assert_str_eq(cfg.link_arg, "192.168.1.20");
-  ck_assert_uint_eq(cfg.link_port, 1);
+  ck_assert_str_eq(cfg.link.arg, "192.168.1.20");
+  ck_assert_uint_eq(cfg.link.port, 1);
   setenv("SOCKLAB_LINK", "hub:/tmp/x.sock", 1);
   ck_assert_int_eq(sl__rt_config_read(&cfg, msg, sizeof msg), 0);
-  ck_assert(sl__link_is_hub(&cfg));
+  ck_assert(sl__link_is_hub(&cfg.link));
   setenv("SOCKLAB_LINK", "loop", 1);
   ck_assert_int_eq(sl__rt_config_read(&cfg, msg, sizeof msg), 0);
-  ck_assert(!sl__link_is_hub(&cfg));
+  ck_assert(!sl__link_is_hub(&cfg.link));
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     setenv("SOCKLAB_LINK", bad[i], 1);
     ck_assert_int_eq(sl__rt_config_read(&cfg, msg, sizeof msg), -EINVAL);
