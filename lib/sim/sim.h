@@ -2,8 +2,8 @@
  * datagrams between stack instances ("nodes") in virtual time, with seeded
  * fault injection (loss, duplication, reordering, corruption, delay,
  * jitter, bandwidth, MTU).  Pure: no threads, no clock, no I/O. */
-#ifndef SOCKLAB_CORE_SIM_H
-#define SOCKLAB_CORE_SIM_H
+#ifndef SOCKLAB_SIM_SIM_H
+#define SOCKLAB_SIM_SIM_H
 
 #include <stddef.h>
 #include <stdint.h>

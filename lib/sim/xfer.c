@@ -7,7 +7,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "core/priv.h"
+#include "core/ring.h"
+#include "core/stack.h"
 #include "sim/xfer.h"
 
 /* The pattern: a block of PERIOD bytes derived from the seed, repeated,
@@ -327,14 +328,41 @@ server_side(struct run *r)
   }
 }
 
+/* Counts a host's connections, and those not in TIME-WAIT. */
+struct census {
+  unsigned all, not_time_wait;
+};
+
+static void
+count_tcb(void *arg, const struct sl__tcb *t)
+{
+  struct census *c = arg;
+
+  c->all++;
+  c->not_time_wait += sl__tcp_state(t) != SL_TCP_TIME_WAIT;
+}
+
+static struct census
+census(struct sl__host *h)
+{
+  struct census c = {0, 0};
+
+  sl__host_foreach_tcb(h, count_tcb, &c);
+  return c;
+}
+
 /* Whether every connection left on h waits in TIME-WAIT (or none is). */
 static int
-only_time_wait(const struct sl__host *h)
+only_time_wait(struct sl__host *h)
 {
-  for (const struct sl__tcb *t = h->all_tcbs; t != NULL; t = t->next_all)
-    if (t->state != SL_TCP_TIME_WAIT)
-      return 0;
-  return 1;
+  return census(h).not_time_wait == 0;
+}
+
+/* Whether h has no connection left at all. */
+static int
+no_connection(struct sl__host *h)
+{
+  return census(h).all == 0;
 }
 
 /* After every step of the sim: the two applications take their turn. */
@@ -353,7 +381,7 @@ step(void *arg)
     r->x->closed_us = now;
   return r->failed ||
          (r->client_closing && r->server_closing &&
-          r->net.client->all_tcbs == NULL && r->net.server->all_tcbs == NULL);
+          no_connection(r->net.client) && no_connection(r->net.server));
 }
 
 /* The sim and both hosts on it, each host seeded apart (their ISNs and
@@ -469,8 +497,8 @@ sl__xfer_run(struct sl__xfer *x)
   if (e == 0) {
     done = run_sim(r, x->max_us ? x->max_us : 3600ull * 1000000);
     x->duration_us = sl__sim_now(r->net.sim);
-    x->client_closed = r->net.client->all_tcbs == NULL;
-    x->server_closed = r->net.server->all_tcbs == NULL;
+    x->client_closed = no_connection(r->net.client);
+    x->server_closed = no_connection(r->net.server);
     x->client_stats = *sl__host_stats(r->net.client);
     x->server_stats = *sl__host_stats(r->net.server);
     sl__sim_stats(r->net.sim, &x->wire);

@@ -2,12 +2,13 @@
  * behind `socklab sim`, the benchmarks and the property tests.  A client
  * host connects to a server host, sends `bytes` of a seeded pattern and
  * closes; the server reads everything, checks every byte, and closes after
- * the client.  Pure, like the rest of the core: virtual time only. */
-#ifndef SOCKLAB_CORE_XFER_H
-#define SOCKLAB_CORE_XFER_H
+ * the client.  Pure, like the core it drives: virtual time only, through
+ * the core's API (core/stack.h). */
+#ifndef SOCKLAB_SIM_XFER_H
+#define SOCKLAB_SIM_XFER_H
 
-#include "sim/sim.h"
 #include "core/stack.h"
+#include "sim/sim.h"
 
 #define SL__XFER_CLIENT 0x0a000001u /* 10.0.0.1 */
 #define SL__XFER_SERVER 0x0a000002u /* 10.0.0.2 */
