@@ -49,7 +49,8 @@ OBS_SRCS := \
   lib/obs/netstat.c \
   lib/obs/netstat_stats.c \
   lib/obs/pcap.c \
-  lib/obs/trace.c
+  lib/obs/trace.c \
+  lib/obs/xml.c
 
 HUB_SRCS := \
   lib/hub/hub.c \
@@ -101,6 +102,7 @@ CLI_SRCS := $(GRADE_SRCS) \
   lib/cli/cmd_grade.c \
   lib/cli/cmd_grade_batch.c \
   lib/cli/cmd_hub.c \
+  lib/cli/cmd_ladder.c \
   lib/cli/cmd_serve.c \
   lib/cli/cmd_sim.c \
   lib/cli/cmd_states.c \

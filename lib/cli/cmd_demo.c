@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_demo.h"
+#include "obs/ladder.h"
 #include "sim/xfer.h"
 
 /* --zero-window: a receive buffer of three segments, filled at once, and
@@ -448,7 +449,7 @@ print_ladder(const struct cli_demo_opts *o, const struct sl__xfer *x)
            "nothing for %g s",
            x->server_rcvbuf, (double)x->server_sleep_us / 1e6);
   printf("\n\n");
-  return cli_ladder_file(o->trace, 1, 0, o->color, NULL);
+  return sl__ladder_file(o->trace, 1, 0, o->color, NULL);
 }
 
 static void
@@ -588,7 +589,7 @@ cli_demo(int argc, char **argv)
   explain_data(&x, &s);
   cli_demo_pause(&o);
   explain_teardown(&s);
-  if (o.svg != NULL && cli_ladder_file(o.trace, 1, 0, 0, o.svg) == 0)
+  if (o.svg != NULL && sl__ladder_file(o.trace, 1, 0, 0, o.svg) == 0)
     printf("\nThe same ladder as an SVG (for a browser or slides): %s\n",
            o.svg);
   printf("\nThe trace (JSON lines) is in %s;\n"

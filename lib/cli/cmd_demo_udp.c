@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_demo.h"
+#include "obs/ladder.h"
 #include "sim/xfer.h"
 
 #define COUNT       10
@@ -106,10 +107,10 @@ print_ladder(const struct cli_demo_opts *o, const struct sl__xfer_udp *x,
          x->faults.loss * 100, (unsigned long long)x->seed);
   addr(client, sizeof client, SL__XFER_CLIENT, x->client_port);
   addr(server, sizeof server, SL__XFER_SERVER, SL__XFER_UDP_PORT);
-  cli_ladder_heading(o->color, client, server);
+  sl__ladder_heading(o->color, client, server);
   for (unsigned i = 0; i < x->sent; i++) {
     snprintf(label, sizeof label, "datagram %u len=%zu", i + 1, s->len[i]);
-    cli_ladder_arrow(o->color, (double)x->sent_us[i] / 1e6, label, 1,
+    sl__ladder_arrow(o->color, (double)x->sent_us[i] / 1e6, label, 1,
                      x->read_us[i] == SL__TIME_NEVER);
   }
 }

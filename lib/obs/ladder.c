@@ -3,16 +3,15 @@
  * server on the right, every segment an arrow, and each side's state
  * written beside its line whenever it changes.  Text in 80 columns, with
  * colour (client red, server blue) only on a terminal. */
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
-#include "grade/grade.h"
+#include "obs/ladder.h"
 #include "obs/trace.h"
+#include "obs/xml.h"
 
 #define MAX_EVENTS 100000
 #define ARROW      43 /* columns between the two time lines */
@@ -277,7 +276,7 @@ struct ladder {
 };
 
 void
-cli_ladder_heading(int color, const char *client, const char *server)
+sl__ladder_heading(int color, const char *client, const char *server)
 {
   const struct style *st = style_of(color);
 
@@ -288,7 +287,7 @@ cli_ladder_heading(int color, const char *client, const char *server)
 }
 
 void
-cli_ladder_arrow(int color, double t, const char *label, int from_client,
+sl__ladder_arrow(int color, double t, const char *label, int from_client,
                  int lost)
 {
   char line[ARROW + 1];
@@ -298,7 +297,7 @@ cli_ladder_arrow(int color, double t, const char *label, int from_client,
 }
 
 void
-cli_ladder_note(int color, double t, int client_side, const char *text)
+sl__ladder_note(int color, double t, int client_side, const char *text)
 {
   row(style_of(color), t, client_side ? text : "", "", client_side ? "" : text);
 }
@@ -306,13 +305,13 @@ cli_ladder_note(int color, double t, int client_side, const char *text)
 static void
 render_text(const struct ladder *l, int color)
 {
-  cli_ladder_heading(color, l->cname, l->sname);
+  sl__ladder_heading(color, l->cname, l->sname);
   for (int i = 0; i < l->n; i++) {
     const struct lrow *r = &l->rows[i];
     if (r->kind == ROW_SEG)
-      cli_ladder_arrow(color, r->t, r->text, r->client_side, r->lost);
+      sl__ladder_arrow(color, r->t, r->text, r->client_side, r->lost);
     else
-      cli_ladder_note(color, r->t, r->client_side, r->text);
+      sl__ladder_note(color, r->t, r->client_side, r->text);
   }
 }
 
@@ -336,9 +335,9 @@ render_svg(const struct ladder *l, const char *path)
           "font-family=\"DejaVu Sans Mono, monospace\" font-size=\"12\">\n"
           "<title>socklab ladder: ",
           width, height, width, height);
-  gr_xml_str(f, l->cname);
+  sl__xml_str(f, l->cname);
   fputs(" - ", f);
-  gr_xml_str(f, l->sname);
+  sl__xml_str(f, l->sname);
   fprintf(f,
           "</title>\n"
           "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
@@ -354,13 +353,13 @@ render_svg(const struct ladder *l, const char *path)
           "<text x=\"%d\" y=\"30\" text-anchor=\"middle\" fill=\"%s\" "
           "font-weight=\"bold\">client ",
           left, red);
-  gr_xml_str(f, l->cname);
+  sl__xml_str(f, l->cname);
   fprintf(f,
           "</text>\n"
           "<text x=\"%d\" y=\"30\" text-anchor=\"middle\" fill=\"%s\" "
           "font-weight=\"bold\">server ",
           right, blue);
-  gr_xml_str(f, l->sname);
+  sl__xml_str(f, l->sname);
   fprintf(f,
           "</text>\n"
           "<line x1=\"%d\" y1=\"50\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" "
@@ -398,14 +397,14 @@ render_svg(const struct ladder *l, const char *path)
               "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
               "fill=\"%s\">",
               (left + right) / 2, y - 2, colour);
-      gr_xml_str(f, r->svg);
+      sl__xml_str(f, r->svg);
       fputs("</text>\n", f);
     } else {
       fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"%s\" fill=\"%s\"%s>",
               r->client_side ? left - 10 : right + 10, y + 4,
               r->client_side ? "end" : "start", colour,
               r->kind == ROW_TIMER ? " font-style=\"italic\"" : "");
-      gr_xml_str(f, r->text);
+      sl__xml_str(f, r->text);
       fputs("</text>\n", f);
     }
   }
@@ -581,14 +580,14 @@ load_all(FILE *const *files, const char *const *names, int n_files,
 }
 
 int
-cli_ladder_file(const char *path, int conn_no, int absolute, int color,
+sl__ladder_file(const char *path, int conn_no, int absolute, int color,
                 const char *svg)
 {
-  return cli_ladder_files(&path, 1, conn_no, absolute, color, svg);
+  return sl__ladder_files(&path, 1, conn_no, absolute, color, svg);
 }
 
 int
-cli_ladder_files(const char *const *paths, int npaths, int conn_no,
+sl__ladder_files(const char *const *paths, int npaths, int conn_no,
                  int absolute, int color, const char *svg)
 {
   FILE **files = calloc((size_t)npaths, sizeof *files);
@@ -603,7 +602,7 @@ cli_ladder_files(const char *const *paths, int npaths, int conn_no,
       goto out;
     }
   }
-  r = cli_ladder_streams(files, paths, npaths, conn_no, absolute, color, svg);
+  r = sl__ladder_streams(files, paths, npaths, conn_no, absolute, color, svg);
 out:
   while (i-- > 0)
     if (files[i] != stdin)
@@ -613,7 +612,7 @@ out:
 }
 
 int
-cli_ladder_streams(FILE *const *files, const char *const *names, int nfiles,
+sl__ladder_streams(FILE *const *files, const char *const *names, int nfiles,
                    int conn_no, int absolute, int color, const char *svg)
 {
   struct event *ev;
@@ -654,55 +653,4 @@ cli_ladder_streams(FILE *const *files, const char *const *names, int nfiles,
   }
   free(ev);
   return r;
-}
-
-int
-cli_ladder(int argc, char **argv)
-{
-  static const struct option opts[] = {{"conn", required_argument, 0, 'c'},
-                                       {"absolute-seq", no_argument, 0, 'a'},
-                                       {"no-color", no_argument, 0, 'n'},
-                                       {"svg", required_argument, 0, 's'},
-                                       {"help", no_argument, 0, 'h'},
-                                       {0, 0, 0, 0}};
-  int opt, conn = 1, absolute = 0, color = isatty(1);
-  const char *svg = NULL;
-
-  optind = 1;
-  while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    switch (opt) {
-    case 'c':
-      conn = atoi(optarg);
-      break;
-    case 'a':
-      absolute = 1;
-      break;
-    case 'n':
-      color = 0;
-      break;
-    case 's':
-      svg = optarg;
-      break;
-    case 'h':
-      printf("usage: socklab ladder TRACE... [--conn N] [--absolute-seq] "
-             "[--no-color] [--svg FILE]\n"
-             "Draws connection N (default 1) of a trace as a ladder "
-             "diagram:\nthe client on the left, the server on the right, "
-             "each segment an\narrow (X: lost on the way), each state "
-             "change beside its line.  --svg writes the same diagram as a\n"
-             "self-contained SVG for a browser or slides.  Give the traces "
-             "of both\nprocesses (SOCKLAB_TRACE of the client and of the "
-             "server) to see both sides.\n");
-      return 0;
-    default:
-      return 2;
-    }
-  }
-  if (argc - optind < 1) {
-    fprintf(stderr, "usage: socklab ladder TRACE... [--conn N] "
-                    "[--absolute-seq] [--no-color] [--svg FILE]\n");
-    return 2;
-  }
-  return cli_ladder_files((const char *const *)argv + optind, argc - optind,
-                          conn, absolute, color, svg);
 }
