@@ -9,34 +9,40 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "grade/grade.h"
 #include "obs/trace.h"
+#include "obs/xml.h"
+#include "socklab/tcp.h"
 
-/* The states in RFC order, as the trace spells them, and as netstat. */
-enum { NSTATES = 11 };
-static const char *const rfc_name[NSTATES] = {
-    "CLOSED",      "LISTEN",     "SYN-SENT",   "SYN-RECEIVED",
-    "ESTABLISHED", "FIN-WAIT-1", "FIN-WAIT-2", "CLOSE-WAIT",
-    "CLOSING",     "LAST-ACK",   "TIME-WAIT"};
-static const char *const netstat_name[NSTATES] = {
-    "CLOSED",      "LISTEN",    "SYN_SENT",  "SYN_RECV",
-    "ESTABLISHED", "FIN_WAIT1", "FIN_WAIT2", "CLOSE_WAIT",
-    "CLOSING",     "LAST_ACK",  "TIME_WAIT"};
+/* The diagram's boxes: one per state, in RFC order (their names come from
+ * the one table of them, socklab/tcp.h), and a second CLOSED box at the
+ * bottom, as in the figure. */
 enum {
-  CLOSED,
-  LISTEN,
-  SYN_SENT,
-  SYN_RCVD,
-  ESTAB,
-  FIN_WAIT_1,
-  FIN_WAIT_2,
-  CLOSE_WAIT,
-  CLOSING,
-  LAST_ACK,
-  TIME_WAIT,
-  CLOSED_END, /* the second CLOSED box, at the bottom, as in the figure */
+  CLOSED = SL_TCP_CLOSED,
+  LISTEN = SL_TCP_LISTEN,
+  SYN_SENT = SL_TCP_SYN_SENT,
+  SYN_RCVD = SL_TCP_SYN_RECEIVED,
+  ESTAB = SL_TCP_ESTABLISHED,
+  FIN_WAIT_1 = SL_TCP_FIN_WAIT_1,
+  FIN_WAIT_2 = SL_TCP_FIN_WAIT_2,
+  CLOSE_WAIT = SL_TCP_CLOSE_WAIT,
+  CLOSING = SL_TCP_CLOSING,
+  LAST_ACK = SL_TCP_LAST_ACK,
+  TIME_WAIT = SL_TCP_TIME_WAIT,
+  CLOSED_END = SL_TCP_NSTATES, /* the second CLOSED box */
   NBOXES
 };
+
+static const char *
+rfc_name(int state)
+{
+  return sl_tcp_state_rfc((enum sl_tcp_state)state);
+}
+
+static const char *
+netstat_name(int state)
+{
+  return sl_tcp_state_netstat((enum sl_tcp_state)state);
+}
 
 /* Where each box is drawn: its centre.  Three columns, seven rows. */
 #define BOX_W 150
@@ -284,8 +290,8 @@ struct run {
 static int
 state_index(const char *name)
 {
-  for (int i = 0; i < NSTATES; i++)
-    if (strcmp(name, rfc_name[i]) == 0)
+  for (int i = 0; i < SL_TCP_NSTATES; i++)
+    if (strcmp(name, rfc_name(i)) == 0)
       return i;
   return -1;
 }
@@ -316,9 +322,9 @@ path_add(struct side *s, int from, int to)
 
   if (s->last != from)
     n += (size_t)snprintf(s->path + n, sizeof s->path - n, "%s%s",
-                          s->last < 0 ? "" : "; ", rfc_name[from]);
+                          s->last < 0 ? "" : "; ", rfc_name(from));
   if (n < sizeof s->path)
-    snprintf(s->path + n, sizeof s->path - n, " -> %s", rfc_name[to]);
+    snprintf(s->path + n, sizeof s->path - n, " -> %s", rfc_name(to));
   s->last = to;
 }
 
@@ -351,7 +357,7 @@ visit(struct side *s, const char *conn, int from, int to)
   if (!found && s->nother < MAX_OTHER) {
     char t[40];
     int dup = 0;
-    snprintf(t, sizeof t, "%s -> %s", rfc_name[from], rfc_name[to]);
+    snprintf(t, sizeof t, "%s -> %s", rfc_name(from), rfc_name(to));
     for (int i = 0; i < s->nother; i++)
       dup |= strcmp(s->other[i], t) == 0;
     if (!dup)
@@ -458,11 +464,11 @@ render_text(const struct run *r)
   print_side(&r->side[CLIENT], "client");
   print_side(&r->side[SERVER], "server");
   printf("\n%-14s %-12s %-7s %s\n", "RFC 9293", "netstat", "client", "server");
-  for (int i = 0; i < NSTATES; i++) {
+  for (int i = 0; i < SL_TCP_NSTATES; i++) {
     const struct side *c = &r->side[CLIENT], *v = &r->side[SERVER];
     int cv = c->box[i] || (i == CLOSED && c->box[CLOSED_END]);
     int sv = v->box[i] || (i == CLOSED && v->box[CLOSED_END]);
-    printf("%-14s %-12s %-7s %s\n", rfc_name[i], netstat_name[i],
+    printf("%-14s %-12s %-7s %s\n", rfc_name(i), netstat_name(i),
            cv ? "yes" : "-", sv ? "yes" : "-");
   }
 }
@@ -485,7 +491,7 @@ svg_box(FILE *f, int b, int client, int server)
                        : server         ? BLUE
                                         : GREY;
 
-  fprintf(f, "<g id=\"s-%s%s\" class=\"state%s%s%s\">\n", rfc_name[state],
+  fprintf(f, "<g id=\"s-%s%s\" class=\"state%s%s%s\">\n", rfc_name(state),
           b == CLOSED_END ? "-end" : "", client ? " client" : "",
           server ? " server" : "", client || server ? "" : " unvisited");
   if (client && server)
@@ -510,8 +516,8 @@ svg_box(FILE *f, int b, int client, int server)
           "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-size=\"11\" "
           "fill=\"%s\">%s</text>\n</g>\n",
           box_xy[b][0], box_xy[b][1] - 2, client || server ? "#111" : "#888",
-          rfc_name[state], box_xy[b][0], box_xy[b][1] + 14,
-          client || server ? "#333" : "#aaa", netstat_name[state]);
+          rfc_name(state), box_xy[b][0], box_xy[b][1] + 14,
+          client || server ? "#333" : "#aaa", netstat_name(state));
 }
 
 static void
@@ -533,8 +539,8 @@ svg_edge(FILE *f, int i, int client, int server)
   const struct edge *e = &edges[i];
   const char *dashed = i == NEDGES - 1 ? " stroke-dasharray=\"3 3\"" : "";
 
-  fprintf(f, "<g id=\"e-%s-%s\" class=\"edge%s%s%s\">\n", rfc_name[e->from],
-          e->to == CLOSED_END ? "CLOSED" : rfc_name[e->to],
+  fprintf(f, "<g id=\"e-%s-%s\" class=\"edge%s%s%s\">\n", rfc_name(e->from),
+          e->to == CLOSED_END ? "CLOSED" : rfc_name(e->to),
           client ? " client" : "", server ? " server" : "",
           client || server ? "" : " unvisited");
   if (!client && !server)
@@ -559,15 +565,15 @@ svg_legend(FILE *f, const struct side *s, const char *role, const char *colour,
           colour, role);
   for (int i = 0; i < s->nhost; i++) {
     fputs(i ? ", " : " ", f);
-    gr_xml_str(f, s->host[i]); /* from the trace: escaped */
+    sl__xml_str(f, s->host[i]); /* from the trace: escaped */
   }
   fprintf(f, ":</text>\n<text x=\"20\" y=\"%d\" fill=\"%s\">", y + 18, colour);
-  gr_xml_str(f, s->nhost ? s->path : "not in the trace");
+  sl__xml_str(f, s->nhost ? s->path : "not in the trace");
   fprintf(f, "%s</text>\n", s->nconn > 1 ? " (its first connection)" : "");
   for (int i = 0; i < s->nother; i++) {
     fprintf(f, "<text x=\"20\" y=\"%d\" fill=\"%s\">not in the RFC's figure: ",
             y + 36 + 18 * i, colour);
-    gr_xml_str(f, s->other[i]);
+    sl__xml_str(f, s->other[i]);
     fputs("</text>\n", f);
   }
 }
