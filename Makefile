@@ -14,9 +14,21 @@ VERSION := $(shell sed -n 's/^\#define SL_VERSION_STRING "\(.*\)"/\1/p' \
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers
 CFLAGS  ?= -O2 -g
-CPPFLAGS_ALL := -Ilib/include -Ilib -Ilib/obs -Ilib/runtime -D_GNU_SOURCE
+CPPFLAGS_ALL := -D_GNU_SOURCE
 CFLAGS_ALL   := -std=c11 $(WARN) $(CFLAGS) -MMD -MP
 LDLIBS_ALL   := -lpthread -lm
+
+# Include paths are the layers (lib/README.md): a file of lib/LAYER/ sees
+# $(BUILD)/inc/LAYER/, which holds the folders LAYER may include and
+# nothing else, made from the table by lib/layers.sh.  Tests are white-box
+# and see all of lib/.
+LAYER_VIEWS := $(BUILD)/inc/.made
+INC_ALL     := -Ilib/include -Ilib
+# lib/grade's unqualified includes resolve through these until they are
+# path-qualified in a commit of their own.
+INC_GRADE_LEGACY := -Ilib -Ilib/obs -Ilib/runtime
+inc_for = $(if $(filter lib/%,$(1)),-I$(BUILD)/inc/$(word 2,$(subst /, ,$(1)))$(if \
+            $(filter lib/grade/%,$(1)), $(INC_GRADE_LEGACY)),$(INC_ALL))
 
 ifeq ($(SANITIZE),1)
   CFLAGS_ALL  += -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -140,7 +152,7 @@ PUBLIC_HEADERS := lib/include/socklab.h $(wildcard lib/include/socklab/*.h)
 FORMAT_FILES    = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || \
                     find lib tests labs solutions -name '*.[ch]')
 
-.PHONY: all help test check-deps lint format install uninstall clean demo bench \
+.PHONY: all help test check-deps check-layers check-calls lint format install uninstall clean demo bench \
         fuzz fuzz-smoke grade gradescope unit memcheck slides slides-figures soak
 
 all: $(LIB) $(CLI)
@@ -153,7 +165,9 @@ help:
 	@echo "make soak       lossy soak, connection churn and SYN flood at full size"
 	@echo "make fuzz       libFuzzer targets in build/fuzz (clang); FUZZ_SECONDS=N runs each"
 	@echo "make fuzz-smoke each fuzz target over its corpus and 20,000 inputs"
-	@echo "make lint       clang-format check and cppcheck"
+	@echo "make lint       the layers, clang-format check and cppcheck"
+	@echo "make check-layers   each #include of lib/ against lib/README.md's table"
+	@echo "make check-calls    each call between lib/'s layers against it"
 	@echo "make format     reformat the sources with clang-format"
 	@echo "make install    install into PREFIX=$(PREFIX) (lib, headers, CLI, pkg-config)"
 	@echo "make SANITIZE=1 ...   build with ASan and UBSan (make SANITIZE=1 unit)"
@@ -163,9 +177,14 @@ help:
 	@echo "make slides-figures   redraw slides/figures/ from seeded socklab runs"
 	@echo "make slides     render slides/{en,ko}/*.md to slides/out/ with Marp (npx)"
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c | $(LAYER_VIEWS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS_ALL) $(EXTRA_CFLAGS) -c $< -o $@
+	$(CC) $(call inc_for,$<) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS_ALL) \
+	  $(EXTRA_CFLAGS) -c $< -o $@
+
+$(LAYER_VIEWS): lib/README.md lib/layers.sh
+	lib/layers.sh views $(BUILD)/inc
+	@touch $@
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -184,7 +203,7 @@ CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS_ALL) $(CHECK_CFLAGS) \
+	$(CC) $(INC_ALL) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS_ALL) $(CHECK_CFLAGS) \
 	  -Wno-missing-prototypes -c $< -o $@
 
 # The grader's results writers are tested on hostile output (check_grade).
@@ -351,9 +370,10 @@ FUZZ_LIB_SRCS := $(LIB_SRCS) lib/grade/results.c \
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZ_LIB      := $(BUILD)/fuzz/libfuzzsocklab.a
 
-$(BUILD)/fuzz/obj/%.o: %.c
+$(BUILD)/fuzz/obj/%.o: %.c | $(LAYER_VIEWS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(call inc_for,$<) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
+	  -c -o $@ $<
 
 $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 	@rm -f $@
@@ -361,7 +381,7 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) \
+	$(FUZZ_CC) $(INC_ALL) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) \
 	  $(LDLIBS_ALL)
 
 fuzz: $(FUZZ_BINS)
@@ -394,7 +414,18 @@ include lib/packetdrill/packetdrill.mk
 
 # ---- lint and format --------------------------------------------------------
 
-lint:
+# ---- layers ------------------------------------------------------------------
+# make check-layers: every #include of lib/ against the layer table of
+# lib/README.md (no build needed).  make check-calls: every call between
+# lib/'s objects against it, which no include path can catch.
+
+check-layers:
+	lib/layers.sh check
+
+check-calls: $(LIB_OBJS) $(CLI_OBJS)
+	lib/layers.sh calls $(BUILD)/obj
+
+lint: check-layers check-calls
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 	cppcheck --quiet --error-exitcode=1 --std=c11 \
 	  --enable=warning,performance,portability \
