@@ -59,7 +59,12 @@ OBS_SRCS := \
   lib/obs/export.c \
   lib/obs/ladder.c \
   lib/obs/netstat.c \
+  lib/obs/netstat_diagnose.c \
+  lib/obs/netstat_kernel.c \
+  lib/obs/netstat_print.c \
   lib/obs/netstat_stats.c \
+  lib/obs/netstat_user.c \
+  lib/obs/netstat_watch.c \
   lib/obs/pcap.c \
   lib/obs/trace.c \
   lib/obs/xml.c
