@@ -5,7 +5,6 @@
  * which answers on SOCKDIR/PID.sock (obs/export.h, obs/EXPORT.md). */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,29 +28,132 @@ collect(const struct opts *o, struct row *rows, int max)
   return n;
 }
 
+/* ---- options ------------------------------------------------------------
+ * Read without getopt, whose state (optind, optarg) is global, so that
+ * two threads may call sl_netstat at once.  They are read as GNU
+ * getopt_long reads them, and refused in its words: clusters of short
+ * flags (-tanp), long options and unambiguous prefixes of them, a
+ * required value as --name=value or --name value, an optional one as
+ * --name=value only, "--" ending the options, other words skipped (with
+ * POSIXLY_CORRECT set, ending them). */
+
+enum { NO_ARG, ARG, OPT_ARG };
+
+struct optdef {
+  const char *name;
+  int has_arg; /* NO_ARG, ARG or OPT_ARG */
+  int val;
+};
+
+struct optscan {
+  int argc;
+  char **argv;
+  int i;               /* the next word */
+  const char *cluster; /* the rest of a word of short flags */
+  int posix;           /* stop at the first word that is no option */
+};
+
+static int
+long_option(struct optscan *s, const char *text, const struct optdef *longs,
+            const char **arg)
+{
+  const char *eq = strchr(text, '=');
+  size_t len = eq != NULL ? (size_t)(eq - text) : strlen(text);
+  const struct optdef *found = NULL;
+  int prefixes = 0;
+
+  for (const struct optdef *p = longs; p->name != NULL && found == NULL; p++)
+    if (strncmp(p->name, text, len) == 0 && strlen(p->name) == len)
+      found = p;
+  for (const struct optdef *p = longs; p->name != NULL && found == NULL; p++)
+    prefixes += strncmp(p->name, text, len) == 0;
+  if (found == NULL && prefixes > 1) {
+    fprintf(stderr,
+            "%s: option '--%s' is ambiguous; possibilities:", s->argv[0], text);
+    for (const struct optdef *p = longs; p->name != NULL; p++)
+      if (strncmp(p->name, text, len) == 0)
+        fprintf(stderr, " '--%s'", p->name);
+    fprintf(stderr, "\n");
+    return '?';
+  }
+  for (const struct optdef *p = longs; p->name != NULL && found == NULL; p++)
+    if (strncmp(p->name, text, len) == 0)
+      found = p;
+  if (found == NULL) {
+    fprintf(stderr, "%s: unrecognized option '--%s'\n", s->argv[0], text);
+    return '?';
+  }
+  if (eq != NULL && found->has_arg == NO_ARG) {
+    fprintf(stderr, "%s: option '--%s' doesn't allow an argument\n", s->argv[0],
+            found->name);
+    return '?';
+  }
+  if (eq != NULL)
+    *arg = eq + 1;
+  else if (found->has_arg == ARG && s->i < s->argc)
+    *arg = s->argv[s->i++];
+  else if (found->has_arg == ARG) {
+    fprintf(stderr, "%s: option '--%s' requires an argument\n", s->argv[0],
+            found->name);
+    return '?';
+  }
+  return found->val;
+}
+
+/* The next option's value ('t', 'S'...) with *arg its argument (NULL for
+ * none); -1 when there are no more; '?' after saying on stderr what is
+ * wrong. */
+static int
+next_option(struct optscan *s, const char *shorts, const struct optdef *longs,
+            const char **arg)
+{
+  *arg = NULL;
+  while (s->cluster == NULL || *s->cluster == '\0') {
+    const char *w;
+    if (s->i >= s->argc)
+      return -1;
+    w = s->argv[s->i];
+    if (strcmp(w, "--") == 0) {
+      s->i = s->argc;
+      return -1;
+    }
+    if (w[0] != '-' || w[1] == '\0') { /* not an option */
+      if (s->posix)
+        return -1;
+      s->i++;
+      continue;
+    }
+    s->i++;
+    if (w[1] == '-')
+      return long_option(s, w + 2, longs, arg);
+    s->cluster = w + 1;
+  }
+  if (strchr(shorts, *s->cluster) == NULL) {
+    fprintf(stderr, "%s: invalid option -- '%c'\n", s->argv[0], *s->cluster);
+    return '?';
+  }
+  return (unsigned char)*s->cluster++;
+}
+
 int
 sl__netstat(FILE *out, int argc, char **argv)
 {
-  static const struct option lopts[] = {{"tcp", no_argument, 0, 't'},
-                                        {"udp", no_argument, 0, 'u'},
-                                        {"listening", no_argument, 0, 'l'},
-                                        {"all", no_argument, 0, 'a'},
-                                        {"numeric", no_argument, 0, 'n'},
-                                        {"programs", no_argument, 0, 'p'},
-                                        {"timers", no_argument, 0, 'o'},
-                                        {"rfc", no_argument, 0, 'R'},
-                                        {"stack", required_argument, 0, 'S'},
-                                        {"diagnose", no_argument, 0, 'D'},
-                                        {"info", no_argument, 0, 'i'},
-                                        {"continuous", no_argument, 0, 'c'},
-                                        {"watch", optional_argument, 0, 'W'},
-                                        {"explain", required_argument, 0, 'E'},
-                                        {"statistics", no_argument, 0, 's'},
-                                        {"extend", no_argument, 0, 'e'},
-                                        {"proc-format", no_argument, 0, 'F'},
-                                        {"self", no_argument, 0, 'M'},
-                                        {"help", no_argument, 0, 'h'},
-                                        {0, 0, 0, 0}};
+  static const struct optdef lopts[] = {
+      {"tcp", NO_ARG, 't'},         {"udp", NO_ARG, 'u'},
+      {"listening", NO_ARG, 'l'},   {"all", NO_ARG, 'a'},
+      {"numeric", NO_ARG, 'n'},     {"programs", NO_ARG, 'p'},
+      {"timers", NO_ARG, 'o'},      {"rfc", NO_ARG, 'R'},
+      {"stack", ARG, 'S'},          {"diagnose", NO_ARG, 'D'},
+      {"info", NO_ARG, 'i'},        {"continuous", NO_ARG, 'c'},
+      {"watch", OPT_ARG, 'W'},      {"explain", ARG, 'E'},
+      {"statistics", NO_ARG, 's'},  {"extend", NO_ARG, 'e'},
+      {"proc-format", NO_ARG, 'F'}, {"self", NO_ARG, 'M'},
+      {"help", NO_ARG, 'h'},        {NULL, 0, 0}};
+  struct optscan scan = {.argc = argc,
+                         .argv = argv,
+                         .i = 1,
+                         .posix = getenv("POSIXLY_CORRECT") != NULL};
+  const char *arg;
   struct opts o = {.out = out, .kernel = 1, .user = 1};
   const char *proc = getenv("SOCKLAB_NETSTAT_PROC");
   int continuous = 0, watch_s = -1, statistics = 0;
@@ -59,8 +161,7 @@ sl__netstat(FILE *out, int argc, char **argv)
   struct row *rows;
   int opt, n = 0;
 
-  optind = 0; /* glibc: start getopt afresh, whatever ran before */
-  while ((opt = getopt_long(argc, argv, "tulanpoiechs", lopts, NULL)) != -1) {
+  while ((opt = next_option(&scan, "tulanpoiechs", lopts, &arg)) != -1) {
     switch (opt) {
     case 't':
       o.tcp = 1;
@@ -105,23 +206,23 @@ sl__netstat(FILE *out, int argc, char **argv)
       continuous = 1;
       break;
     case 'W':
-      watch_s = optarg ? atoi(optarg) : 0;
+      watch_s = arg ? atoi(arg) : 0;
       break;
     case 'E':
-      return sl__netstat_explain(out, optarg);
+      return sl__netstat_explain(out, arg);
     case 's':
       statistics = 1;
       break;
     case 'S':
-      if (strcmp(optarg, "kernel") == 0)
+      if (strcmp(arg, "kernel") == 0)
         o.user = 0;
-      else if (strcmp(optarg, "user") == 0)
+      else if (strcmp(arg, "user") == 0)
         o.kernel = 0;
-      else if (strcmp(optarg, "all") != 0) {
+      else if (strcmp(arg, "all") != 0) {
         fprintf(stderr,
                 "socklab netstat: --stack %s: expected kernel, user "
                 "or all\n",
-                optarg);
+                arg);
         return 2;
       }
       break;

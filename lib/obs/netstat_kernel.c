@@ -320,6 +320,9 @@ diag_walk(void *buf, size_t len, int family, int protocol, const char *proto,
   return n;
 }
 
+/* One recv(2) of netlink answers; malloc's alignment suits nlmsghdr. */
+#define DIAG_BUF 65536
+
 /* Asks NETLINK_SOCK_DIAG for every socket of family and protocol (with
  * the extensions ext asks for): the socket to read the answers from, or
  * -1 when netlink is not there. */
@@ -352,19 +355,23 @@ static int
 read_netlink(int family, int protocol, const char *proto, const struct opts *o,
              const struct owners *owners, struct row *rows, int n, int max)
 {
-  static char buf[65536];
-  int fd = diag_request(family, protocol, 0), status = 0;
+  /* A buffer of this call's own: sl_netstat may run in two threads. */
+  char *buf = malloc(DIAG_BUF);
+  int fd = buf != NULL ? diag_request(family, protocol, 0) : -1, status = 0;
 
-  if (fd < 0)
+  if (fd < 0) {
+    free(buf);
     return -1;
+  }
   while (status == 0 && n < max) {
-    ssize_t len = recv(fd, buf, sizeof buf, 0);
+    ssize_t len = recv(fd, buf, DIAG_BUF, 0);
     if (len <= 0)
       break;
     n = diag_walk(buf, (size_t)len, family, protocol, proto, o, owners, rows, n,
                   max, &status);
   }
   close(fd);
+  free(buf);
   return status == 1 ? n : -1;
 }
 
@@ -444,19 +451,24 @@ info_walk(void *buf, size_t len, struct row *rows, int n)
 void
 sl__netstat_kernel_tcp_info(int family, struct row *rows, int n)
 {
-  static char buf[65536];
-  int fd = diag_request(family, IPPROTO_TCP, 1 << (INET_DIAG_INFO - 1));
+  char *buf = malloc(DIAG_BUF);
+  int fd = buf != NULL
+               ? diag_request(family, IPPROTO_TCP, 1 << (INET_DIAG_INFO - 1))
+               : -1;
   int done = 0;
 
-  if (fd < 0)
+  if (fd < 0) {
+    free(buf);
     return; /* no netlink here: the rows keep no info */
+  }
   while (!done) {
-    ssize_t len = recv(fd, buf, sizeof buf, 0);
+    ssize_t len = recv(fd, buf, DIAG_BUF, 0);
     if (len <= 0)
       break;
     done = info_walk(buf, (size_t)len, rows, n);
   }
   close(fd);
+  free(buf);
 }
 
 /* ---- one buffer at a time, for tests and fuzzing ----------------------- */

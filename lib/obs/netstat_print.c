@@ -33,9 +33,13 @@ sl__netstat_program(int pid, char *out, size_t len)
 static void
 print_owner(FILE *out, const struct row *r, int numeric)
 {
-  char user[16], inode[24] = "-";
-  struct passwd *pw = numeric ? NULL : getpwuid(r->uid);
+  char user[16], inode[24] = "-", pwbuf[1024];
+  struct passwd pwd, *pw = NULL;
 
+  /* getpwuid_r: getpwuid's answer lives in a buffer of its own, which two
+   * threads in sl_netstat would share. */
+  if (!numeric)
+    getpwuid_r(r->uid, &pwd, pwbuf, sizeof pwbuf, &pw);
   if (pw != NULL)
     snprintf(user, sizeof user, "%.10s", pw->pw_name);
   else

@@ -38,7 +38,8 @@ counter_index(const char *group, const char *name)
 static void
 read_kernel_file(const char *path, struct totals *t)
 {
-  static char names[4096], values[4096];
+  /* Buffers of this call's own: sl_netstat may run in two threads. */
+  char names[4096], values[4096];
   FILE *f = fopen(path, "r");
 
   if (f == NULL)

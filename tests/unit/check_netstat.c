@@ -4,12 +4,14 @@
  * (lib/obs/export.c, EXPORT.md): what its writer writes, its parser
  * reads back. */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "obs/export.h"
 #include "obs/netstat_priv.h"
+#include "socklab/netstat.h"
 #include "suites.h"
 
 #define TCP6_HEADER                                                            \
@@ -211,6 +213,47 @@ START_TEST(test_dump_header_and_bad_rows_are_not_rows)
 }
 END_TEST
 
+/* ---- sl_netstat in two threads at once ---------------------------------- */
+
+struct explainer {
+  const char *args, *want; /* what sl_netstat(args) must print */
+  int wrong;               /* runs that printed something else */
+};
+
+static void *
+explain_often(void *arg)
+{
+  struct explainer *e = arg;
+
+  for (int i = 0; i < 300; i++) {
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    int r = sl_netstat(f, e->args);
+    fclose(f);
+    e->wrong += r != 0 || strncmp(out, e->want, strlen(e->want)) != 0;
+    free(out);
+  }
+  return NULL;
+}
+
+/* Each thread reads its own options: no global state between the two
+ * (getopt's optind and optarg were). */
+START_TEST(test_threads_each_read_their_own_options)
+{
+  struct explainer a = {"-t --explain TIME_WAIT", "TIME_WAIT: this side"},
+                   b = {"--explain=CLOSE_WAIT -u", "CLOSE_WAIT: the peer"};
+  pthread_t ta, tb;
+
+  ck_assert_int_eq(pthread_create(&ta, NULL, explain_often, &a), 0);
+  ck_assert_int_eq(pthread_create(&tb, NULL, explain_often, &b), 0);
+  pthread_join(ta, NULL);
+  pthread_join(tb, NULL);
+  ck_assert_int_eq(a.wrong, 0);
+  ck_assert_int_eq(b.wrong, 0);
+}
+END_TEST
+
 Suite *
 netstat_suite(void)
 {
@@ -226,6 +269,9 @@ netstat_suite(void)
   tcase_add_test(tc, test_dump_tcp_row_reads_back_as_written);
   tcase_add_test(tc, test_dump_version_0_answer_is_read);
   tcase_add_test(tc, test_dump_header_and_bad_rows_are_not_rows);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("threads");
+  tcase_add_test(tc, test_threads_each_read_their_own_options);
   suite_add_tcase(s, tc);
   return s;
 }
