@@ -188,12 +188,60 @@ sl_strerror(void)
   return strerror(e);
 }
 
-void
-sl__die(const char *file, int line, const char *expr)
+/* Reports a failed SL_TRY and exits with status 1. */
+static _Noreturn void
+die(const char *file, int line, const char *expr)
 {
   const char *msg = sl_strerror();
 
   fflush(stdout);
   fprintf(stderr, "%s:%d: %s: %s\n", file, line, expr, msg);
   exit(1);
+}
+
+int
+sl_try_int(int v, const char *file, int line, const char *expr)
+{
+  if (v < 0)
+    die(file, line, expr);
+  return v;
+}
+
+long
+sl_try_long(long v, const char *file, int line, const char *expr)
+{
+  if (v < 0)
+    die(file, line, expr);
+  return v;
+}
+
+long long
+sl_try_llong(long long v, const char *file, int line, const char *expr)
+{
+  if (v < 0)
+    die(file, line, expr);
+  return v;
+}
+
+/* Unsigned values are never negative: SL_TRY has nothing to check. */
+unsigned
+sl_try_uint(unsigned v, const char *file, int line, const char *expr)
+{
+  (void)file, (void)line, (void)expr;
+  return v;
+}
+
+unsigned long
+sl_try_ulong(unsigned long v, const char *file, int line, const char *expr)
+{
+  (void)file, (void)line, (void)expr;
+  return v;
+}
+
+unsigned long long
+sl_try_ullong(unsigned long long v, const char *file, int line,
+              const char *expr)
+{
+  (void)file, (void)line, (void)expr;
+  return v;
 }
