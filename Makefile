@@ -114,15 +114,18 @@ GRADE_SRCS := \
 
 CLI_SRCS := $(GRADE_SRCS) \
   lib/cli/args.c \
+  lib/cli/cmd_connect.c \
   lib/cli/cmd_demo.c \
   lib/cli/cmd_demo_udp.c \
   lib/cli/cmd_grade.c \
   lib/cli/cmd_grade_batch.c \
   lib/cli/cmd_hub.c \
   lib/cli/cmd_ladder.c \
+  lib/cli/cmd_netstat.c \
   lib/cli/cmd_serve.c \
   lib/cli/cmd_sim.c \
   lib/cli/cmd_states.c \
+  lib/cli/cmd_version.c \
   lib/cli/main.c
 
 TEST_SRCS := \
