@@ -193,8 +193,7 @@ cli_grade(int argc, char **argv)
       break;
     case 'j':
       if (cli_parse_bytes(optarg, &seed) < 0 || seed < 1 || seed > 64) {
-        fprintf(stderr, "socklab grade: --jobs %s: expected 1 to 64\n",
-                optarg);
+        fprintf(stderr, "socklab grade: --jobs %s: expected 1 to 64\n", optarg);
         return 2;
       }
       batch.jobs = (int)seed;
@@ -284,8 +283,7 @@ cli_grade(int argc, char **argv)
   if ((status = gr_grade(&run)) != 0)
     return status;
   if (row_path != NULL && !run.interrupted && write_row(&run, row_path) < 0) {
-    fprintf(stderr, "socklab grade: --row %s: %s\n", row_path,
-            strerror(errno));
+    fprintf(stderr, "socklab grade: --row %s: %s\n", row_path, strerror(errno));
     return 2;
   }
   if (run.out_path != NULL) {

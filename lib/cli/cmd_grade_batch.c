@@ -25,8 +25,8 @@ enum { MAX_STUDENTS = 5000, NAME_MAX_LEN = 200 };
 
 struct student {
   char name[NAME_MAX_LEN];
-  pid_t pid;  /* its grader while it runs, else 0 */
-  int want;   /* to be graded in this run */
+  pid_t pid; /* its grader while it runs, else 0 */
+  int want;  /* to be graded in this run */
   double started;
 };
 
@@ -94,8 +94,10 @@ list_students(const char *dir, struct student **out, size_t *n)
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode) || e->d_name[0] == '.')
       continue;
     if (!usable_name(e->d_name)) {
-      fprintf(stderr, "socklab grade: skipping %s: a name with a comma, "
-                      "quote or control character\n", path);
+      fprintf(stderr,
+              "socklab grade: skipping %s: a name with a comma, "
+              "quote or control character\n",
+              path);
       continue;
     }
     snprintf(s[k++].name, NAME_MAX_LEN, "%s", e->d_name);
@@ -132,9 +134,10 @@ class_seed(struct gr_batch *b)
       return -1;
     }
     if (b->seed_given && s != b->seed) {
-      fprintf(stderr, "socklab grade: %s says seed %llu, --seed says %llu: "
-                      "remove %s to start over\n", path, s,
-              (unsigned long long)b->seed, b->out_dir);
+      fprintf(stderr,
+              "socklab grade: %s says seed %llu, --seed says %llu: "
+              "remove %s to start over\n",
+              path, s, (unsigned long long)b->seed, b->out_dir);
       return -1;
     }
     b->seed = s;
@@ -173,8 +176,7 @@ start(const struct gr_batch *b, struct student *s)
   execl(b->self_exe, "socklab", "grade", b->lab->id, "--dir", dir, "--seed",
         seed, "--format", b->format, "--out", out, "--row", row, "--top",
         b->top, (char *)NULL);
-  fprintf(stderr, "socklab grade: exec %s: %s\n", b->self_exe,
-          strerror(errno));
+  fprintf(stderr, "socklab grade: exec %s: %s\n", b->self_exe, strerror(errno));
   _exit(2);
 }
 
@@ -203,9 +205,10 @@ run_all(const struct gr_batch *b, struct student *s, size_t n)
                                 : !has_row(b, s[i].name);
     todo += (size_t)s[i].want;
   }
-  fprintf(stderr, "socklab grade: %zu submissions, %zu to grade, %d at a "
-                  "time, seed %llu\n", n, todo, b->jobs,
-          (unsigned long long)b->seed);
+  fprintf(stderr,
+          "socklab grade: %zu submissions, %zu to grade, %d at a "
+          "time, seed %llu\n",
+          n, todo, b->jobs, (unsigned long long)b->seed);
   while (done < todo) {
     if (stopping && !forwarded) {
       /* A SIGINT from the terminal reached the graders too; a SIGTERM
@@ -246,8 +249,7 @@ run_all(const struct gr_batch *b, struct student *s, size_t n)
       done++;
       if (!has_row(b, s[i].name))
         failed++;
-      fprintf(stderr, "  [%zu/%zu] %-24s %s (%.0f s)\n", done, todo,
-              s[i].name,
+      fprintf(stderr, "  [%zu/%zu] %-24s %s (%.0f s)\n", done, todo, s[i].name,
               has_row(b, s[i].name) ? "graded"
               : stopping            ? "interrupted"
                                     : "NOT graded: see its .log",
@@ -260,8 +262,8 @@ run_all(const struct gr_batch *b, struct student *s, size_t n)
 /* One student's row: points, maximum, seconds, seed, then each test's
  * points, tab-separated (gr_write_row). */
 static int
-read_row(const struct gr_batch *b, const char *name, double *pts,
-         size_t ntests, double *total, double *seconds)
+read_row(const struct gr_batch *b, const char *name, double *pts, size_t ntests,
+         double *total, double *seconds)
 {
   char path[4200];
   double max;
@@ -325,8 +327,8 @@ write_class(const struct gr_batch *b, const struct student *s, size_t n)
     return -1;
   fprintf(sum, "%s: %zu of %zu submissions graded, seed %llu\n\n", lab->id,
           graded, n, (unsigned long long)b->seed);
-  fprintf(sum, "%-32s %6s %6s %6s  what it checks\n", "test", "full",
-          "part", "none");
+  fprintf(sum, "%-32s %6s %6s %6s  what it checks\n", "test", "full", "part",
+          "none");
   for (size_t t = 0; t < nt; t++)
     fprintf(sum, "%-32s %6u %6u %6zu  %s%s\n", lab->tests[t].id, full[t],
             partial[t], graded - full[t] - partial[t], lab->tests[t].name,
@@ -398,8 +400,9 @@ gr_batch_run(struct gr_batch *b)
     fprintf(stderr, "socklab grade: interrupted; the same command resumes "
                     "with the submissions not graded yet\n");
   else if (failed > 0)
-    fprintf(stderr, "socklab grade: %d submission(s) could not be graded "
-                    "(their .log says why); run again to retry them\n",
+    fprintf(stderr,
+            "socklab grade: %d submission(s) could not be graded "
+            "(their .log says why); run again to retry them\n",
             failed);
   return failed > 0 || stopping ? 2 : 0;
 }

@@ -115,8 +115,8 @@ sl__link_is_hub(const struct sl__link_config *cfg)
 }
 
 int
-sl__link_open(const struct sl__link_config *cfg, struct sl__link **out, char *msg,
-              size_t msglen)
+sl__link_open(const struct sl__link_config *cfg, struct sl__link **out,
+              char *msg, size_t msglen)
 {
   switch (cfg->kind) {
   case SL__LINK_LOOP: /* a host alone: 10.77.0.1 unless SOCKLAB_ADDR says */

@@ -298,9 +298,8 @@ sl__raw_link_open(const struct sl__link_config *cfg, struct sl__link **out,
               htons(ETH_P_ALL));
   if (fd < 0) {
     r = -errno;
-    snprintf(msg, msglen, "SOCKLAB_LINK=raw:%s: packet socket: %s%s",
-             cfg->arg, strerror(-r),
-             r == -EPERM ? " (raw links need CAP_NET_RAW)" : "");
+    snprintf(msg, msglen, "SOCKLAB_LINK=raw:%s: packet socket: %s%s", cfg->arg,
+             strerror(-r), r == -EPERM ? " (raw links need CAP_NET_RAW)" : "");
     return r;
   }
   memset(&ifr, 0, sizeof ifr);
@@ -309,8 +308,7 @@ sl__raw_link_open(const struct sl__link_config *cfg, struct sl__link **out,
   if (sll.sll_ifindex == 0 || ioctl(fd, SIOCGIFHWADDR, &ifr) < 0 ||
       bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) {
     r = -errno;
-    snprintf(msg, msglen, "SOCKLAB_LINK=raw:%s: %s", cfg->arg,
-             strerror(-r));
+    snprintf(msg, msglen, "SOCKLAB_LINK=raw:%s: %s", cfg->arg, strerror(-r));
     close(fd);
     return r;
   }

@@ -89,8 +89,8 @@ sl__tun_link_open(const struct sl__link_config *cfg, struct sl__link **out,
   fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     r = -errno;
-    snprintf(msg, msglen, "SOCKLAB_LINK=tun:%s: /dev/net/tun: %s",
-             cfg->arg, strerror(-r));
+    snprintf(msg, msglen, "SOCKLAB_LINK=tun:%s: /dev/net/tun: %s", cfg->arg,
+             strerror(-r));
     return r;
   }
   memset(&ifr, 0, sizeof ifr);
@@ -99,8 +99,7 @@ sl__tun_link_open(const struct sl__link_config *cfg, struct sl__link **out,
   memcpy(ifr.ifr_name, cfg->arg, strnlen(cfg->arg, IFNAMSIZ - 1));
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
     r = -errno;
-    snprintf(msg, msglen, "SOCKLAB_LINK=tun:%s: %s%s", cfg->arg,
-             strerror(-r),
+    snprintf(msg, msglen, "SOCKLAB_LINK=tun:%s: %s%s", cfg->arg, strerror(-r),
              r == -EPERM ? " (a TUN device needs CAP_NET_ADMIN)" : "");
     close(fd);
     return r;

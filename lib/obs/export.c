@@ -190,32 +190,32 @@ sl__dump_tcp(struct sl__dump_row *r, const struct sl__tcp_info *in,
 {
   int armed = in->timer_deadline_us != SL__TIME_NEVER;
 
-  *r = (struct sl__dump_row){
-      .state = in->state,
-      .laddr = in->laddr,
-      .raddr = in->raddr,
-      .lport = in->lport,
-      .rport = in->rport,
-      .send_q = in->send_q,
-      .recv_q = in->recv_q,
-      .timer_ms = !armed || in->timer_deadline_us < now_us
-                      ? 0
-                      : (in->timer_deadline_us - now_us) / 1000,
-      .backoff = in->backoff,
-      .nfields = SL__DUMP_FIELDS,
-      .snd_mss = in->snd_mss,
-      .rcv_mss = in->rcv_mss,
-      .rto_us = in->rto_us,
-      .srtt_us = in->srtt_us,
-      .rttvar_us = in->rttvar_us,
-      .cwnd = in->cwnd,
-      .ssthresh = in->ssthresh,
-      .snd_una = in->snd_una - in->iss,
-      .snd_nxt = in->snd_nxt - in->iss,
-      .rcv_nxt = in->rcv_nxt - in->irs,
-      .snd_wnd = in->snd_wnd,
-      .rcv_wnd = in->rcv_wnd,
-      .retransmits = in->retransmits};
+  *r = (struct sl__dump_row){.state = in->state,
+                             .laddr = in->laddr,
+                             .raddr = in->raddr,
+                             .lport = in->lport,
+                             .rport = in->rport,
+                             .send_q = in->send_q,
+                             .recv_q = in->recv_q,
+                             .timer_ms =
+                                 !armed || in->timer_deadline_us < now_us
+                                     ? 0
+                                     : (in->timer_deadline_us - now_us) / 1000,
+                             .backoff = in->backoff,
+                             .nfields = SL__DUMP_FIELDS,
+                             .snd_mss = in->snd_mss,
+                             .rcv_mss = in->rcv_mss,
+                             .rto_us = in->rto_us,
+                             .srtt_us = in->srtt_us,
+                             .rttvar_us = in->rttvar_us,
+                             .cwnd = in->cwnd,
+                             .ssthresh = in->ssthresh,
+                             .snd_una = in->snd_una - in->iss,
+                             .snd_nxt = in->snd_nxt - in->iss,
+                             .rcv_nxt = in->rcv_nxt - in->irs,
+                             .snd_wnd = in->snd_wnd,
+                             .rcv_wnd = in->rcv_wnd,
+                             .retransmits = in->retransmits};
   snprintf(r->timer, sizeof r->timer, "%s",
            armed ? sl__timer_name(in->timer) : "-");
 }

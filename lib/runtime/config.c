@@ -113,9 +113,10 @@ sl__rt_config_read(struct sl__rt_config *cfg, char *msg, size_t msglen)
   }
   if ((v = getenv("SOCKLAB_HOSTNAME")) != NULL && v[0] != '\0') {
     size_t len = strlen(v);
-    if (len >= sizeof cfg->link.hostname || strspn(v, "abcdefghijklmnopqrstuvwxyz"
-                                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                 "0123456789-.") != len)
+    if (len >= sizeof cfg->link.hostname ||
+        strspn(v, "abcdefghijklmnopqrstuvwxyz"
+                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                  "0123456789-.") != len)
       return refuse(msg, msglen, "SOCKLAB_HOSTNAME", v,
                     "expected a host name of letters, digits, '-' and "
                     "'.', at most 63 characters");

@@ -453,8 +453,8 @@ rt_start(struct sl__rt *rt, struct sl__user_failure *why)
   if (rt->wake_fd < 0 ||
       (r = pthread_create(&rt->thread, NULL, rt_thread, rt)) != 0) {
     int e = rt->wake_fd < 0 ? errno : r;
-    snprintf(why->msg, sizeof why->msg,
-             "socket: starting socklab's stack: %s", strerror(e));
+    snprintf(why->msg, sizeof why->msg, "socket: starting socklab's stack: %s",
+             strerror(e));
     return -e;
   }
   atexit(rt_at_exit);
@@ -553,7 +553,8 @@ sl__user_resolve(const char *name, char *buf, size_t len)
       strchr(name, ':') != NULL)
     return -ENOENT; /* numeric, or what the system resolver does best */
   if (sl__rt_config_read(&cfg, msg, sizeof msg) < 0 ||
-      !sl__link_is_hub(&cfg.link) || sl__hub_resolve(&cfg.link, name, &addr) < 0)
+      !sl__link_is_hub(&cfg.link) ||
+      sl__hub_resolve(&cfg.link, name, &addr) < 0)
     return -ENOENT;
   in.s_addr = htonl(addr);
   return inet_ntop(AF_INET, &in, buf, (socklen_t)len) ? 0 : -ENOSPC;

@@ -22,14 +22,14 @@
 struct usock {
   struct sl__sock base;
   struct sl__rt *rt;
-  int generation;          /* sockets do not survive a fork */
-  int type;                /* SOCK_STREAM or SOCK_DGRAM */
-  struct sl__tcb *tcb;     /* SOCK_STREAM */
-  struct sl__udp_pcb *udp; /* SOCK_DGRAM */
+  int generation;           /* sockets do not survive a fork */
+  int type;                 /* SOCK_STREAM or SOCK_DGRAM */
+  struct sl__tcb *tcb;      /* SOCK_STREAM */
+  struct sl__udp_pcb *udp;  /* SOCK_DGRAM */
   struct sl__sockopts opts; /* SO_RCVTIMEO... (core/sockopt.c's table) */
-  uint16_t claimed;   /* localhost port registered with the hub */
-  uint16_t lo_port;   /* the last 127.x destination looked up... */
-  uint32_t lo_addr;   /* ...and the process that has it */
+  uint16_t claimed;         /* localhost port registered with the hub */
+  uint16_t lo_port;         /* the last 127.x destination looked up... */
+  uint32_t lo_addr;         /* ...and the process that has it */
 };
 
 static const struct sl__sock_ops usock_ops;

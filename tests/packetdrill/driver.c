@@ -462,9 +462,9 @@ pd_close_of(void *u, int fd)
 static void
 sockopt_table_checks(void)
 {
-  const struct sockopt_calls c = {"packetdrill adapter", ud, pd_socket_of,
-                                  ifc.setsockopt, ifc.getsockopt,
-                                  pd_close_of, 0};
+  const struct sockopt_calls c = {
+      "packetdrill adapter", ud, pd_socket_of, ifc.setsockopt, ifc.getsockopt,
+      pd_close_of,           0};
   int bad;
 
   section("socket options: the table the runtime answers by");

@@ -381,9 +381,9 @@ START_TEST(test_sl_try_keeps_value_and_type)
 
   ck_assert_int_eq(SL_TRY(++calls), 1);
   ck_assert_int_eq(calls, 1);
-  ck_assert(_Generic(SL_TRY(n), ssize_t: 1, default: 0));
-  ck_assert(_Generic(SL_TRY(calls), int: 1, default: 0));
-  ck_assert(_Generic(SL_TRY(big), size_t: 1, default: 0));
+  ck_assert(_Generic(SL_TRY(n), ssize_t : 1, default : 0));
+  ck_assert(_Generic(SL_TRY(calls), int : 1, default : 0));
+  ck_assert(_Generic(SL_TRY(big), size_t : 1, default : 0));
   ck_assert_int_eq(SL_TRY(n), 5);
   ck_assert(SL_TRY(big) == (size_t)-1);
 }

@@ -207,9 +207,10 @@ START_TEST(test_dump_header_and_bad_rows_are_not_rows)
       sl__dump_parse("tcp NO-SUCH 0.0.0.0 80 0.0.0.0 0 0 0 - 0 0\n", &r), 0);
   ck_assert_int_eq(
       sl__dump_parse("tcp LISTEN 0.0.0.0 70000 0.0.0.0 0 0 0 - 0 0\n", &r), 0);
-  ck_assert_int_eq(sl__dump_parse("sctp - 0.0.0.0 80 0.0.0.0 0 0 0 - 0 0\n", &r),
+  ck_assert_int_eq(
+      sl__dump_parse("sctp - 0.0.0.0 80 0.0.0.0 0 0 0 - 0 0\n", &r), 0);
+  ck_assert_int_eq(sl__dump_parse("tcp LISTEN 0.0.0.0 80 0.0.0.0 0 0\n", &r),
                    0);
-  ck_assert_int_eq(sl__dump_parse("tcp LISTEN 0.0.0.0 80 0.0.0.0 0 0\n", &r), 0);
 }
 END_TEST
 

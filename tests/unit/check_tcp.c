@@ -1713,7 +1713,8 @@ tcp_suite(void)
   tc = tcase(s, "ESTABLISHED");
   tcase_add_test(tc, test_established_data_in_is_delivered_and_ack_delayed);
   tcase_add_test(tc, test_established_two_full_segments_ack_at_once);
-  tcase_add_test(tc, test_established_two_full_segments_of_peer_mss_ack_at_once);
+  tcase_add_test(tc,
+                 test_established_two_full_segments_of_peer_mss_ack_at_once);
   tcase_add_test(tc, test_established_delayed_ack_off_acks_every_segment);
   tcase_add_test(tc, test_established_fin_enters_close_wait_and_eof);
   tcase_add_test(tc, test_established_rst_at_rcv_nxt_resets);
@@ -1782,8 +1783,8 @@ tcp_suite(void)
 
   tc = tcase(s, "ports");
   tcase_set_timeout(tc, 120);
-  tcase_add_test(tc,
-                 test_closed_connect_shares_ephemeral_ports_across_remote_endpoints);
+  tcase_add_test(
+      tc, test_closed_connect_shares_ephemeral_ports_across_remote_endpoints);
   tcase_add_test(tc, test_closed_connect_never_shares_a_bound_port);
 
   tc = tcase(s, "flow_control");

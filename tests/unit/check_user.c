@@ -342,9 +342,13 @@ sl_close_of(void *ud, int fd)
  * rows through the packetdrill adapter. */
 START_TEST(test_user_socket_options_as_the_table_says)
 {
-  const struct sockopt_calls c = {"sl_ on socklab's stack", NULL,
-                                  sl_socket_of, sl_setsockopt_of,
-                                  sl_getsockopt_of, sl_close_of, 0};
+  const struct sockopt_calls c = {"sl_ on socklab's stack",
+                                  NULL,
+                                  sl_socket_of,
+                                  sl_setsockopt_of,
+                                  sl_getsockopt_of,
+                                  sl_close_of,
+                                  0};
 
   ck_assert_int_eq(sockopt_run_cases(&c, stderr), 0);
 }
@@ -383,9 +387,9 @@ kernel_close(void *ud, int fd)
 /* The rows that claim Linux's answers, asked of the kernel itself. */
 START_TEST(test_kernel_socket_options_as_the_table_says)
 {
-  const struct sockopt_calls c = {"the kernel", NULL, kernel_socket,
-                                  kernel_setsockopt, kernel_getsockopt,
-                                  kernel_close, 1};
+  const struct sockopt_calls c = {
+      "the kernel", NULL, kernel_socket, kernel_setsockopt, kernel_getsockopt,
+      kernel_close, 1};
 
   ck_assert_int_eq(sockopt_run_cases(&c, stderr), 0);
 }
