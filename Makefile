@@ -86,6 +86,7 @@ RUNTIME_SRCS := \
   lib/runtime/usock.c
 
 API_SRCS := \
+  lib/api/addr.c \
   lib/api/api.c \
   lib/api/error.c \
   lib/api/fdtab.c \

@@ -1,6 +1,7 @@
-/* Helpers: listen and connect by host and port, readn/writen, address
- * formatting, connect with a timeout.  Built only on the BSD mirror, so
- * they work on both stacks; errors name the call and the address. */
+/* Helpers: listen and connect by host and port, readn/writen, a
+ * socket's addresses (formatted by addr.c), connect with a timeout.
+ * Built only on the BSD mirror, so they work on both stacks; errors name
+ * the call and the address. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,27 +13,6 @@
 
 #include "api/internal.h"
 #include "socklab/net.h"
-
-char *
-sl_addr_format(const struct sockaddr *sa, char *buf, size_t len)
-{
-  char host[INET6_ADDRSTRLEN];
-
-  if (sa == NULL) {
-    snprintf(buf, len, "?");
-  } else if (sa->sa_family == AF_INET) {
-    const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-    inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-    snprintf(buf, len, "%s:%u", host, ntohs(in->sin_port));
-  } else if (sa->sa_family == AF_INET6) {
-    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-    snprintf(buf, len, "[%s]:%u", host, ntohs(in6->sin6_port));
-  } else {
-    snprintf(buf, len, "<family %d>", sa->sa_family);
-  }
-  return buf;
-}
 
 char *
 sl_local_addr(int fd, char *buf, size_t len)

@@ -4,6 +4,7 @@
 #ifndef SOCKLAB_RUNTIME_EXPORTER_H
 #define SOCKLAB_RUNTIME_EXPORTER_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/stack.h"
@@ -14,12 +15,13 @@ struct sl__rt;
  * see this process; nothing else changes). */
 int sl__exporter_open(struct sl__rt *rt);
 /* Answers the connection waiting on the socket (the runtime thread
- * calls it, with the lock held, when the socket is readable). */
-void sl__exporter_serve(struct sl__rt *rt);
+ * calls it, with the lock held, when the socket is readable), as of
+ * now_us on the runtime's clock. */
+void sl__exporter_serve(struct sl__rt *rt, uint64_t now_us);
 void sl__exporter_close(struct sl__rt *rt);
-/* The answer to request for this process, written to f: 0, or -ENOENT
- * when the process has no runtime (sl__export_answer_self's provider). */
-int sl__exporter_answer_self(const char *request, FILE *f);
+/* The answer to request, written to f, as of now_us; the lock held. */
+void sl__exporter_answer(struct sl__rt *rt, const char *request, FILE *f,
+                         uint64_t now_us);
 /* The host's trace callback: the SOCKLAB_TRACE file and any watchers. */
 void sl__exporter_trace(void *rt, const struct sl__event *ev);
 

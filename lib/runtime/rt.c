@@ -232,7 +232,7 @@ rt_thread(void *arg)
     pthread_mutex_lock(&rt->lock);
     rt->sleep_until = 0;
     if (p[2].revents & POLLIN)
-      sl__exporter_serve(rt);
+      sl__exporter_serve(rt, sl__rt_now(rt));
     if (((p[0].revents & (POLLIN | POLLHUP | POLLERR)) || rt->link->pending) &&
         drain_link(rt, rt->link) < 0)
       p[0].fd = -1; /* stop polling a dead link */
@@ -360,6 +360,21 @@ rt_at_exit(void)
   pthread_mutex_unlock(&rt->lock);
 }
 
+/* This process's own export answer, in-process (netstat --self, the
+ * grader's view of itself): what sl__export_answer_self asks. */
+static int
+answer_self(const char *request, FILE *f)
+{
+  struct sl__rt *rt = sl__rt_running();
+
+  if (rt == NULL)
+    return -ENOENT;
+  sl__rt_lock(rt);
+  sl__exporter_answer(rt, request, f, sl__rt_now(rt));
+  sl__rt_unlock(rt);
+  return 0;
+}
+
 /* Starts the runtime; 0, or a negative errno with *why explaining. */
 static int
 rt_start(struct sl__rt *rt, struct sl__user_failure *why)
@@ -447,7 +462,7 @@ rt_start(struct sl__rt *rt, struct sl__user_failure *why)
     rt->watchers[i] = -1;
   if (sl__exporter_open(rt) < 0)
     rt->export_fd = -1; /* netstat will not see us; nothing else changes */
-  sl__export_set_self(sl__exporter_answer_self);
+  sl__export_set_self(answer_self);
   rt->generation = generation;
   rt->epoch_ns = mono_ns();
   if (rt->wake_fd < 0 ||
