@@ -24,11 +24,8 @@ LDLIBS_ALL   := -lpthread -lm
 # and see all of lib/.
 LAYER_VIEWS := $(BUILD)/inc/.made
 INC_ALL     := -Ilib/include -Ilib
-# lib/grade's unqualified includes resolve through these until they are
-# path-qualified in a commit of their own.
-INC_GRADE_LEGACY := -Ilib -Ilib/obs -Ilib/runtime
-inc_for = $(if $(filter lib/%,$(1)),-I$(BUILD)/inc/$(word 2,$(subst /, ,$(1)))$(if \
-            $(filter lib/grade/%,$(1)), $(INC_GRADE_LEGACY)),$(INC_ALL))
+inc_for = $(if $(filter lib/%,$(1)),-I$(BUILD)/inc/$(word 2,$(subst /, ,$(1))),\
+            $(INC_ALL))
 
 ifeq ($(SANITIZE),1)
   CFLAGS_ALL  += -fsanitize=address,undefined -fno-sanitize-recover=all \

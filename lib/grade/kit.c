@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "grade.h"
+#include "grade/grade.h"
 
 const char *
 gr_itoa(int v, char *buf, size_t len)

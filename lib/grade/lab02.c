@@ -9,7 +9,7 @@
 #include <netinet/tcp.h>
 #include <unistd.h>
 
-#include "grade.h"
+#include "grade/grade.h"
 #include "socklab.h"
 
 static const char *const programs[] = {"echo_server", "echo_client", NULL};

@@ -16,9 +16,6 @@
 #include "obs/pcap.h"
 #include "obs/trace.h"
 #include "runtime/config.h"
-/* Until lib/grade includes obs/export.h itself: it asks processes
- * through "rt.h" today. */
-#include "obs/export.h"
 
 /* ---- the runtime (rt.c) ----------------------------------------------- */
 
