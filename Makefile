@@ -14,10 +14,18 @@ VERSION := $(shell sed -n 's/^\#define SL_VERSION_STRING "\(.*\)"/\1/p' \
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers
 CFLAGS  ?= -O2 -g
-CPPFLAGS_ALL := -Ilib/include -Ilib/src -Ilib/core -Ilib/obs -Ilib/rt -Ilib/grade \
-                -D_GNU_SOURCE
+CPPFLAGS_ALL := -D_GNU_SOURCE
 CFLAGS_ALL   := -std=c11 $(WARN) $(CFLAGS) -MMD -MP
 LDLIBS_ALL   := -lpthread -lm
+
+# Include paths are the layers (lib/README.md): a file of lib/LAYER/ sees
+# $(BUILD)/inc/LAYER/, which holds the folders LAYER may include and
+# nothing else, made from the table by lib/layers.sh.  Tests are white-box
+# and see all of lib/.
+LAYER_VIEWS := $(BUILD)/inc/.made
+INC_ALL     := -Ilib/include -Ilib
+inc_for = $(if $(filter lib/%,$(1)),-I$(BUILD)/inc/$(word 2,$(subst /, ,$(1))),\
+            $(INC_ALL))
 
 ifeq ($(SANITIZE),1)
   CFLAGS_ALL  += -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -32,40 +40,59 @@ CORE_SRCS := \
   lib/core/host.c \
   lib/core/ring.c \
   lib/core/rng.c \
-  lib/core/sim.c \
   lib/core/sockopt.c \
   lib/core/tcp_in.c \
   lib/core/tcp_out.c \
   lib/core/tcp_state.c \
   lib/core/tcp_user.c \
   lib/core/udp.c \
-  lib/core/wire.c \
-  lib/core/xfer.c
+  lib/core/wire.c
+
+SIM_SRCS := \
+  lib/sim/sim.c \
+  lib/sim/xfer.c
 
 OBS_SRCS := \
+  lib/obs/export.c \
+  lib/obs/ladder.c \
   lib/obs/netstat.c \
+  lib/obs/netstat_diagnose.c \
+  lib/obs/netstat_kernel.c \
+  lib/obs/netstat_print.c \
   lib/obs/netstat_stats.c \
+  lib/obs/netstat_user.c \
+  lib/obs/netstat_watch.c \
   lib/obs/pcap.c \
-  lib/obs/trace.c
+  lib/obs/trace.c \
+  lib/obs/xml.c
 
-RT_SRCS := \
-  lib/rt/config.c \
-  lib/rt/export.c \
-  lib/rt/hub.c \
-  lib/rt/link.c \
-  lib/rt/link_hub.c \
-  lib/rt/link_raw.c \
-  lib/rt/link_tun.c \
-  lib/rt/rt.c \
-  lib/rt/usock.c
+HUB_SRCS := \
+  lib/hub/hub.c \
+  lib/hub/proto.c
 
-LIB_SRCS := $(CORE_SRCS) $(OBS_SRCS) $(RT_SRCS) \
-  lib/src/api.c \
-  lib/src/error.c \
-  lib/src/fdtab.c \
-  lib/src/net.c \
-  lib/src/reader.c \
-  lib/src/version.c
+LINK_SRCS := \
+  lib/link/link.c \
+  lib/link/link_hub.c \
+  lib/link/link_raw.c \
+  lib/link/link_tun.c
+
+RUNTIME_SRCS := \
+  lib/runtime/config.c \
+  lib/runtime/exporter.c \
+  lib/runtime/rt.c \
+  lib/runtime/usock.c
+
+API_SRCS := \
+  lib/api/addr.c \
+  lib/api/api.c \
+  lib/api/error.c \
+  lib/api/fdtab.c \
+  lib/api/helpers.c \
+  lib/api/reader.c \
+  lib/api/version.c
+
+LIB_SRCS := $(CORE_SRCS) $(SIM_SRCS) $(OBS_SRCS) $(HUB_SRCS) $(LINK_SRCS) \
+  $(RUNTIME_SRCS) $(API_SRCS)
 
 GRADE_SRCS := \
   lib/grade/sandbox.c \
@@ -85,16 +112,19 @@ GRADE_SRCS := \
 
 CLI_SRCS := $(GRADE_SRCS) \
   lib/cli/args.c \
-  lib/cli/demo.c \
-  lib/cli/grade.c \
-  lib/cli/grade_batch.c \
-  lib/cli/demo_udp.c \
-  lib/cli/hub.c \
-  lib/cli/ladder.c \
-  lib/cli/main.c \
-  lib/cli/serve.c \
-  lib/cli/sim.c \
-  lib/cli/states.c
+  lib/cli/cmd_connect.c \
+  lib/cli/cmd_demo.c \
+  lib/cli/cmd_demo_udp.c \
+  lib/cli/cmd_grade.c \
+  lib/cli/cmd_grade_batch.c \
+  lib/cli/cmd_hub.c \
+  lib/cli/cmd_ladder.c \
+  lib/cli/cmd_netstat.c \
+  lib/cli/cmd_serve.c \
+  lib/cli/cmd_sim.c \
+  lib/cli/cmd_states.c \
+  lib/cli/cmd_version.c \
+  lib/cli/main.c
 
 TEST_SRCS := \
   tests/unit/check_main.c \
@@ -128,9 +158,9 @@ PUBLIC_HEADERS := lib/include/socklab.h $(wildcard lib/include/socklab/*.h)
 FORMAT_FILES    = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || \
                     find lib tests labs solutions -name '*.[ch]')
 
-.PHONY: all help test check-deps lint format install uninstall clean demo bench \
-        fuzz fuzz-smoke grade gradescope unit memcheck slides slides-figures soak \
-        grader-stress
+.PHONY: all help test check-deps check-layers check-calls lint format install \
+        uninstall clean demo bench fuzz fuzz-smoke grade gradescope unit \
+        memcheck slides slides-figures soak grader-stress
 
 all: $(LIB) $(CLI)
 
@@ -142,7 +172,9 @@ help:
 	@echo "make soak       lossy soak, connection churn and SYN flood at full size"
 	@echo "make fuzz       libFuzzer targets in build/fuzz (clang); FUZZ_SECONDS=N runs each"
 	@echo "make fuzz-smoke each fuzz target over its corpus and 20,000 inputs"
-	@echo "make lint       clang-format check and cppcheck"
+	@echo "make lint       the layers, clang-format check and cppcheck"
+	@echo "make check-layers   each #include of lib/ against lib/README.md's table"
+	@echo "make check-calls    each call between lib/'s layers against it"
 	@echo "make format     reformat the sources with clang-format"
 	@echo "make install    install into PREFIX=$(PREFIX) (lib, headers, CLI, pkg-config)"
 	@echo "make SANITIZE=1 ...   build with ASan and UBSan (make SANITIZE=1 unit)"
@@ -154,9 +186,14 @@ help:
 	@echo "make slides-figures   redraw slides/figures/ from seeded socklab runs"
 	@echo "make slides     render slides/{en,ko}/*.md to slides/out/ with Marp (npx)"
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c | $(LAYER_VIEWS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS_ALL) $(EXTRA_CFLAGS) -c $< -o $@
+	$(CC) $(call inc_for,$<) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS_ALL) \
+	  $(EXTRA_CFLAGS) -c $< -o $@
+
+$(LAYER_VIEWS): lib/README.md lib/layers.sh
+	lib/layers.sh views $(BUILD)/inc
+	@touch $@
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -175,7 +212,7 @@ CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS_ALL) $(CHECK_CFLAGS) \
+	$(CC) $(INC_ALL) $(CPPFLAGS_ALL) $(CPPFLAGS) $(CFLAGS_ALL) $(CHECK_CFLAGS) \
 	  -Wno-missing-prototypes -c $< -o $@
 
 # The grader's results writers are tested on hostile output (check_grade).
@@ -344,14 +381,15 @@ FUZZ_CC   ?= clang
 FUZZ_SECONDS ?=
 FUZZ_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
                -fno-omit-frame-pointer $(CPPFLAGS_ALL) -std=c11 $(WARN) -MMD -MP
-FUZZ_LIB_SRCS := $(LIB_SRCS) lib/grade/results.c lib/cli/ladder.c \
+FUZZ_LIB_SRCS := $(LIB_SRCS) lib/grade/results.c \
                  tests/unit/json_check.c
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZ_LIB      := $(BUILD)/fuzz/libfuzzsocklab.a
 
-$(BUILD)/fuzz/obj/%.o: %.c
+$(BUILD)/fuzz/obj/%.o: %.c | $(LAYER_VIEWS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(call inc_for,$<) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
+	  -c -o $@ $<
 
 $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 	@rm -f $@
@@ -359,7 +397,7 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) \
+	$(FUZZ_CC) $(INC_ALL) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) \
 	  $(LDLIBS_ALL)
 
 fuzz: $(FUZZ_BINS)
@@ -392,13 +430,23 @@ include lib/packetdrill/packetdrill.mk
 
 # ---- lint and format --------------------------------------------------------
 
-lint:
+# ---- layers ------------------------------------------------------------------
+# make check-layers: every #include of lib/ against the layer table of
+# lib/README.md (no build needed).  make check-calls: every call between
+# lib/'s objects against it, which no include path can catch.
+
+check-layers:
+	lib/layers.sh check
+
+check-calls: $(LIB_OBJS) $(CLI_OBJS)
+	lib/layers.sh calls $(BUILD)/obj
+
+lint: check-layers check-calls
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 	cppcheck --quiet --error-exitcode=1 --std=c11 \
 	  --enable=warning,performance,portability \
 	  --suppress=missingIncludeSystem --inline-suppr \
-	  -D__GNUC__ -D_GNU_SOURCE -Ilib/include -Ilib/src -Ilib/core -Ilib/obs \
-	  -Ilib/rt -Ilib/grade lib tests
+	  -D__GNUC__ -D_GNU_SOURCE -Ilib/include -Ilib lib tests
 
 format:
 	clang-format -i $(FORMAT_FILES)

@@ -11,8 +11,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "rt.h"
+#include "cli/cli.h"
+#include "sim/sim.h"
 
 int
 cli_parse_prob(const char *s, double *out)

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdint.h>
 
-#include "sim.h"
+#include "sim/sim.h"
 
 struct cli_command {
   const char *name;
@@ -43,24 +43,6 @@ int cli_netstat(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 int cli_ladder(int argc, char **argv);
 int cli_states(int argc, char **argv);
-/* Draws connection conn_no (from 1) of the trace at path. */
-int cli_ladder_file(const char *path, int conn_no, int absolute, int color,
-                    const char *svg); /* svg: write SVG there, NULL: text */
-/* The same over several traces (one per process), merged by time. */
-int cli_ladder_files(const char *const *paths, int npaths, int conn_no,
-                     int absolute, int color, const char *svg);
-/* The same over open streams; names[i] names files[i] in messages.  The
- * streams are read to their end (or to the first line that is not a
- * trace event) and left open. */
-int cli_ladder_streams(FILE *const *files, const char *const *names, int nfiles,
-                       int conn_no, int absolute, int color, const char *svg);
-/* The text ladder's pieces, for a diagram no TCP trace gives (the demo's
- * datagrams): the two heading lines, an arrow from one time line to the
- * other (stopped short with an X when lost), a note beside one line. */
-void cli_ladder_heading(int color, const char *client, const char *server);
-void cli_ladder_arrow(int color, double t, const char *label, int from_client,
-                      int lost);
-void cli_ladder_note(int color, double t, int client_side, const char *text);
 int cli_serve(int argc, char **argv);
 int cli_connect(int argc, char **argv);
 int cli_grade(int argc, char **argv);

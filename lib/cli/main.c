@@ -1,10 +1,10 @@
 /* socklab: the command-line tool.  One binary, one subcommand per job;
- * each subcommand lives in its own file and registers in `commands`. */
+ * each subcommand lives in its own file, cmd_NAME.c, and registers in
+ * `commands`. */
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "netstat.h"
+#include "cli/cli.h"
 #include "socklab.h"
 
 static const struct cli_command commands[] = {
@@ -34,23 +34,6 @@ usage(FILE *out)
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
   fprintf(out, "\n'socklab COMMAND --help' describes a command.\n");
-}
-
-int
-cli_version(int argc, char **argv)
-{
-  (void)argc;
-  (void)argv;
-  printf("socklab %s\n", sl_version());
-  return 0;
-}
-
-/* The netstat clone lives in the library (lib/obs/netstat.c), so that
- * programs can call it as sl_netstat(). */
-int
-cli_netstat(int argc, char **argv)
-{
-  return sl__netstat(stdout, argc, argv);
 }
 
 int

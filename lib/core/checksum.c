@@ -3,7 +3,7 @@
  * (RFC 9293 section 3.1, RFC 768).  Runs on every packet, so it is fast. */
 #include <string.h>
 
-#include "wire.h"
+#include "core/wire.h"
 
 /* One's complement addition of 64-bit words: a carry out of the top bit is
  * added back at the bottom ("end-around carry").  Because 2^16, 2^32 and

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "priv.h"
+#include "core/priv.h"
 
 void
 sl__host_config_default(struct sl__host_config *cfg)

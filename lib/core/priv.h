@@ -1,15 +1,17 @@
 /* Internals of the stack core shared by host.c, udp.c and tcp_*.c: the
  * host, the TCP control block (RFC 9293 section 3.3.1's variables, named as
  * the RFC names them), the UDP socket, and the functions one file calls in
- * another.  Nothing outside lib/core includes this. */
+ * another.  Nothing else in lib/ includes this: the other layers use
+ * stack.h, and their include paths do not reach it (lib/README.md).  The
+ * white-box tests in tests/ do, to force a connection into any state. */
 #ifndef SOCKLAB_CORE_PRIV_H
 #define SOCKLAB_CORE_PRIV_H
 
 #include <errno.h>
 
-#include "ring.h"
-#include "rng.h"
-#include "stack.h"
+#include "core/ring.h"
+#include "core/rng.h"
+#include "core/stack.h"
 
 #define SL__TCB_HASH_SIZE   16384 /* buckets; a power of two */
 #define SL__EPHEMERAL_LO    49152 /* RFC 6335 dynamic ports */
@@ -100,8 +102,8 @@ struct sl__tcb {
   uint64_t user_timeout_us; /* TCP_USER_TIMEOUT, 0 = off */
   uint64_t keepidle_us, keepintvl_us; /* SO_KEEPALIVE's, from the host */
   unsigned keepcnt;
-  unsigned keep_probes;       /* keep-alive probes unanswered so far */
-  unsigned keepalive : 1;     /* SO_KEEPALIVE */
+  unsigned keep_probes;   /* keep-alive probes unanswered so far */
+  unsigned keepalive : 1; /* SO_KEEPALIVE */
 
   /* RTT and RTO (RFC 6298). */
   uint64_t srtt_us, rttvar_us, rto_us;
@@ -162,12 +164,12 @@ struct sl__host {
   struct sl__rng rng;
   uint64_t isn_key[2]; /* SipHash key for RFC 6528 ISNs */
   uint16_t ip_id;
-  uint16_t next_port;            /* ephemeral port search starts here */
-  uint16_t tcp_port_refs[65536]; /* TCBs holding each local port */
+  uint16_t next_port;                  /* ephemeral port search starts here */
+  uint16_t tcp_port_refs[65536];       /* TCBs holding each local port */
   uint8_t tcp_port_connect[65536 / 8]; /* bit set: every holder of the port
                                           took it in connect(), which may
                                           share it (sl__shared_port) */
-  uint8_t udp_port_used[65536];  /* a UDP socket is bound to the port */
+  uint8_t udp_port_used[65536];        /* a UDP socket is bound to the port */
 
   struct sl__tcb *tcb_hash[SL__TCB_HASH_SIZE]; /* by 4-tuple */
   struct sl__tcb *listeners;
@@ -219,14 +221,19 @@ uint32_t sl__isn(struct sl__host *h, uint32_t laddr, uint16_t lport,
                  uint32_t raddr, uint16_t rport);
 /* A timer was armed at `when`: keeps the cached deadline correct. */
 void sl__deadline_hint(struct sl__host *h, uint64_t when);
-/* An ICMP port unreachable about a datagram we sent. */
-void sl__udp_icmp_error(struct sl__host *h, const struct sl__icmp_quote *q,
-                        int err);
-void sl__udp_input(struct sl__host *h, const struct sl__ip4_hdr *ip,
-                   const uint8_t *l4, size_t len, const uint8_t *dgram);
 /* ICMP port unreachable about a datagram no socket wanted. */
 void sl__udp_send_unreach(struct sl__host *h, const struct sl__ip4_hdr *ip,
                           const uint8_t *dgram);
+
+/* ---- udp.c ----------------------------------------------------------- */
+
+/* A UDP datagram arrived (l4: its UDP header and data, len bytes; dgram:
+ * the whole IPv4 datagram, for an ICMP error that quotes it). */
+void sl__udp_input(struct sl__host *h, const struct sl__ip4_hdr *ip,
+                   const uint8_t *l4, size_t len, const uint8_t *dgram);
+/* An ICMP port unreachable about a datagram we sent. */
+void sl__udp_icmp_error(struct sl__host *h, const struct sl__icmp_quote *q,
+                        int err);
 
 /* ---- tcp_state.c ----------------------------------------------------- */
 
@@ -257,15 +264,16 @@ void sl__tcp_output(struct sl__tcb *t);
  * at seq; no window checks.  note names it in the trace. */
 void sl__tcp_send_segment(struct sl__tcb *t, uint32_t seq, uint8_t flags,
                           uint32_t len, const char *note);
-/* An ACK right now: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */
+/* An ACK right now: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, except that its
+ * SEQ is SND.MAX (or the peer's right edge, if that is lower): after a
+ * timeout SND.NXT goes back, and an ACK with it would be unacceptable to
+ * the peer (tcp_out.c, empty_segment_seq). */
 void sl__tcp_send_ack(struct sl__tcb *t);
 /* RFC 5961 challenge ACK, rate limited. */
 void sl__tcp_challenge_ack(struct sl__tcb *t);
 /* A reset for a segment that has no connection (RFC 9293 3.10.7.1). */
 void sl__tcp_reset_reply(struct sl__host *h, const struct sl__ip4_hdr *ip,
                          const struct sl__tcp_seg *seg);
-/* <SEQ=SND.NXT><CTL=RST> on a connection. */
-void sl__tcp_send_rst(struct sl__tcb *t);
 void sl__tcp_set_timer(struct sl__tcb *t, enum sl__timer which,
                        uint64_t after_us);
 void sl__tcp_stop_timer(struct sl__tcb *t, enum sl__timer which);
@@ -299,6 +307,12 @@ void sl__tcb_free(struct sl__tcb *t);
 /* Ends a connection with an error for the application (ECONNRESET,
  * ETIMEDOUT, ECONNREFUSED) and enters CLOSED. */
 void sl__tcp_drop(struct sl__tcb *t, int err, const char *cause);
+/* A reset on a connection: <SEQ=SND.MAX><ACK=RCV.NXT><CTL=RST,ACK>.
+ * SND.MAX, the highest number sent, where RFC 9293 3.10.5 writes SND.NXT:
+ * after a timeout SND.NXT lies below what the peer may have received, and
+ * the peer takes a reset only at its RCV.NXT (RFC 5961 3.2), which may be
+ * as high as SND.MAX. */
+void sl__tcp_send_rst(struct sl__tcb *t);
 /* A child finished its handshake: move it to the accept queue. */
 void sl__tcp_child_established(struct sl__tcb *t);
 /* Effective MSS values once the peer's option is known. */

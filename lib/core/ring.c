@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ring.h"
+#include "core/ring.h"
 
 #define RING_MIN 4096
 

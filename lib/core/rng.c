@@ -2,7 +2,7 @@
  * reference algorithms from https://prng.di.unimi.it/ written out in C11.
  * Used wherever the stack core needs chance (simulated faults, ISNs,
  * ephemeral ports) and the run must still be reproducible. */
-#include "rng.h"
+#include "core/rng.h"
 
 static uint64_t
 rotl(uint64_t x, int k)

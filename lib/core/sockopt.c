@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include "sockopt.h"
+#include "core/sockopt.h"
 
 /* An option's value, once decoded from the caller's bytes. */
 union optval {

@@ -1,6 +1,6 @@
 /* Socket options: one table of their BSD semantics over the core, for
  * the two front ends that give the core a socket API -- the runtime
- * (lib/rt/usock.c) and the packetdrill adapter (lib/packetdrill/).  The
+ * (lib/runtime/usock.c) and the packetdrill adapter (lib/packetdrill/).  The
  * same call gives the same answer, errno included, through either; each
  * front end adds only what is its own (TCP_INFO in the adapter). */
 #ifndef SOCKLAB_CORE_SOCKOPT_H
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "stack.h"
+#include "core/stack.h"
 
 /* A socket's options, beside its core object.  What the core acts on
  * lives in the TCB (read back with sl__tcp_get_sockopts); this keeps the

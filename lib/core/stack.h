@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "wire.h"
+#include "core/wire.h"
 
 #ifndef SL__TIME_NEVER
 #define SL__TIME_NEVER UINT64_MAX

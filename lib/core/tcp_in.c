@@ -3,10 +3,18 @@
  * with out-of-order reassembly, delayed ACKs (RFC 1122 4.2.3.2), RTT
  * sampling (RFC 6298), and NewReno fast retransmit and recovery (RFC 5681
  * section 3.2, RFC 6582). */
+
+/* SND.NXT and SND.MAX.  A retransmission timeout pulls SND.NXT back to
+ * SND.UNA to send again from the first hole (RFC 6298 5.4), while what
+ * was sent beyond it may still be in flight and acknowledged.  So the
+ * TCB keeps SND.MAX, the highest sequence number sent plus one, beside
+ * SND.NXT.  Where the RFC's SND.NXT means "what we have sent" (is an ACK
+ * acceptable?) the code below tests SND.MAX; where it means "what we
+ * send next", SND.NXT.  Before any timeout the two are equal. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "priv.h"
+#include "core/priv.h"
 
 /* What one arriving segment carries, once parsed. */
 struct arrival {
@@ -205,6 +213,7 @@ static void
 syn_sent_input(struct sl__tcb *t, const struct arrival *a)
 {
   const struct sl__tcp_seg *s = &a->seg;
+  uint32_t wnd;
   int ack_ok = 0;
 
   /* first, check the ACK bit */
@@ -227,6 +236,8 @@ syn_sent_input(struct sl__tcb *t, const struct arrival *a)
       sl__drop(t->host, SL__DROP_TCP_RST, "SYN-SENT: RST without ACK");
     return;
   }
+  /* third, check the security: socklab's segments carry no security
+   * compartment, so there is nothing to check. */
   /* fourth, check the SYN bit */
   if (!(s->flags & SL__TCP_SYN)) {
     sl__drop(t->host, SL__DROP_TCP_STATE, "SYN-SENT: no SYN");
@@ -240,9 +251,12 @@ syn_sent_input(struct sl__tcb *t, const struct arrival *a)
   }
   t->irs = s->seq;
   t->rcv_nxt = s->seq + 1;
-  /* Our SYN offered a window; it counts from here on. */
+  /* Our SYN offered a window; it counts from RCV.NXT on.  Nothing has
+   * been advertised beyond RCV.NXT yet, so the right edge starts there
+   * and the window is computed afresh from the buffer. */
   t->rcv_adv = t->rcv_nxt;
-  t->rcv_adv = t->rcv_nxt + sl__tcp_rcv_window(t);
+  wnd = sl__tcp_rcv_window(t);
+  t->rcv_adv = t->rcv_nxt + wnd;
   sl__tcp_set_peer_mss(t, s->opt.has_mss, s->opt.mss);
   if (ack_ok) {
     /* Our SYN has been ACKed: ESTABLISHED, and
@@ -473,7 +487,8 @@ sent_unacked(const struct sl__tcb *t)
   return len < t->snd_mss ? len : t->snd_mss;
 }
 
-/* Step five for a new ACK: SND.UNA < SEG.ACK =< SND.MAX. */
+/* Step five for a new ACK: SND.UNA < SEG.ACK =< SND.NXT, which is
+ * SND.UNA < SEG.ACK =< SND.MAX here (the top of this file says why). */
 static void
 ack_advances(struct sl__tcb *t, const struct sl__tcp_seg *s)
 {
@@ -614,8 +629,9 @@ process_ack(struct sl__tcb *t, const struct arrival *a)
   }
   /* RFC 5961 5.2, which RFC 9293 puts before the per-state rules: an
    * ACK too old (before SND.UNA - MAX.SND.WND) or acknowledging what we
-   * never sent is discarded and answered with an ACK, in SYN-RECEIVED
-   * too (where Linux resets). */
+   * never sent (beyond SND.NXT; SND.MAX here, the top of this file says
+   * why) is discarded and answered with an ACK, in SYN-RECEIVED too
+   * (where Linux resets). */
   if (SL_SEQ_GT(s->ack, t->snd_max) ||
       SL_SEQ_LT(s->ack, t->snd_una - t->max_snd_wnd)) {
     sl__drop(t->host, SL__DROP_TCP_ACK, "ACK outside what was sent");
@@ -624,7 +640,8 @@ process_ack(struct sl__tcb *t, const struct arrival *a)
   }
   if (t->state == SL_TCP_SYN_RECEIVED) {
     /* If SND.UNA < SEG.ACK =< SND.NXT, enter ESTABLISHED; otherwise
-     * <SEQ=SEG.ACK><CTL=RST>. */
+     * <SEQ=SEG.ACK><CTL=RST>.  (The upper bound, as SND.MAX, was
+     * checked just above.) */
     if (SL_SEQ_LT(t->snd_una, s->ack)) {
       enter_established(t, s, "rcv ACK of SYN");
     } else {
@@ -638,7 +655,8 @@ process_ack(struct sl__tcb *t, const struct arrival *a)
     ack_advances(t, s);
   t->probes = 0; /* the peer answers */
   /* "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be
-   * updated" -- when the segment is newer (SND.WL1, SND.WL2). */
+   * updated" -- when the segment is newer (SND.WL1, SND.WL2).  The upper
+   * bound, as SND.MAX, was checked at the top. */
   if (SL_SEQ_GEQ(s->ack, t->snd_una) &&
       (SL_SEQ_LT(t->snd_wl1, s->seq) ||
        (t->snd_wl1 == s->seq && SL_SEQ_LEQ(t->snd_wl2, s->ack)))) {
@@ -710,29 +728,16 @@ process_rst(struct sl__tcb *t, const struct sl__tcp_seg *s)
   }
 }
 
+/* The eight steps of RFC 9293 3.10.7.4, for SYN-RECEIVED and every
+ * synchronized state (SYN-RECEIVED and TIME-WAIT first take the one
+ * segment each handles before them: syn_received_input,
+ * time_wait_input). */
 static void
 synchronized_input(struct sl__tcb *t, struct arrival *a)
 {
   struct sl__tcp_seg *s = &a->seg;
   int r, zero_window_ack = 0;
 
-  /* TIME-WAIT: a retransmitted FIN is ACKed again and restarts the 2 MSL
-   * timeout (RFC 9293 3.6 and 3.10.7.4, eighth step).  It lies below
-   * RCV.NXT, so step one would only ACK it: this comes first. */
-  if (t->state == SL_TCP_TIME_WAIT && (s->flags & SL__TCP_FIN) &&
-      !(s->flags & (SL__TCP_SYN | SL__TCP_RST)) &&
-      s->seq + seg_len(s) == t->rcv_nxt) {
-    sl__tcp_send_ack(t);
-    sl__tcp_set_timer(t, SL__TIMER_2MSL, 2 * t->host->cfg.msl_us);
-    return;
-  }
-  /* SYN-RECEIVED: the peer's SYN again means our SYN,ACK was lost. */
-  if (t->state == SL_TCP_SYN_RECEIVED && s->seq == t->irs &&
-      (s->flags & (SL__TCP_SYN | SL__TCP_ACK | SL__TCP_RST | SL__TCP_FIN)) ==
-          SL__TCP_SYN) {
-    sl__tcp_send_segment(t, t->iss, SL__TCP_SYN | SL__TCP_ACK, 0, NULL);
-    return;
-  }
   /* first, check sequence number */
   if (!seq_acceptable(t, s->seq, seg_len(s))) {
     /* "If the RCV.WND is zero, no segments will be acceptable, but
@@ -745,8 +750,10 @@ synchronized_input(struct sl__tcb *t, struct arrival *a)
       zero_window_ack = 1;
     } else {
       sl__drop(t->host, SL__DROP_TCP_SEQ, NULL);
+      /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, SEQ being SND.MAX here
+       * (sl__tcp_send_ack says why). */
       if (!(s->flags & SL__TCP_RST))
-        sl__tcp_send_ack(t); /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
+        sl__tcp_send_ack(t);
       return;
     }
   }
@@ -761,6 +768,8 @@ synchronized_input(struct sl__tcb *t, struct arrival *a)
     process_rst(t, s);
     return;
   }
+  /* third, check the security: socklab's segments carry no security
+   * compartment, so there is nothing to check. */
   /* fourth, check the SYN bit.  "If the connection was initiated with a
    * passive OPEN, then return this connection to the LISTEN state": the
    * child goes away and the listener stays. */
@@ -788,6 +797,46 @@ synchronized_input(struct sl__tcb *t, struct arrival *a)
   if (text_and_fin(t, s) < 0)
     return;
   sl__tcp_output(t);
+}
+
+/* SYN-RECEIVED: the peer's SYN again means our SYN,ACK was lost, and it
+ * goes again.  That SYN lies at IRS, below RCV.NXT, where step one would
+ * only ACK it, so it is taken before the steps; any other segment goes
+ * through them. */
+static void
+syn_received_input(struct sl__tcb *t, struct arrival *a)
+{
+  const struct sl__tcp_seg *s = &a->seg;
+
+  if (s->seq == t->irs && (s->flags & (SL__TCP_SYN | SL__TCP_ACK | SL__TCP_RST |
+                                       SL__TCP_FIN)) == SL__TCP_SYN) {
+    sl__tcp_send_segment(t, t->iss, SL__TCP_SYN | SL__TCP_ACK, 0, NULL);
+    return;
+  }
+  synchronized_input(t, a);
+}
+
+/* TIME-WAIT, in a function of its own as lwIP's tcp_timewait_input: the
+ * peer's FIN again means our ACK of it was lost, and it is ACKed again
+ * and restarts the 2 MSL timeout (RFC 9293 3.6, and 3.10.7.4's eighth
+ * step: "Remain in the TIME-WAIT state.  Restart the 2 MSL time-wait
+ * timeout.").  That FIN lies below RCV.NXT, where step one would only
+ * ACK it, so it is taken before the steps.  Any other segment goes
+ * through them: step one ACKs what is old, step two takes a RST, step
+ * four answers a SYN (a new SYN that may take the connection over was
+ * handled before: sl__tcp_input). */
+static void
+time_wait_input(struct sl__tcb *t, struct arrival *a)
+{
+  const struct sl__tcp_seg *s = &a->seg;
+
+  if ((s->flags & SL__TCP_FIN) && !(s->flags & (SL__TCP_SYN | SL__TCP_RST)) &&
+      s->seq + seg_len(s) == t->rcv_nxt) {
+    sl__tcp_send_ack(t);
+    sl__tcp_set_timer(t, SL__TIMER_2MSL, 2 * t->host->cfg.msl_us);
+    return;
+  }
+  synchronized_input(t, a);
 }
 
 /* Steps seven and eight: the segment's text and its FIN.  Sets ack_now
@@ -881,10 +930,20 @@ sl__tcp_input(struct sl__host *h, const struct sl__ip4_hdr *ip,
     return;
   }
   trace_in(h, t, &a);
-  if (t->state == SL_TCP_SYN_SENT)
+  switch (t->state) {
+  case SL_TCP_SYN_SENT:
     syn_sent_input(t, &a);
-  else
+    break;
+  case SL_TCP_SYN_RECEIVED:
+    syn_received_input(t, &a);
+    break;
+  case SL_TCP_TIME_WAIT:
+    time_wait_input(t, &a);
+    break;
+  default:
     synchronized_input(t, &a);
+    break;
+  }
 }
 
 void

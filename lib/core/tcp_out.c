@@ -5,7 +5,7 @@
  * 1122 4.2.3.2), and the RFC 5961 challenge ACK. */
 #include <string.h>
 
-#include "priv.h"
+#include "core/priv.h"
 
 static const char *const timer_names[SL__TIMER_COUNT] = {
     [SL__TIMER_REXMT] = "rexmt",           [SL__TIMER_PERSIST] = "persist",
@@ -324,115 +324,174 @@ persist_interval(const struct sl__tcb *t)
 static void
 cover_flight(struct sl__tcb *t)
 {
-  if (t->snd_una != t->snd_max &&
-      t->timer[SL__TIMER_REXMT] == SL__TIME_NEVER &&
+  if (t->snd_una != t->snd_max && t->timer[SL__TIMER_REXMT] == SL__TIME_NEVER &&
       t->timer[SL__TIMER_PERSIST] == SL__TIME_NEVER)
     sl__tcp_set_timer(t, SL__TIMER_REXMT, sl__tcp_rto(t));
 }
 
-void
-sl__tcp_output(struct sl__tcb *t)
+/* RFC 5681 4.1: after an idle period longer than the RTO, start again
+ * from the initial window. */
+static void
+restart_after_idle(struct sl__tcb *t, uint64_t now)
 {
-  const uint64_t now = t->host->now;
-  int sent = 0, held = 0;
-
-  if (t->state < SL_TCP_ESTABLISHED && t->state != SL_TCP_SYN_RECEIVED)
-    return;
-  /* Before our SYN is acknowledged nothing but the SYN may go, and a FIN
-   * after it when CLOSE came in SYN-RECEIVED with nothing queued: "form a
-   * FIN segment and send it" (RFC 9293 3.10.4), at ISS+1. */
-  if (!syn_acked(t)) {
-    if (t->fin_queued && !t->fin_sent && t->sndq.len == 0 &&
-        t->snd_max == t->iss + 1) {
-      sl__tcp_send_segment(t, t->iss + 1, SL__TCP_FIN | SL__TCP_ACK, 0,
-                           NULL);
-      t->fin_sent = 1;
-      t->fin_seq = t->iss + 1;
-      t->snd_nxt = t->snd_max = t->iss + 2;
-      sent = 1;
-    }
-    goto ack;
-  }
-  /* RFC 5681 4.1: after an idle period longer than the RTO, start again
-   * from the initial window. */
   if (t->snd_una == t->snd_max && t->last_send_us != 0 &&
       now - t->last_send_us > t->rto_us && t->cwnd > sl__tcp_initial_window(t))
     t->cwnd = sl__tcp_initial_window(t);
-  for (;;) {
-    uint32_t data_end = t->snd_una + (uint32_t)t->sndq.len;
-    uint32_t in_flight = t->snd_nxt - t->snd_una;
-    uint32_t unsent =
-        SL_SEQ_LT(t->snd_nxt, data_end) ? data_end - t->snd_nxt : 0;
-    uint32_t cwnd = t->cwnd + t->cwnd_bonus;
-    uint32_t wnd = t->snd_wnd < cwnd ? t->snd_wnd : cwnd;
-    uint32_t room = wnd > in_flight ? wnd - in_flight : 0;
-    uint32_t len = unsent < t->snd_mss ? unsent : t->snd_mss;
-    int fin, forced = 0;
-    uint8_t flags = SL__TCP_ACK;
+}
 
-    if (len > room)
-      len = room;
-    if (t->force_probe && unsent > 0) {
-      /* The persist timer fired: a zero-window probe carries one new
-       * byte; into a small window, the SWS override timeout (RFC 9293
-       * 3.8.6.2.1) sends what fits. */
-      if (len == 0)
-        len = 1;
-      forced = 1;
-    }
-    t->force_probe = 0;
-    /* Our FIN goes after the last data byte (RFC 9293 3.10.4), and again
-     * after a timeout pulled snd_nxt back to it. */
-    fin = t->fin_queued && t->snd_nxt + len == data_end &&
-          (!t->fin_sent || t->snd_nxt == t->fin_seq);
-    if (!forced && !worth_sending(t, len, unsent, in_flight) &&
-        !(fin && len == unsent)) {
-      held = unsent > 0;
-      break;
-    }
-    if (fin)
-      flags |= SL__TCP_FIN;
-    if (len > 0 && len == unsent)
-      flags |= SL__TCP_PSH;
-    if (!t->rtt_timing && SL_SEQ_GEQ(t->snd_nxt, t->snd_max)) {
-      t->rtt_timing = 1;
-      t->rtt_seq = t->snd_nxt + len + (uint32_t)fin;
-      t->rtt_start = now;
-    }
-    sl__tcp_send_segment(t, t->snd_nxt, flags, len,
-                         forced && t->snd_wnd == 0 ? "window probe" : NULL);
-    sent = 1;
-    t->last_send_us = now;
-    if (fin) {
-      t->fin_sent = 1;
-      t->fin_seq = t->snd_nxt + len;
-    }
-    t->snd_nxt += len + (uint32_t)fin;
-    if (SL_SEQ_GT(t->snd_nxt, t->snd_max))
-      t->snd_max = t->snd_nxt;
-    if (forced && t->snd_wnd == 0) {
-      /* A probe is not retransmitted on the RTO: the persist timer
-       * repeats it, for as long as the peer keeps answering. */
-      sl__tcp_set_timer(t, SL__TIMER_PERSIST, persist_interval(t));
-      break;
-    }
-    if (t->timer[SL__TIMER_REXMT] == SL__TIME_NEVER)
-      sl__tcp_set_timer(t, SL__TIMER_REXMT, sl__tcp_rto(t));
-    sl__tcp_stop_timer(t, SL__TIMER_PERSIST);
-    if (fin)
-      break;
+/* Before our SYN is acknowledged nothing but the SYN may go, and a FIN
+ * after it when CLOSE came in SYN-RECEIVED with nothing queued: "form a
+ * FIN segment and send it" (RFC 9293 3.10.4), at ISS+1.  Returns 1 when
+ * it went. */
+static int
+fin_before_syn_acked(struct sl__tcb *t)
+{
+  if (!t->fin_queued || t->fin_sent || t->sndq.len != 0 ||
+      t->snd_max != t->iss + 1)
+    return 0;
+  sl__tcp_send_segment(t, t->iss + 1, SL__TCP_FIN | SL__TCP_ACK, 0, NULL);
+  t->fin_sent = 1;
+  t->fin_seq = t->iss + 1;
+  t->snd_nxt = t->snd_max = t->iss + 2;
+  return 1;
+}
+
+/* The segment the send rules allow next, at SND.NXT. */
+struct next_seg {
+  uint32_t len;  /* data bytes */
+  uint8_t flags; /* ACK, with FIN and PSH when they go */
+  int fin;       /* it carries our FIN */
+  int probe;     /* the persist timer forced it: a window probe, or the
+                    SWS override into a small window */
+  int held;      /* none may go, yet data waits to be sent */
+};
+
+/* What may go at SND.NXT now (RFC 9293 3.8.6): data up to the MSS and
+ * the usable window -- the peer's window and cwnd, less what is in
+ * flight -- when Nagle and sender SWS avoidance let it; our FIN after
+ * the last data byte; one byte forced by the persist timer.  Returns 1
+ * with *s the segment, or 0 when nothing may go (s->held says whether
+ * data waits). */
+static int
+next_segment(struct sl__tcb *t, struct next_seg *s)
+{
+  uint32_t data_end = t->snd_una + (uint32_t)t->sndq.len;
+  uint32_t in_flight = t->snd_nxt - t->snd_una;
+  uint32_t unsent = SL_SEQ_LT(t->snd_nxt, data_end) ? data_end - t->snd_nxt : 0;
+  uint32_t cwnd = t->cwnd + t->cwnd_bonus;
+  uint32_t wnd = t->snd_wnd < cwnd ? t->snd_wnd : cwnd;
+  uint32_t room = wnd > in_flight ? wnd - in_flight : 0;
+
+  *s = (struct next_seg){.len = unsent < t->snd_mss ? unsent : t->snd_mss,
+                         .flags = SL__TCP_ACK};
+  if (s->len > room)
+    s->len = room;
+  if (t->force_probe && unsent > 0) {
+    /* The persist timer fired: a zero-window probe carries one new
+     * byte; into a small window, the SWS override timeout (RFC 9293
+     * 3.8.6.2.1) sends what fits. */
+    if (s->len == 0)
+      s->len = 1;
+    s->probe = 1;
   }
-  /* Data waits with nothing in flight -- behind a zero window, or a
-   * window too small to be worth it -- and no ACK will come to restart
-   * things: the persist timer probes or overrides (RFC 9293 3.8.6.1 and
-   * 3.8.6.2.1). */
+  t->force_probe = 0;
+  /* Our FIN goes after the last data byte (RFC 9293 3.10.4), and again
+   * after a timeout pulled snd_nxt back to it. */
+  s->fin = t->fin_queued && t->snd_nxt + s->len == data_end &&
+           (!t->fin_sent || t->snd_nxt == t->fin_seq);
+  if (!s->probe && !worth_sending(t, s->len, unsent, in_flight) &&
+      !(s->fin && s->len == unsent)) {
+    s->held = unsent > 0;
+    return 0;
+  }
+  if (s->fin)
+    s->flags |= SL__TCP_FIN;
+  if (s->len > 0 && s->len == unsent)
+    s->flags |= SL__TCP_PSH;
+  return 1;
+}
+
+/* Sends the segment next_segment chose, timing it for an RTT sample when
+ * nothing is being timed and it is new (Karn), and moves SND.NXT, and
+ * SND.MAX with it, past it. */
+static void
+send_next(struct sl__tcb *t, const struct next_seg *s, uint64_t now)
+{
+  if (!t->rtt_timing && SL_SEQ_GEQ(t->snd_nxt, t->snd_max)) {
+    t->rtt_timing = 1;
+    t->rtt_seq = t->snd_nxt + s->len + (uint32_t)s->fin;
+    t->rtt_start = now;
+  }
+  sl__tcp_send_segment(t, t->snd_nxt, s->flags, s->len,
+                       s->probe && t->snd_wnd == 0 ? "window probe" : NULL);
+  t->last_send_us = now;
+  if (s->fin) {
+    t->fin_sent = 1;
+    t->fin_seq = t->snd_nxt + s->len;
+  }
+  t->snd_nxt += s->len + (uint32_t)s->fin;
+  if (SL_SEQ_GT(t->snd_nxt, t->snd_max))
+    t->snd_max = t->snd_nxt;
+}
+
+/* The timer that covers a segment just sent.  A probe into a zero window
+ * is not retransmitted on the RTO: the persist timer repeats it, for as
+ * long as the peer keeps answering (RFC 9293 3.8.6.1), and nothing more
+ * goes until then.  Anything else is covered by the retransmission timer
+ * (RFC 6298 5.1), and a persist timer has nothing left to do.  Returns 1
+ * after a probe: sending stops. */
+static int
+timer_after_send(struct sl__tcb *t, const struct next_seg *s)
+{
+  if (s->probe && t->snd_wnd == 0) {
+    sl__tcp_set_timer(t, SL__TIMER_PERSIST, persist_interval(t));
+    return 1;
+  }
+  if (t->timer[SL__TIMER_REXMT] == SL__TIME_NEVER)
+    sl__tcp_set_timer(t, SL__TIMER_REXMT, sl__tcp_rto(t));
+  sl__tcp_stop_timer(t, SL__TIMER_PERSIST);
+  return 0;
+}
+
+/* The persist decision.  Data waits (held) with nothing in flight --
+ * behind a zero window, or a window too small to be worth it -- and no
+ * ACK will come to restart things: the persist timer probes or
+ * overrides (RFC 9293 3.8.6.1 and 3.8.6.2.1). */
+static void
+persist_when_stalled(struct sl__tcb *t, int held)
+{
   if (held && t->snd_nxt == t->snd_una &&
       t->timer[SL__TIMER_PERSIST] == SL__TIME_NEVER) {
     sl__tcp_stop_timer(t, SL__TIMER_REXMT);
     sl__tcp_set_timer(t, SL__TIMER_PERSIST, persist_interval(t));
   }
-  cover_flight(t);
-ack:
+}
+
+/* Sends what the send rules allow, segment after segment, then starts the
+ * persist timer if data is stuck, and sends an ACK that is owed when no
+ * segment carried it. */
+void
+sl__tcp_output(struct sl__tcb *t)
+{
+  const uint64_t now = t->host->now;
+  struct next_seg s = {0};
+  int sent = 0;
+
+  if (t->state < SL_TCP_ESTABLISHED && t->state != SL_TCP_SYN_RECEIVED)
+    return;
+  if (!syn_acked(t)) {
+    sent = fin_before_syn_acked(t);
+  } else {
+    restart_after_idle(t, now);
+    while (next_segment(t, &s)) {
+      send_next(t, &s, now);
+      sent = 1;
+      if (timer_after_send(t, &s) || s.fin)
+        break; /* a probe waits for its answer; nothing follows a FIN */
+    }
+    persist_when_stalled(t, s.held);
+    cover_flight(t);
+  }
   if (!sent && t->ack_now)
     sl__tcp_send_ack(t);
 }

@@ -3,7 +3,7 @@
  * function through which every connection changes state. */
 #include <string.h>
 
-#include "priv.h"
+#include "core/priv.h"
 
 static const struct {
   const char *rfc, *netstat, *ss;

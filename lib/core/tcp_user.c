@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "priv.h"
+#include "core/priv.h"
 
 /* ---- control blocks ------------------------------------------------ */
 

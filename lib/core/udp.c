@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "priv.h"
+#include "core/priv.h"
 
 struct sl__udp_pcb *
 sl__udp_new(struct sl__host *h)

@@ -4,7 +4,7 @@
  * comes from the network and is never trusted. */
 #include <string.h>
 
-#include "wire.h"
+#include "core/wire.h"
 
 static const char *const drop_names[] = {
 #define SL__DROP_NAME(name, str) str,

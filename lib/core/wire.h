@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "seq.h"
+#include "core/seq.h"
 
 /* ---- why a packet was dropped --------------------------------------- */
 

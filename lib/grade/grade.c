@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "grade.h"
+#include "grade/grade.h"
 
 static volatile sig_atomic_t interrupted;
 static const char *checkout;    /* hidden from code run as the run's user */

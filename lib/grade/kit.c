@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "grade.h"
+#include "grade/grade.h"
 
 const char *
 gr_quote(const void *data, size_t n, size_t max, char *out, size_t len)

@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "grade.h"
+#include "grade/grade.h"
 #include "socklab.h"
 
 static const char *const programs[] = {"udp_server", "udp_client", NULL};

@@ -11,7 +11,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "grade.h"
+#include "grade/grade.h"
 #include "socklab.h"
 
 static const char *const programs[] = {"echo_server", "echo_client", NULL};

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "grade.h"
+#include "grade/grade.h"
 
 static const char *const programs[] = {"hs_server", "hs_client", NULL};
 

@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "grade.h"
+#include "grade/grade.h"
 #include "socklab.h"
-#include "trace.h"
+#include "obs/trace.h"
 
 static const char *const programs[] = {"upload_server", "upload_client", NULL};
 

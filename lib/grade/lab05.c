@@ -13,9 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "grade.h"
+#include "grade/grade.h"
 #include "socklab.h"
-#include "trace.h"
+#include "obs/trace.h"
 
 /* Only these two are graded; udp_sink and udp_blast come complete. */
 static const char *const programs[] = {"slow_receiver", "nb_sender", NULL};

@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "grade.h"
-#include "rt.h"
+#include "grade/grade.h"
+#include "obs/export.h"
 #include "socklab.h"
 
 static const char *const programs[] = {"file_server", "file_client", NULL};

@@ -15,7 +15,7 @@
 #include <netinet/tcp.h>
 #include <unistd.h>
 
-#include "grade.h"
+#include "grade/grade.h"
 #include "socklab.h"
 
 static const char *const programs[] = {"chat_server", "chat_client", NULL};

@@ -3,7 +3,7 @@
  * so that hidden tests stay hidden from the students who get labs/. */
 #include <string.h>
 
-#include "grade.h"
+#include "grade/grade.h"
 
 const struct gr_lab *const gr_labs[] = {&gr_lab01, &gr_lab02, &gr_lab03,
                                         &gr_lab04, &gr_lab05, &gr_lab06,

@@ -18,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "grade.h"
-#include "rt.h"
+#include "grade/grade.h"
+#include "obs/export.h"
 #include "socklab.h"
-#include "trace.h"
+#include "obs/trace.h"
 
 /* ---- the test's stack ---------------------------------------------------- */
 

@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "grade.h"
-#include "rt.h"
+#include "grade/grade.h"
+#include "obs/export.h"
 
 /* ---- text ---------------------------------------------------------------- */
 

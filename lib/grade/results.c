@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "grade.h"
+#include "grade/grade.h"
 
 struct totals {
   double earned, possible;

@@ -28,7 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "grade.h"
+#include "grade/grade.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 

@@ -7,6 +7,8 @@
  *   socklab/reader.h  a per-descriptor buffered line reader
  *   socklab/error.h   readable errors and SL_TRY
  *   socklab/tcp.h     TCP states, their names, the state of a descriptor
+ *   socklab/netstat.h sl_netstat: what `socklab netstat` shows, from
+ *                     inside a program
  *   socklab/version.h version numbers
  */
 #ifndef SOCKLAB_H

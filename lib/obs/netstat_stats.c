@@ -3,14 +3,14 @@
  * /proc/net/snmp spells it, TcpExt as /proc/net/netstat does), each with
  * a line that says what it counts.  socklab's numbers are the sum over
  * every running socklab process, which answers "STATS" on its export
- * socket (lib/rt/export.c); then come socklab's drops by reason, since
+ * socket (obs/EXPORT.md); then come socklab's drops by reason, since
  * every malformed or unwanted packet is counted there. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "netstat.h"
-#include "rt.h"
+#include "obs/export.h"
+#include "obs/netstat_priv.h"
 
 enum { MAX_DROPS = 64 };
 
@@ -38,7 +38,8 @@ counter_index(const char *group, const char *name)
 static void
 read_kernel_file(const char *path, struct totals *t)
 {
-  static char names[4096], values[4096];
+  /* Buffers of this call's own: sl_netstat may run in two threads. */
+  char names[4096], values[4096];
   FILE *f = fopen(path, "r");
 
   if (f == NULL)
@@ -88,7 +89,7 @@ add_answer(void *arg, int pid, FILE *f)
 
   (void)pid;
   while (fgets(line, sizeof line, f) != NULL) {
-    if (sscanf(line, "%31s %63s %llu", group, name, &v) != 3)
+    if (!sl__stats_parse(line, group, name, &v))
       continue;
     if (strcmp(group, "Drop") == 0) {
       add_drop(t, name, v);

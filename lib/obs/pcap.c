@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "pcap.h"
+#include "obs/pcap.h"
 
 struct sl__pcap {
   FILE *f;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace.h"
+#include "obs/trace.h"
 
 struct sl__trace_file {
   FILE *f;

@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "stack.h"
+#include "core/stack.h"
 
 #define SL__TRACE_VERSION 1
 

@@ -23,7 +23,10 @@ PD_DRIVER    := $(BUILD)/tests/packetdrill-driver
 # packetdrill_interface_init is exported; everything else is hidden so the
 # core cannot clash with symbols of the program that loads us.
 PD_OBJS      := $(patsubst %.c,$(BUILD)/pic/%.o,$(PD_CORE_SRCS) $(PD_SRCS))
-PD_CPPFLAGS  := -Ilib/include -Ilib/core -Ilib/packetdrill -D_GNU_SOURCE
+PD_CPPFLAGS  := -D_GNU_SOURCE
+# Each file of lib/ sees what its layer may include (the Makefile's
+# inc_for, lib/README.md); the driver, a test, sees all of lib/.
+pd_inc        = $(if $(value inc_for),$(call inc_for,$(1)),-Ilib/include -Ilib)
 PD_CFLAGS    := $(CFLAGS_ALL) -fPIC -fvisibility=hidden
 # -z defs catches an undefined symbol at link time, except under the
 # sanitizers, whose runtime the executable provides.
@@ -37,9 +40,10 @@ packetdrill-test: packetdrill
 	SOCKLAB_PD_SO=$(PD_SO) SOCKLAB_PD_DRIVER=$(PD_DRIVER) \
 	  tests/packetdrill/run.sh
 
-$(BUILD)/pic/%.o: %.c
+$(BUILD)/pic/%.o: %.c | $(LAYER_VIEWS)
 	@mkdir -p $(dir $@)
-	$(CC) $(PD_CPPFLAGS) $(CPPFLAGS) $(PD_CFLAGS) $(EXTRA_CFLAGS) -c $< -o $@
+	$(CC) $(call pd_inc,$<) $(PD_CPPFLAGS) $(CPPFLAGS) $(PD_CFLAGS) \
+	  $(EXTRA_CFLAGS) -c $< -o $@
 
 $(PD_SO): $(PD_OBJS)
 	@mkdir -p $(dir $@)
@@ -47,7 +51,8 @@ $(PD_SO): $(PD_OBJS)
 
 $(BUILD)/obj/tests/packetdrill/%.o: tests/packetdrill/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(PD_CPPFLAGS) $(CPPFLAGS) $(CFLAGS_ALL) $(EXTRA_CFLAGS) -c $< -o $@
+	$(CC) -Ilib/include -Ilib $(PD_CPPFLAGS) $(CPPFLAGS) $(CFLAGS_ALL) \
+	  $(EXTRA_CFLAGS) -c $< -o $@
 
 $(PD_DRIVER): $(BUILD)/obj/tests/packetdrill/driver.o
 	@mkdir -p $(dir $@)

@@ -27,9 +27,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "packetdrill_if.h"
-#include "sockopt.h"
-#include "stack.h"
+#include "packetdrill/packetdrill_if.h"
+#include "core/sockopt.h"
+#include "core/stack.h"
 
 /* Descriptors are indexes into a flat table; open() gives small numbers. */
 #define SL__PD_MAX_FD 4096
@@ -48,13 +48,13 @@ struct sl__pd_pkt {
 
 /* One socket: a real descriptor (of /dev/null) standing for it. */
 struct sl__pd_sock {
-  int fd;                  /* the descriptor packetdrill knows */
-  int type;                /* SOCK_STREAM or SOCK_DGRAM */
-  struct sl__tcb *tcb;     /* TCP: the connection, or NULL */
-  struct sl__udp_pcb *udp; /* UDP: the socket, or NULL */
-  int nonblock;            /* O_NONBLOCK */
-  int closed;              /* close() ran while a thread was waiting */
-  unsigned waiters;        /* threads asleep in a call on this socket */
+  int fd;                   /* the descriptor packetdrill knows */
+  int type;                 /* SOCK_STREAM or SOCK_DGRAM */
+  struct sl__tcb *tcb;      /* TCP: the connection, or NULL */
+  struct sl__udp_pcb *udp;  /* UDP: the socket, or NULL */
+  int nonblock;             /* O_NONBLOCK */
+  int closed;               /* close() ran while a thread was waiting */
+  unsigned waiters;         /* threads asleep in a call on this socket */
   struct sl__sockopts opts; /* the runtime's table: lib/core/sockopt.c */
 };
 

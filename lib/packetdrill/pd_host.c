@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pd.h"
+#include "packetdrill/pd.h"
 
 /* netdev_receive gives up after moving the clock this far in one call: a
  * stack whose timers keep firing without sending anything is broken. */

@@ -14,7 +14,7 @@
 #include <sys/ioctl.h>
 #include <linux/sockios.h>
 
-#include "pd.h"
+#include "packetdrill/pd.h"
 
 /* A poll() with a timeout that nobody else moves the clock for (it runs
  * on packetdrill's main thread) moves it itself after this much real

@@ -31,11 +31,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hub.h"
-#include "priv.h"
+#include "hub/hub.h"
+#include "core/priv.h"
 #include "socklab.h"
-#include "sim.h"
-#include "xfer.h"
+#include "sim/sim.h"
+#include "sim/xfer.h"
 
 static double
 now_s(void)

@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "priv.h"
+#include "core/priv.h"
 
 #define HOST 0x0a000001u
 #define PEER 0x0a000002u

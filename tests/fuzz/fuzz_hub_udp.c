@@ -1,4 +1,4 @@
-/* libFuzzer target: the hub's UDP port (lib/rt/hub.c), which in a lab
+/* libFuzzer target: the hub's UDP port (lib/hub/hub.c), which in a lab
  * room takes datagrams from anyone on the network.  The input is a
  * sequence of datagrams, each
  *
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hub.h"
+#include "hub/hub.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /* libFuzzer target: the trace reader behind `socklab ladder`
- * (lib/cli/ladder.c): its line parser and its connection and ladder
+ * (lib/obs/ladder.c): its line parser and its connection and ladder
  * builder, fed arbitrary bytes as one trace or as several traces merged
  * by time, drawn as text and as SVG.  A trace file may come from anywhere
  * (a student's program writes it); whatever it holds, the ladder prints a
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/cli/cli.h"
+#include "obs/ladder.h"
 
 #define MAX_TRACES 4
 
@@ -68,7 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     p = cut + 3;
   }
   if (n > 0)
-    cli_ladder_streams(files, names, n, (opt & 7) + 1, (opt >> 3) & 1,
+    sl__ladder_streams(files, names, n, (opt & 7) + 1, (opt >> 3) & 1,
                        (opt >> 4) & 1, (opt & 32) ? "/dev/null" : NULL);
   for (int i = 0; i < n; i++)
     fclose(files[i]);

@@ -1,9 +1,10 @@
-/* libFuzzer target: add_dump, which reads what a socklab process answers
- * on its export socket (lib/rt/export.c) for `socklab netstat`
- * (lib/obs/netstat.c, sl__netstat_parse_dump).  That answer comes from
- * another process, perhaps a student's broken or hostile one: whatever
- * it says, netstat shows rows or skips lines, never crashes.  The input is
- * the answer; the rows found are printed in every view.
+/* libFuzzer target: the DUMP parser (sl__dump_parse, lib/obs/export.c),
+ * which reads what a socklab process answers on its export socket
+ * (lib/obs/EXPORT.md), as `socklab netstat` runs it (through
+ * sl__netstat_parse_dump).  That answer comes from another process,
+ * perhaps a student's broken or hostile one: whatever it says, netstat
+ * shows rows or skips lines, never crashes.  The input is the answer;
+ * the rows found are printed in every view.
  *
  *   make fuzz && build/fuzz/fuzz_netstat_dump -max_total_time=60 */
 #include <stddef.h>
@@ -12,7 +13,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "netstat.h"
+#include "obs/netstat_priv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

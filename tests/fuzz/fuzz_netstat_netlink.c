@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-#include "netstat.h"
+#include "obs/netstat_priv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "netstat.h"
+#include "obs/netstat_priv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

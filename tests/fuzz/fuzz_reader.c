@@ -1,4 +1,4 @@
-/* libFuzzer target: the line reader (lib/src/reader.c) over a socketpair
+/* libFuzzer target: the line reader (lib/api/reader.c) over a socketpair
  * (or a pipe) fed arbitrary chunks, read with arbitrary maximum lengths.
  * Whatever arrives, the reader must keep its promises (socklab/reader.h):
  * every byte written comes out once and in order, no line is longer than

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "../unit/json_check.h"
-#include "grade.h"
+#include "grade/grade.h"
 
 static void
 noop(struct gr_ctx *c)

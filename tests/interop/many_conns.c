@@ -22,9 +22,9 @@
 
 struct acceptor {
   int lfd[2];
-  int n;         /* connections to accept */
+  int n; /* connections to accept */
   int accepted;
-  int error;     /* errno of a failed accept, or 0 */
+  int error; /* errno of a failed accept, or 0 */
 };
 
 static int

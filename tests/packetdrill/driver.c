@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "../unit/sockopt_cases.h"
-#include "packetdrill_if.h"
+#include "packetdrill/packetdrill_if.h"
 
 #define LOCAL_IP   0xc0a80001u /* 192.168.0.1: packetdrill's local default */
 #define REMOTE_IP  0xc0000201u /* 192.0.2.1: its remote default */
@@ -462,9 +462,9 @@ pd_close_of(void *u, int fd)
 static void
 sockopt_table_checks(void)
 {
-  const struct sockopt_calls c = {"packetdrill adapter", ud, pd_socket_of,
-                                  ifc.setsockopt, ifc.getsockopt,
-                                  pd_close_of, 0};
+  const struct sockopt_calls c = {
+      "packetdrill adapter", ud, pd_socket_of, ifc.setsockopt, ifc.getsockopt,
+      pd_close_of,           0};
   int bad;
 
   section("socket options: the table the runtime answers by");

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "priv.h"
-#include "rng.h"
-#include "sim.h"
+#include "core/priv.h"
+#include "core/rng.h"
+#include "sim/sim.h"
 #include "soaklib.h"
-#include "xfer.h"
+#include "sim/xfer.h"
 
 size_t
 soak_heap_in_use(void)

@@ -13,7 +13,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "api/internal.h"
 #include "socklab.h"
 #include "suites.h"
 #include "testutil.h"
@@ -372,6 +372,23 @@ START_TEST(test_sl_try_prints_location_and_exits_1)
 }
 END_TEST
 
+/* SL_TRY's value is expr's, with expr's type, and expr runs once. */
+START_TEST(test_sl_try_keeps_value_and_type)
+{
+  int calls = 0;
+  ssize_t n = 5;
+  size_t big = (size_t)-1; /* unsigned: never negative, never a failure */
+
+  ck_assert_int_eq(SL_TRY(++calls), 1);
+  ck_assert_int_eq(calls, 1);
+  ck_assert(_Generic(SL_TRY(n), ssize_t : 1, default : 0));
+  ck_assert(_Generic(SL_TRY(calls), int : 1, default : 0));
+  ck_assert(_Generic(SL_TRY(big), size_t : 1, default : 0));
+  ck_assert_int_eq(SL_TRY(n), 5);
+  ck_assert(SL_TRY(big) == (size_t)-1);
+}
+END_TEST
+
 /* ---- a signal interrupting a blocking call ----------------------------- */
 
 static void
@@ -552,6 +569,7 @@ api_suite(void)
   tcase_add_test(tc, test_bsd_nonblocking_recv_says_eagain);
   tcase_add_test(tc, test_sigpipe_send_to_closed_peer_gives_epipe);
   tcase_add_test(tc, test_sl_try_prints_location_and_exits_1);
+  tcase_add_test(tc, test_sl_try_keeps_value_and_type);
   tcase_add_test(tc, test_bsd_tcp_state_of_kernel_sockets);
   tcase_add_test(tc, test_tcp_state_from_name_takes_all_three_spellings);
   suite_add_tcase(s, tc);

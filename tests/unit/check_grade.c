@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "grade.h"
+#include "grade/grade.h"
 #include "json_check.h"
 #include "suites.h"
 

@@ -1,4 +1,4 @@
-/* Tests of the simulated link (lib/core/sim.c) and the seeded generator
+/* Tests of the simulated link (lib/sim/sim.c) and the seeded generator
  * (lib/core/rng.c): routing, each fault with times computed by hand,
  * virtual time and node deadlines, and seed-for-seed reproducibility.
  * The nodes are fakes that log what reaches them. */
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
-#include "sim.h"
+#include "core/rng.h"
+#include "sim/sim.h"
 
 Suite *sim_suite(void);
 

@@ -12,7 +12,7 @@
 #include "suites.h"
 #include "tcp_harness.h"
 #include "testutil.h"
-#include "xfer.h"
+#include "sim/xfer.h"
 
 static struct th th_;
 static struct th *th = &th_;

@@ -6,7 +6,7 @@
 
 #include "suites.h"
 #include "tcp_harness.h"
-#include "xfer.h"
+#include "sim/xfer.h"
 
 static struct pair p;
 

@@ -19,10 +19,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hub.h"
-#include "rt.h"
+#include "hub/hub.h"
+#include "link/link.h"
+#include "runtime/config.h"
 #include "socklab.h"
-#include "wire.h"
+#include "core/wire.h"
 #include "sockopt_cases.h"
 #include "suites.h"
 #include "testutil.h"
@@ -341,9 +342,13 @@ sl_close_of(void *ud, int fd)
  * rows through the packetdrill adapter. */
 START_TEST(test_user_socket_options_as_the_table_says)
 {
-  const struct sockopt_calls c = {"sl_ on socklab's stack", NULL,
-                                  sl_socket_of, sl_setsockopt_of,
-                                  sl_getsockopt_of, sl_close_of, 0};
+  const struct sockopt_calls c = {"sl_ on socklab's stack",
+                                  NULL,
+                                  sl_socket_of,
+                                  sl_setsockopt_of,
+                                  sl_getsockopt_of,
+                                  sl_close_of,
+                                  0};
 
   ck_assert_int_eq(sockopt_run_cases(&c, stderr), 0);
 }
@@ -382,9 +387,9 @@ kernel_close(void *ud, int fd)
 /* The rows that claim Linux's answers, asked of the kernel itself. */
 START_TEST(test_kernel_socket_options_as_the_table_says)
 {
-  const struct sockopt_calls c = {"the kernel", NULL, kernel_socket,
-                                  kernel_setsockopt, kernel_getsockopt,
-                                  kernel_close, 1};
+  const struct sockopt_calls c = {
+      "the kernel", NULL, kernel_socket, kernel_setsockopt, kernel_getsockopt,
+      kernel_close, 1};
 
   ck_assert_int_eq(sockopt_run_cases(&c, stderr), 0);
 }
@@ -862,20 +867,20 @@ START_TEST(test_config_udp_hub_link)
 
   setenv("SOCKLAB_LINK", "udp:pc-12.lab.example:7777", 1);
   ck_assert_int_eq(sl__rt_config_read(&cfg, msg, sizeof msg), 0);
-  ck_assert_int_eq(cfg.link, SL__LINK_UDP);
-  ck_assert_str_eq(cfg.link_arg, "pc-12.lab.example");
-  ck_assert_uint_eq(cfg.link_port, 7777);
-  ck_assert(sl__link_is_hub(&cfg));
+  ck_assert_int_eq(cfg.link.kind, SL__LINK_UDP);
+  ck_assert_str_eq(cfg.link.arg, "pc-12.lab.example");
+  ck_assert_uint_eq(cfg.link.port, 7777);
+  ck_assert(sl__link_is_hub(&cfg.link));
   setenv("SOCKLAB_LINK", "udp:192.168.1.20:1", 1);
   ck_assert_int_eq(sl__rt_config_read(&cfg, msg, sizeof msg), 0);
-  ck_assert_str_eq(cfg.link_arg, "192.168.1.20");
-  ck_assert_uint_eq(cfg.link_port, 1);
+  ck_assert_str_eq(cfg.link.arg, "192.168.1.20");
+  ck_assert_uint_eq(cfg.link.port, 1);
   setenv("SOCKLAB_LINK", "hub:/tmp/x.sock", 1);
   ck_assert_int_eq(sl__rt_config_read(&cfg, msg, sizeof msg), 0);
-  ck_assert(sl__link_is_hub(&cfg));
+  ck_assert(sl__link_is_hub(&cfg.link));
   setenv("SOCKLAB_LINK", "loop", 1);
   ck_assert_int_eq(sl__rt_config_read(&cfg, msg, sizeof msg), 0);
-  ck_assert(!sl__link_is_hub(&cfg));
+  ck_assert(!sl__link_is_hub(&cfg.link));
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     setenv("SOCKLAB_LINK", bad[i], 1);
     ck_assert_int_eq(sl__rt_config_read(&cfg, msg, sizeof msg), -EINVAL);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wire.h"
+#include "core/wire.h"
 
 /* Declared in suites.h as well; repeated so this file builds on its own. */
 Suite *wire_suite(void);

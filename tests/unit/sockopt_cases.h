@@ -18,59 +18,57 @@
 
 struct sockopt_case {
   const char *what;
-  int type;        /* SOCK_STREAM or SOCK_DGRAM */
+  int type; /* SOCK_STREAM or SOCK_DGRAM */
   int level, name;
-  int value;       /* the int setsockopt passes */
-  socklen_t len;   /* its length; 0: no setsockopt, only getsockopt */
-  int set_errno;   /* 0: setsockopt succeeds */
-  int get_value;   /* what getsockopt then reads (SOCKOPT_NO_GET: skip) */
-  int get_errno;   /* 0: getsockopt succeeds */
-  int as_linux;    /* the kernel gives the same answers */
+  int value;     /* the int setsockopt passes */
+  socklen_t len; /* its length; 0: no setsockopt, only getsockopt */
+  int set_errno; /* 0: setsockopt succeeds */
+  int get_value; /* what getsockopt then reads (SOCKOPT_NO_GET: skip) */
+  int get_errno; /* 0: getsockopt succeeds */
+  int as_linux;  /* the kernel gives the same answers */
 };
 
 static const struct sockopt_case sockopt_cases[] = {
     {"SO_REUSEADDR on", SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR, 1, 4, 0, 1, 0,
      1},
-    {"SO_KEEPALIVE on (TCP)", SOCK_STREAM, SOL_SOCKET, SO_KEEPALIVE, 1, 4, 0,
-     1, 0, 1},
+    {"SO_KEEPALIVE on (TCP)", SOCK_STREAM, SOL_SOCKET, SO_KEEPALIVE, 1, 4, 0, 1,
+     0, 1},
     {"SO_KEEPALIVE on (UDP: kept, no effect)", SOCK_DGRAM, SOL_SOCKET,
      SO_KEEPALIVE, 1, 4, 0, 1, 0, 1},
     {"SO_BROADCAST on (UDP)", SOCK_DGRAM, SOL_SOCKET, SO_BROADCAST, 1, 4, 0, 1,
      0, 1},
-    {"SO_TYPE read", SOCK_STREAM, SOL_SOCKET, SO_TYPE, 0, 0, 0, SOCK_STREAM,
+    {"SO_TYPE read", SOCK_STREAM, SOL_SOCKET, SO_TYPE, 0, 0, 0, SOCK_STREAM, 0,
+     1},
+    {"SO_TYPE read (UDP)", SOCK_DGRAM, SOL_SOCKET, SO_TYPE, 0, 0, 0, SOCK_DGRAM,
      0, 1},
-    {"SO_TYPE read (UDP)", SOCK_DGRAM, SOL_SOCKET, SO_TYPE, 0, 0, 0,
-     SOCK_DGRAM, 0, 1},
     {"SO_TYPE is read-only", SOCK_STREAM, SOL_SOCKET, SO_TYPE, 1, 4,
      ENOPROTOOPT, SOCKOPT_NO_GET, 0, 1},
     {"SO_PROTOCOL read", SOCK_STREAM, SOL_SOCKET, SO_PROTOCOL, 0, 0, 0,
      IPPROTO_TCP, 0, 1},
-    {"SO_ERROR read, nothing pending", SOCK_STREAM, SOL_SOCKET, SO_ERROR, 0,
-     0, 0, 0, 0, 1},
-    {"SO_ERROR read (UDP)", SOCK_DGRAM, SOL_SOCKET, SO_ERROR, 0, 0, 0, 0, 0,
-     1},
+    {"SO_ERROR read, nothing pending", SOCK_STREAM, SOL_SOCKET, SO_ERROR, 0, 0,
+     0, 0, 0, 1},
+    {"SO_ERROR read (UDP)", SOCK_DGRAM, SOL_SOCKET, SO_ERROR, 0, 0, 0, 0, 0, 1},
     {"SO_ACCEPTCONN read, not listening", SOCK_STREAM, SOL_SOCKET,
      SO_ACCEPTCONN, 0, 0, 0, 0, 0, 1},
     {"an unknown SOL_SOCKET option", SOCK_STREAM, SOL_SOCKET, 9999, 1, 4,
      ENOPROTOOPT, SOCKOPT_NO_GET, 0, 1},
-    {"a short value beats an unknown name", SOCK_STREAM, SOL_SOCKET, 9999, 1,
-     1, EINVAL, SOCKOPT_NO_GET, 0, 1},
+    {"a short value beats an unknown name", SOCK_STREAM, SOL_SOCKET, 9999, 1, 1,
+     EINVAL, SOCKOPT_NO_GET, 0, 1},
     {"a short SO_REUSEADDR", SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR, 1, 2,
      EINVAL, SOCKOPT_NO_GET, 0, 1},
-    {"TCP_NODELAY on", SOCK_STREAM, IPPROTO_TCP, TCP_NODELAY, 1, 4, 0, 1, 0,
-     1},
+    {"TCP_NODELAY on", SOCK_STREAM, IPPROTO_TCP, TCP_NODELAY, 1, 4, 0, 1, 0, 1},
     {"TCP_NODELAY on a UDP socket", SOCK_DGRAM, IPPROTO_TCP, TCP_NODELAY, 1, 4,
      ENOPROTOOPT, SOCKOPT_NO_GET, 0, 1},
     {"TCP_NODELAY read on a UDP socket", SOCK_DGRAM, IPPROTO_TCP, TCP_NODELAY,
      0, 0, 0, SOCKOPT_NO_GET, EOPNOTSUPP, 1},
     {"an unknown TCP option read", SOCK_STREAM, IPPROTO_TCP, 9999, 0, 0, 0,
      SOCKOPT_NO_GET, ENOPROTOOPT, 1},
-    {"TCP_MAXSEG before connect()", SOCK_STREAM, IPPROTO_TCP, TCP_MAXSEG,
-     1000, 4, 0, 1000, 0, 1},
+    {"TCP_MAXSEG before connect()", SOCK_STREAM, IPPROTO_TCP, TCP_MAXSEG, 1000,
+     4, 0, 1000, 0, 1},
     {"TCP_MAXSEG never set reads 536", SOCK_STREAM, IPPROTO_TCP, TCP_MAXSEG, 0,
      0, 0, 536, 0, 1},
-    {"TCP_MAXSEG below 88", SOCK_STREAM, IPPROTO_TCP, TCP_MAXSEG, 50, 4,
-     EINVAL, SOCKOPT_NO_GET, 0, 1},
+    {"TCP_MAXSEG below 88", SOCK_STREAM, IPPROTO_TCP, TCP_MAXSEG, 50, 4, EINVAL,
+     SOCKOPT_NO_GET, 0, 1},
     {"TCP_USER_TIMEOUT 5000 ms", SOCK_STREAM, IPPROTO_TCP, TCP_USER_TIMEOUT,
      5000, 4, 0, 5000, 0, 1},
     {"TCP_USER_TIMEOUT negative", SOCK_STREAM, IPPROTO_TCP, TCP_USER_TIMEOUT,
@@ -116,8 +114,7 @@ sockopt_run_cases(const struct sockopt_calls *c, FILE *out)
 {
   int bad = 0;
 
-  for (size_t i = 0; i < sizeof sockopt_cases / sizeof sockopt_cases[0];
-       i++) {
+  for (size_t i = 0; i < sizeof sockopt_cases / sizeof sockopt_cases[0]; i++) {
     const struct sockopt_case *k = &sockopt_cases[i];
     int fd, r, e, v = -1;
     socklen_t len = sizeof v;
@@ -146,8 +143,8 @@ sockopt_run_cases(const struct sockopt_calls *c, FILE *out)
       r = c->getsockopt(c->ud, fd, k->level, k->name, &v, &len);
       e = r < 0 ? errno : 0;
       if (e != k->get_errno || (e == 0 && v != k->get_value)) {
-        fprintf(out, "%s: %s: getsockopt gave %s %d, expected %s %d\n",
-                c->name, k->what, e ? strerror(e) : "success", v,
+        fprintf(out, "%s: %s: getsockopt gave %s %d, expected %s %d\n", c->name,
+                k->what, e ? strerror(e) : "success", v,
                 k->get_errno ? strerror(k->get_errno) : "success",
                 k->get_value);
         bad++;

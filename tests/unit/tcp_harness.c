@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "tcp_harness.h"
-#include "xfer.h"
+#include "sim/xfer.h"
 #include "testutil.h"
 
 void

@@ -11,8 +11,8 @@
 #ifndef SOCKLAB_TCP_HARNESS_H
 #define SOCKLAB_TCP_HARNESS_H
 
-#include "priv.h"
-#include "sim.h"
+#include "core/priv.h"
+#include "sim/sim.h"
 
 #define TH_HOST   0x0a000001u /* 10.0.0.1, the host under test */
 #define TH_PEER   0x0a000002u /* 10.0.0.2, the scripted peer */

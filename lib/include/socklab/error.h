@@ -38,22 +38,40 @@ const struct sl_error *sl_last_error(void);
  * a plain libc call failed). */
 const char *sl_strerror(void);
 
-/* Reports a failed expression and exits with status 1.  Used by SL_TRY. */
-void sl__die(const char *file, int line, const char *expr)
-    __attribute__((noreturn));
-
-/* SL_TRY(expr): evaluate expr; when it returns a negative value (-1 from
- * a BSD-style call), print "file:line: expr: message" to stderr and exit
- * with status 1.  Otherwise the value of expr is the value of SL_TRY:
+/* SL_TRY(expr): evaluate expr once; when it returns a negative value (-1
+ * from a BSD-style call), print "file:line: expr: message" to stderr and
+ * exit with status 1.  Otherwise the value of expr is the value of
+ * SL_TRY, with expr's type:
  *
  *     int fd = SL_TRY(sl_tcp_connect("localhost", "7"));
- */
+ *     ssize_t n = SL_TRY(sl_recv(fd, buf, sizeof buf, 0));
+ *
+ * expr is an integer (int, ssize_t, ...).  Standard C11: _Generic picks
+ * the sl_try_* function for expr's type; an unsigned value is never
+ * negative and passes through. */
+/* (clang-format cannot lay out _Generic.) */
+/* clang-format off */
 #define SL_TRY(expr)                                                           \
-  __extension__({                                                              \
-    __typeof__(expr) sl_try_v_ = (expr);                                       \
-    if (sl_try_v_ < 0)                                                         \
-      sl__die(__FILE__, __LINE__, #expr);                                      \
-    sl_try_v_;                                                                 \
-  })
+  _Generic((expr),                                                             \
+      long: sl_try_long,                                                       \
+      long long: sl_try_llong,                                                 \
+      unsigned: sl_try_uint,                                                   \
+      unsigned long: sl_try_ulong,                                             \
+      unsigned long long: sl_try_ullong,                                       \
+      default: sl_try_int)((expr), __FILE__, __LINE__, #expr)
+/* clang-format on */
+
+/* SL_TRY's work, one function per type: v when it is not negative, else
+ * the report and exit(1).  Call SL_TRY, which names the file, the line
+ * and the expression. */
+int sl_try_int(int v, const char *file, int line, const char *expr);
+long sl_try_long(long v, const char *file, int line, const char *expr);
+long long sl_try_llong(long long v, const char *file, int line,
+                       const char *expr);
+unsigned sl_try_uint(unsigned v, const char *file, int line, const char *expr);
+unsigned long sl_try_ulong(unsigned long v, const char *file, int line,
+                           const char *expr);
+unsigned long long sl_try_ullong(unsigned long long v, const char *file,
+                                 int line, const char *expr);
 
 #endif

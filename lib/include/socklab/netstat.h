@@ -15,8 +15,8 @@
  * Kernel sockets and socklab-stack sockets appear side by side; --self
  * keeps only the caller's.  Returns 0, or -1 with errno: EINVAL for an
  * option netstat does not take (with a message on stderr), E2BIG for
- * more than 62 words.  It parses args with getopt, so two threads must
- * not call it at once.  -c and --watch without a limit do not return. */
+ * more than 62 words.  Threads may call it at once (it keeps no state
+ * between calls).  -c and --watch without a limit do not return. */
 int sl_netstat(FILE *out, const char *args);
 
 #endif
