@@ -168,7 +168,10 @@ calls() {
   {
     table | sed 's/^/table /'
     for o in $(find "$obj/lib" -name '*.o' | sort); do
-      layer=$(echo "${o#"$obj"/}" | cut -d/ -f2)
+      # An object left from a source since moved or removed is not ours.
+      src=${o#"$obj"/}
+      [ -f "${src%.o}.c" ] || continue
+      layer=$(echo "$src" | cut -d/ -f2)
       nm "$o" | awk -v o="$o" -v l="$layer" '
         $1 == "U" { print "use", o, l, $2; next }
         NF == 3 && $2 ~ /^[TDBRC]$/ { print "def", o, l, $3 }'

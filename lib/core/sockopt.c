@@ -13,7 +13,7 @@
 /* An option's value, once decoded from the caller's bytes. */
 union optval {
   int i;
-  uint64_t us;       /* a struct timeval, in microseconds */
+  uint64_t us; /* a struct timeval, in microseconds */
   struct linger lg;
 };
 
@@ -70,8 +70,7 @@ get_domain(struct sl__sockopts *o, union optval *v)
 static void
 get_error(struct sl__sockopts *o, union optval *v)
 {
-  v->i = -(is_tcp(o) ? sl__tcp_take_error(o->tcb)
-                     : sl__udp_take_error(o->udp));
+  v->i = -(is_tcp(o) ? sl__tcp_take_error(o->tcb) : sl__udp_take_error(o->udp));
 }
 
 static void
@@ -318,8 +317,7 @@ static const struct opt table[] = {
     {IPPROTO_TCP, TCP_MAXSEG, SHAPE_INT, FOR_TCP, set_maxseg, get_maxseg},
     {IPPROTO_TCP, TCP_USER_TIMEOUT, SHAPE_INT, FOR_TCP, set_user_timeout,
      get_user_timeout},
-    {IPPROTO_TCP, TCP_KEEPIDLE, SHAPE_INT, FOR_TCP, set_keepidle,
-     get_keepidle},
+    {IPPROTO_TCP, TCP_KEEPIDLE, SHAPE_INT, FOR_TCP, set_keepidle, get_keepidle},
     {IPPROTO_TCP, TCP_KEEPINTVL, SHAPE_INT, FOR_TCP, set_keepintvl,
      get_keepintvl},
     {IPPROTO_TCP, TCP_KEEPCNT, SHAPE_INT, FOR_TCP, set_keepcnt, get_keepcnt},
@@ -388,8 +386,8 @@ encode(enum shape shape, const union optval *v, void *val, socklen_t *len)
 }
 
 int
-sl__sockopt_set(struct sl__sockopts *o, int level, int name,
-                const void *val, socklen_t len)
+sl__sockopt_set(struct sl__sockopts *o, int level, int name, const void *val,
+                socklen_t len)
 {
   const struct opt *r = find(o, level, name);
   union optval v;

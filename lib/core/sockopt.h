@@ -16,17 +16,17 @@
  * rest.  A child accepted from a listener starts as a copy of the
  * listener's (sl__sockopt_inherit). */
 struct sl__sockopts {
-  int type;                /* SOCK_STREAM or SOCK_DGRAM */
-  struct sl__tcb *tcb;     /* one of the two is set */
+  int type;            /* SOCK_STREAM or SOCK_DGRAM */
+  struct sl__tcb *tcb; /* one of the two is set */
   struct sl__udp_pcb *udp;
   const struct sl__host_config *cfg; /* defaults */
-  int broadcast;           /* SO_BROADCAST, kept, not enforced */
-  int udp_reuseaddr;       /* UDP keeps these itself: the core has no use */
-  int udp_keepalive;       /* for them on a datagram socket */
-  int udp_sndbuf;          /* 0: the host's default */
+  int broadcast;                     /* SO_BROADCAST, kept, not enforced */
+  int udp_reuseaddr; /* UDP keeps these itself: the core has no use */
+  int udp_keepalive; /* for them on a datagram socket */
+  int udp_sndbuf;    /* 0: the host's default */
   int udp_linger_on, udp_linger_s;
-  uint64_t rcvtimeo_us;    /* SO_RCVTIMEO / SO_SNDTIMEO: how long the */
-  uint64_t sndtimeo_us;    /* front end's blocking calls wait; 0 = ever */
+  uint64_t rcvtimeo_us; /* SO_RCVTIMEO / SO_SNDTIMEO: how long the */
+  uint64_t sndtimeo_us; /* front end's blocking calls wait; 0 = ever */
 };
 
 /* A TCP or UDP socket's options, all at their defaults. */

@@ -272,9 +272,9 @@ int sl__tcp_set_keepcnt(struct sl__tcb *t, int count);
 struct sl__tcp_sockopts {
   int nodelay, reuseaddr, keepalive;
   int linger_on, linger_s;
-  unsigned mss_user;          /* TCP_MAXSEG asked for, 0 = none */
-  uint32_t sndbuf, rcvbuf;    /* what the core uses */
-  int user_timeout_ms;        /* 0 = off */
+  unsigned mss_user;       /* TCP_MAXSEG asked for, 0 = none */
+  uint32_t sndbuf, rcvbuf; /* what the core uses */
+  int user_timeout_ms;     /* 0 = off */
   int keepidle_s, keepintvl_s, keepcnt;
 };
 void sl__tcp_get_sockopts(const struct sl__tcb *t, struct sl__tcp_sockopts *o);

@@ -1169,8 +1169,7 @@ static const struct gr_test tests[] = {
     {"lossy_link",
      "your server and your client, each with the reference, on a lossy "
      "link on socklab's stack",
-     2,
-     GR_HIDDEN, 150, lossy_link},
+     2, GR_HIDDEN, 150, lossy_link},
     {"no_leaks", "no CLOSE_WAIT and no leaked descriptors after 8 clients", 1,
      GR_HIDDEN, 20, no_leaks},
     {"no_busy_loop", "no busy loop while a client is silent", 1, GR_HIDDEN, 15,
