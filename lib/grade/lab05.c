@@ -301,6 +301,9 @@ window_read(const struct gr_proc *p, struct window_seen *w)
 /* The receiver's window falls to zero while it sleeps, and the reference
  * sender's TCP stops and probes.  BYTES stays under socklab's default
  * receive buffer (65535): only SO_RCVBUF 4096 makes the window zero. */
+static int zero_span(const struct gr_proc *p, double *from, double *to);
+static int persist_fired(const struct gr_proc *p, double from, double to);
+
 static void
 zero_window(struct gr_ctx *c)
 {
@@ -335,14 +338,19 @@ zero_window(struct gr_ctx *c)
     else
       gr_say(c, "Does it sleep DELAY_MS before its first sl_recv()?");
   } else {
+    double zfrom = 0, zto = 0;
     score += 0.5;
-    if (st.probes == 0)
+    if (st.probes == 0 && zero_span(t.rcv, &zfrom, &zto) == 0 &&
+        !persist_fired(t.snd, zfrom, zto))
+      score += 0.25; /* opened before a probe was due: nothing to judge */
+    else if (st.probes == 0)
       gr_say(c,
-             "Your slow_receiver advertised win=0 %u times, but the "
-             "reference sender never needed a window probe: the window "
-             "opened again within the first persist interval (0.2 s). "
-             "Does your receiver sleep DELAY_MS (%d ms here) before it "
-             "reads?",
+             "Your slow_receiver advertised win=0 %u times, and the "
+             "reference sender's persist timer ran out while the window "
+             "was zero, yet it sent no window probe: socklab's stack "
+             "should always probe then; tell your instructor.  (Does "
+             "your receiver sleep DELAY_MS, %d ms here, before it "
+             "reads?)",
              rt.zero_windows, t.delay_ms);
     else
       score += 0.25;
@@ -361,6 +369,67 @@ zero_window(struct gr_ctx *c)
            t.delay_ms);
     gr_ladder_excerpt(c, t.rcv, t.snd, 30);
   }
+}
+
+/* The time of a trace line ("t", seconds), or -1. */
+static double
+line_time(const char *line)
+{
+  const char *v = sl__trace_field_raw(line, "t");
+
+  return v != NULL ? strtod(v, NULL) : -1;
+}
+
+/* The first span during which p's trace advertised a zero window: from
+ * the first segment out with win=0 to the next with a window again (or
+ * the end of the trace).  0, or -1 when there was none. */
+static int
+zero_span(const struct gr_proc *p, double *from, double *to)
+{
+  char line[1024], ev[8], dir[8];
+  FILE *f = fopen(p->trace_path, "r");
+  int found = 0;
+
+  if (f == NULL)
+    return -1;
+  while (fgets(line, sizeof line, f) != NULL) {
+    sl__trace_field_str(line, "ev", ev, sizeof ev);
+    sl__trace_field_str(line, "dir", dir, sizeof dir);
+    if (strcmp(ev, "seg") != 0 || strcmp(dir, "out") != 0)
+      continue;
+    *to = line_time(line);
+    if (!found && sl__trace_field_num(line, "win") == 0) {
+      *from = *to;
+      found = 1;
+    } else if (found && sl__trace_field_num(line, "win") > 0) {
+      break;
+    }
+  }
+  fclose(f);
+  return found ? 0 : -1;
+}
+
+/* Did p's persist timer fire between from and to?  The sender probes a
+ * zero window only then: a window that opened before its first persist
+ * interval ran out (a long one, on a loaded machine) needed no probe. */
+static int
+persist_fired(const struct gr_proc *p, double from, double to)
+{
+  char line[1024], ev[8], timer[16];
+  FILE *f = fopen(p->trace_path, "r");
+  int fired = 0;
+
+  if (f == NULL)
+    return 0;
+  while (!fired && fgets(line, sizeof line, f) != NULL) {
+    double t = line_time(line);
+    sl__trace_field_str(line, "ev", ev, sizeof ev);
+    sl__trace_field_str(line, "timer", timer, sizeof timer);
+    fired = strcmp(ev, "timer") == 0 && strcmp(timer, "persist") == 0 &&
+            t > from && t <= to;
+  }
+  fclose(f);
+  return fired;
 }
 
 /* While the receiver sleeps, the sender waits in sl_poll: it is not
