@@ -34,12 +34,15 @@ head -1 "$out/grades.csv" | grep -q '^student,score,max,server_with_reference_cl
   fail "grades.csv has no header: $(head -1 "$out/grades.csv")"
 [ "$(wc -l <"$out/grades.csv")" = 3 ] ||
   fail "grades.csv should have two students: $(cat "$out/grades.csv")"
-grep -q '^alice,17.00,17,' "$out/grades.csv" || fail "alice lost points: $(cat "$out/grades.csv")"
+awk -F, '$1 == "alice" && $2 + 0 == $3 + 0 { ok = 1 } END { exit !ok }' \
+  "$out/grades.csv" || fail "alice lost points: $(cat "$out/grades.csv")"
 bob=$(awk -F, '$1 == "bob" { print $2 }' "$out/grades.csv")
 single_score=$(awk '{ printf "%.2f", $1 }' "$work/bob.row")
 [ "$bob" = "$single_score" ] ||
   fail "bob scores $bob in the batch and $single_score alone (seed 7)"
-[ "$bob" != 17.00 ] || fail "the buggy client lost nothing"
+max=$(awk -F, '$1 == "bob" { print $3 }' "$out/grades.csv")
+awk -v b="$bob" -v m="$max" 'BEGIN { exit !(b + 0 < m + 0) }' ||
+  fail "the buggy client lost nothing"
 grep -q 'lossy_link .* 1 *0 *1 ' "$out/summary.txt" ||
   fail "summary.txt: lossy_link should be right for 1, wrong for 1: $(cat "$out/summary.txt")"
 cmp -s "$work/summary" "$out/summary.txt" || fail "stdout is not summary.txt"

@@ -32,7 +32,9 @@ touch "$work/marker"
 named_netns() { ip netns list 2>/dev/null | grep -v '^socklab-' | sort || true; }
 netns_before=$(named_netns)
 
-# One grader, killed after 150 s: the grader itself must end well before.
+# One grader, killed after 300 s: the grader itself must end well before
+# (lab02 has 13 tests, each up to its own limit, and a fork bomb slows
+# them all on a loaded machine).
 # (timeout, not a sleeping watchdog: nothing may outlive the script.)
 run_one() {
   local name=$1 rc=0 dir=$top/tests/graders/hostile/$1
@@ -47,7 +49,7 @@ run_one() {
     fi
     dir=$work/src-$name
   fi
-  SOCKLAB_GRADE_BUILD_S=20 timeout -s KILL 150 \
+  SOCKLAB_GRADE_BUILD_S=20 timeout -s KILL 300 \
     bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$work/$name.pid" \
     "$sl" grade lab02 --dir "$dir" \
     --seed 1 --format gradescope --out "$out/$name.json" \
