@@ -17,6 +17,7 @@
  * controllers.  Where none can be made (not root, no cgroupfs, a
  * container that mounts it read-only) the grader runs without one and
  * says so once; the rlimits still hold. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -97,11 +98,14 @@ setup_v1(struct gr_cgroup *g, const char *name)
   return g->ndirs > 0 ? 0 : -1;
 }
 
+static void reap_orphans(void);
+
 int
 gr_cgroup_make(struct gr_cgroup *g, const char *name)
 {
   char probe[300];
 
+  reap_orphans();
   memset(g, 0, sizeof *g);
   snprintf(probe, sizeof probe, CGROUP_ROOT "/cgroup.controllers");
   if (access(probe, F_OK) == 0)
@@ -184,6 +188,49 @@ gr_cgroup_remove(struct gr_cgroup *g)
     }
   }
   g->ndirs = 0;
+}
+
+/* The groups of graders that died without removing theirs (killed by an
+ * outer timeout, SIGKILL): their programs run on -- a fork bomb keeps
+ * spinning after its grader is gone -- and a new grader given the dead
+ * one's PID would share its group.  Each group is named after its
+ * grader's PID: a group whose grader no longer runs, or that bears our
+ * own PID, is stopped from forking, emptied and removed. */
+static void
+reap_hierarchy(const char *hierarchy)
+{
+  DIR *d = opendir(hierarchy);
+  struct dirent *e;
+  struct gr_cgroup g;
+  int pid;
+
+  if (d == NULL)
+    return;
+  while ((e = readdir(d)) != NULL) {
+    if (sscanf(e->d_name, "socklab-grade-%d", &pid) != 1 || pid <= 0)
+      continue;
+    if (pid != (int)getpid() && (kill(pid, 0) == 0 || errno != ESRCH))
+      continue; /* its grader still runs */
+    memset(&g, 0, sizeof g);
+    snprintf(g.dir[0], sizeof g.dir[0], "%s/%s", hierarchy, e->d_name);
+    g.ndirs = 1;
+    write_file(g.dir[0], "pids.max", "0"); /* no more forks while we kill */
+    gr_cgroup_remove(&g);
+  }
+  closedir(d);
+}
+
+static void
+reap_orphans(void)
+{
+  static const char *const v1[] = {"pids", "cpu", "memory"};
+  char hierarchy[300];
+
+  reap_hierarchy(CGROUP_ROOT);
+  for (size_t i = 0; i < sizeof v1 / sizeof v1[0]; i++) {
+    snprintf(hierarchy, sizeof hierarchy, CGROUP_ROOT "/%s", v1[i]);
+    reap_hierarchy(hierarchy);
+  }
 }
 
 /* ---- files --------------------------------------------------------------- */
