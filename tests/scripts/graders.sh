@@ -106,7 +106,10 @@ $(cat "$work/$name.tap")"
     # not, where the bug shows only with some timings (a kernel that
     # happens to hand a whole upload to one recv).
     expect=$top/tests/graders/${dir#"$work/bugs/"}/EXPECT
-    want=$(grep -v '^[#?]' "$expect" | awk 'NF { print $1 }' | sort | tr '\n' ' ')
+    # (|| true: a correct variant's EXPECT names no test, and grep then
+    # fails, which pipefail and set -e would turn into a silent exit)
+    want=$(grep -v '^[#?]' "$expect" | awk 'NF { print $1 }' | sort |
+      tr '\n' ' ' || true)
     maybe=$(grep '^?' "$expect" | awk '{ print $2 }' | sort | tr '\n' ' ' || true)
     got=$(scores "$work/$name.tap" | awk '$2 < $3 { print $1 }' |
       grep -vxF -f <(printf '%s\n' $maybe) | sort | tr '\n' ' ' || true)
