@@ -126,6 +126,9 @@ done
 ls "$out" | grep -qv '\.json$' && fail "files beside the results: $(ls "$out")"
 [ "$(named_netns)" = "$netns_before" ] ||
   fail "network namespaces were left: $(ip netns list)"
-[ "$elapsed" -le 120 ] || fail "the graders took $elapsed s"
+# A bound, not a benchmark: on an idle machine they take about a minute;
+# far beyond that, a fork bomb is outweighing the tests (no control group).
+[ "$elapsed" -le 600 ] ||
+  fail "timeout: the graders took $elapsed s (a fork bomb not confined?)"
 echo "ok - sandbox: $n hostile submissions graded, each reported, results" \
   "intact, nothing left behind ($elapsed s)"
