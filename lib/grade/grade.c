@@ -457,8 +457,8 @@ run_test(struct gr_run *run, const struct gr_test *t, struct gr_result *r,
   } else {
     if (timed_out)
       snprintf(how, sizeof how,
-               "the test did not end within %.0f s (the machine was running "
-               "%.1f tasks per CPU)",
+               "the test did not end within %.0f s (the machine ran programs "
+               "%.1f times slower than when idle)",
                limit, gr_load());
     else if (interrupted)
       snprintf(how, sizeof how, "the grader was interrupted");

@@ -151,8 +151,8 @@ int64_t gr_left_ms(const struct gr_ctx *c);
  * program. */
 int gr_lag_ms(void);
 
-/* How busy the machine is now: tasks that want a CPU, per CPU (the larger
- * of the 1-minute load average and those runnable now), at least 1. */
+/* How busy the machine is now: how many times longer than on an idle
+ * machine a program takes to get its CPU time, at least 1. */
 double gr_load(void);
 /* What a deadline is multiplied by on a machine this busy: gr_load(), at
  * most GR_MAX_STRETCH.  A test's time limit is stretched when it starts. */

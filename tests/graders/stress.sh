@@ -16,6 +16,8 @@
 # STRESS_HOGS   busy loops beside them (default 2)
 # STRESS_HOG_S  how long a busy loop may live at most (default 21600): it
 #               also ends when this script does, however it ends
+# STRESS_OUT    where the whole results (TAP) and stderr of each run that
+#               lost points are kept (default build/grader-stress)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 sl="$top/build/bin/socklab"
@@ -24,6 +26,7 @@ jobs=${STRESS_JOBS:-$(nproc)}
 seed=${STRESS_SEED:-$(($(date +%s) % 1000000))}
 nhogs=${STRESS_HOGS:-2}
 hog_s=${STRESS_HOG_S:-21600}
+keep=${STRESS_OUT:-$top/build/grader-stress}
 fail() {
   echo "stress: $*" >&2
   exit 2
@@ -35,6 +38,7 @@ for v in "$runs" "$jobs" "$seed" "$nhogs" "$hog_s"; do
 done
 
 work=$(mktemp -d)
+rm -rf "$keep" && mkdir -p "$keep"
 hogs=()
 stop_hogs() {
   for pid in "${hogs[@]}"; do
@@ -123,6 +127,8 @@ while read -r lab dir; do
     if [ -s "$work/$lab/one" ]; then
       cat "$work/$lab/one" >>"$work/$lab/lost"
       echo "$name-$s" >>"$work/$lab/bad"
+      cp "$work/$lab/$name-$s.tap" "$keep/$lab-$name-$s.tap"
+      cp "$work/$lab/$name-$s.err" "$keep/$lab-$name-$s.err"
     fi
   done <"$work/$lab/runs"
   bad=$( [ -f "$work/$lab/bad" ] && wc -l <"$work/$lab/bad" || echo 0)
@@ -134,4 +140,7 @@ stop_hogs
 
 echo "stress: $(($(date +%s) - start)) s in all, seeds $seed to" \
   "$((seed + runs - 1)); $total_lost runs lost points"
-[ "$total_lost" -eq 0 ] || exit 1
+[ "$total_lost" -eq 0 ] || {
+  echo "stress: their whole results are in $keep"
+  exit 1
+}
